@@ -1,0 +1,60 @@
+package org.thinpool.cli;
+
+import java.io.BufferedWriter;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.thinpool.io.FileBlockDevice;
+import org.thinpool.io.PoolStateException;
+import org.thinpool.meta.block.BlockManager;
+import org.thinpool.thin.MetadataDumper;
+import org.thinpool.thin.ThinMetadata;
+import org.thinpool.thin.XmlDumpWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Option;
+
+/** {@code thinpool dump}: the metadata as thin_dump XML. */
+@Command(
+    name = "dump",
+    mixinStandardHelpOptions = true,
+    description = "Write the metadata as thin_dump XML.")
+final class DumpCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  private PoolOption pool() {
+    return Main.pool(spec);
+  }
+
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Output file.")
+  Path output;
+
+  @Option(names = {"-m", "--metadata-snap"}, description = "Dump the metadata snapshot.")
+  boolean metadataSnap;
+
+  @Override
+  public Integer call() throws Exception {
+    try (ThinMetadata md = ThinMetadata.open(
+            FileBlockDevice.openReadOnly(pool().existingMetadata()), true,
+            BlockManager.DEFAULT_CACHE_BLOCKS);
+        Writer w = output == null
+            ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.US_ASCII))
+            : Files.newBufferedWriter(output, StandardCharsets.US_ASCII)) {
+      XmlDumpWriter sink = new XmlDumpWriter(w);
+      if (metadataSnap) {
+        if (md.metadataSnap() == 0) {
+          throw new PoolStateException("no metadata snapshot is held");
+        }
+        MetadataDumper.dumpMetadataSnap(md, md.metadataSnap(), sink);
+      } else {
+        MetadataDumper.dump(md, sink);
+      }
+      w.flush();
+    }
+    return ExitCodes.OK;
+  }
+}

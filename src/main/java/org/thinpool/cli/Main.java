@@ -1,0 +1,54 @@
+package org.thinpool.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code thinpool} command. */
+@Command(
+    name = "thinpool",
+    mixinStandardHelpOptions = true,
+    version = "thinpool 0.1.0",
+    description = "User-space dm-thin thin provisioning, on-disk compatible with Linux.",
+    subcommands = {
+      CheckCommand.class,
+      DumpCommand.class,
+      RestoreCommand.class,
+      ThinCommand.class,
+    })
+public final class Main implements Runnable {
+  @CommandLine.Mixin PoolOption pool;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  /** The --pool option, given before or after the subcommand. */
+  static PoolOption pool(CommandLine.Model.CommandSpec spec) {
+    return ((Main) spec.root().userObject()).pool;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+
+  /** Builds the command line with the project's error handling: one clear line per error. */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Main());
+    cl.setExecutionExceptionHandler(
+        (ex, cmd, parseResult) -> {
+          PrintWriter err = cmd.getErr();
+          if (ex instanceof IOException || ex instanceof IllegalArgumentException) {
+            err.println("thinpool: " + ex.getMessage());
+            err.flush();
+            return ExitCodes.ERROR;
+          }
+          throw ex;
+        });
+    return cl;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+}

@@ -1,0 +1,11 @@
+package org.thinpool.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code thinpool thin ...}: thin device commands. */
+@Command(
+    name = "thin",
+    mixinStandardHelpOptions = true,
+    description = "Thin device commands.",
+    subcommands = {ThinLsCommand.class})
+final class ThinCommand {}

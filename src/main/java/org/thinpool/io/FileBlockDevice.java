@@ -1,0 +1,98 @@
+package org.thinpool.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** A {@link BlockDevice} on a regular (sparse) file, as Docker's loop-lvm used. */
+public final class FileBlockDevice implements BlockDevice {
+  private final Path path;
+  private final FileChannel channel;
+
+  private FileBlockDevice(Path path, FileChannel channel) {
+    this.path = path;
+    this.channel = channel;
+  }
+
+  /** Opens an existing file for reading and writing. */
+  public static FileBlockDevice open(Path path) throws IOException {
+    return new FileBlockDevice(
+        path, FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE));
+  }
+
+  /** Opens an existing file read-only; writes fail. */
+  public static FileBlockDevice openReadOnly(Path path) throws IOException {
+    return new FileBlockDevice(path, FileChannel.open(path, StandardOpenOption.READ));
+  }
+
+  /** Creates a new sparse file of the given size; fails if it exists. */
+  public static FileBlockDevice create(Path path, long sizeBytes) throws IOException {
+    FileChannel ch =
+        FileChannel.open(
+            path,
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
+    if (sizeBytes > 0) {
+      ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
+    }
+    return new FileBlockDevice(path, ch);
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public long sizeBytes() throws IOException {
+    return channel.size();
+  }
+
+  @Override
+  public void read(long offsetBytes, ByteBuffer dst) throws IOException {
+    long pos = offsetBytes;
+    while (dst.hasRemaining()) {
+      int n = channel.read(dst, pos);
+      if (n < 0) {
+        // Past the end of the file: zeros, like an unwritten region.
+        while (dst.hasRemaining()) {
+          dst.put((byte) 0);
+        }
+        return;
+      }
+      pos += n;
+    }
+  }
+
+  @Override
+  public void write(long offsetBytes, ByteBuffer src) throws IOException {
+    long pos = offsetBytes;
+    while (src.hasRemaining()) {
+      pos += channel.write(src, pos);
+    }
+  }
+
+  @Override
+  public void sync() throws IOException {
+    channel.force(true);
+  }
+
+  @Override
+  public void discard(long offsetBytes, long lengthBytes) throws IOException {
+    NativeIo.punchHole(channel, path, offsetBytes, lengthBytes);
+  }
+
+  @Override
+  public void resize(long sizeBytes) throws IOException {
+    if (sizeBytes > channel.size()) {
+      channel.write(ByteBuffer.allocate(1), sizeBytes - 1);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    channel.close();
+  }
+}

@@ -1,0 +1,141 @@
+package org.thinpool.meta.block;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+
+/** A cached 4 KiB metadata block; the single implementation of {@link WriteBlock}. */
+public final class MetadataBlock implements WriteBlock {
+  /** Metadata block size, fixed by the format (spec 1.1). */
+  public static final int SIZE_BYTES = 4096;
+
+  private static final VarHandle LONG_LE =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final VarHandle INT_LE =
+      MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+
+  private final long blockNr;
+  private final BlockType type;
+  private final byte[] data;
+  private final BlockManager owner;
+  private boolean dirty;
+  private int pins;
+
+  MetadataBlock(long blockNr, BlockType type, byte[] data, BlockManager owner) {
+    this.blockNr = blockNr;
+    this.type = type;
+    this.data = data;
+    this.owner = owner;
+  }
+
+  public static long u64(byte[] b, int offset) {
+    return (long) LONG_LE.get(b, offset);
+  }
+
+  public static long u32(byte[] b, int offset) {
+    return ((int) INT_LE.get(b, offset)) & 0xFFFFFFFFL;
+  }
+
+  public static void putU64(byte[] b, int offset, long v) {
+    LONG_LE.set(b, offset, v);
+  }
+
+  public static void putU32(byte[] b, int offset, long v) {
+    if (v < 0 || v > 0xFFFFFFFFL) {
+      throw new AssertionError("u32 out of range: " + v);
+    }
+    INT_LE.set(b, offset, (int) v);
+  }
+
+  @Override
+  public long blockNr() {
+    return blockNr;
+  }
+
+  @Override
+  public BlockType type() {
+    return type;
+  }
+
+  @Override
+  public long u64(int offset) {
+    return u64(data, offset);
+  }
+
+  @Override
+  public long u32(int offset) {
+    return u32(data, offset);
+  }
+
+  @Override
+  public void copyTo(byte[] dst) {
+    System.arraycopy(data, 0, dst, 0, SIZE_BYTES);
+  }
+
+  @Override
+  public void putU64(int offset, long value) {
+    dirty = true;
+    putU64(data, offset, value);
+  }
+
+  @Override
+  public void putU32(int offset, long value) {
+    dirty = true;
+    putU32(data, offset, value);
+  }
+
+  @Override
+  public void copyFrom(byte[] src) {
+    dirty = true;
+    System.arraycopy(src, 0, data, 0, SIZE_BYTES);
+  }
+
+  @Override
+  public void move(int fromOffset, int toOffset, int length) {
+    dirty = true;
+    System.arraycopy(data, fromOffset, data, toOffset, length);
+  }
+
+  @Override
+  public void zero(int offset, int length) {
+    dirty = true;
+    Arrays.fill(data, offset, offset + length, (byte) 0);
+  }
+
+  @Override
+  public void close() {
+    owner.unpin(this);
+  }
+
+  byte[] data() {
+    return data;
+  }
+
+  boolean dirty() {
+    return dirty;
+  }
+
+  void markDirty() {
+    dirty = true;
+  }
+
+  void markClean() {
+    dirty = false;
+  }
+
+  int pins() {
+    return pins;
+  }
+
+  void pin() {
+    pins++;
+  }
+
+  void unpinOnce() {
+    if (pins <= 0) {
+      throw new AssertionError("block " + blockNr + " released more often than held");
+    }
+    pins--;
+  }
+}

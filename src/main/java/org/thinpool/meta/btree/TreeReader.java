@@ -1,0 +1,155 @@
+package org.thinpool.meta.btree;
+
+import java.io.IOException;
+import java.util.OptionalLong;
+import org.thinpool.meta.block.ReadBlock;
+
+/**
+ * Read-only descents and ordered walks. Walks keep an explicit stack of private node copies, so
+ * no block is held while callers run, and check every node they reach: kind, key range given by
+ * the parent, equal leaf depth, and the depth limit.
+ */
+final class TreeReader<V> {
+  /** Receives the leaves of a walk in key order; returns false to stop. */
+  @FunctionalInterface
+  interface LeafAction {
+    boolean leaf(NodeImage leaf) throws IOException;
+  }
+
+  private final NodeIo<V> io;
+
+  TreeReader(NodeIo<V> io) {
+    this.io = io;
+  }
+
+  /** The value of {@code key}, or null. */
+  V lookup(long root, long key) throws IOException {
+    long blockNr = root;
+    KeyRange range = KeyRange.ALL;
+    for (int depth = 1; depth <= BTree.MAX_DEPTH; depth++) {
+      try (ReadBlock node = io.read(blockNr, range)) {
+        int i = BTreeNode.lowerBound(node, key);
+        if (BTreeNode.isLeaf(node)) {
+          boolean found = i >= 0 && BTreeNode.key(node, i) == key;
+          return found ? io.type.decode(node, BTreeNode.valueOffset(node, i)) : null;
+        }
+        if (i < 0) {
+          return null;
+        }
+        range = KeyRange.child(node, i, range);
+        blockNr = BTreeNode.child(node, i);
+      }
+    }
+    throw NodeCheck.corrupt(blockNr, "tree deeper than " + BTree.MAX_DEPTH + " levels");
+  }
+
+  /** The smallest key {@code k} with {@code from <= k < end}, if any. */
+  OptionalLong firstKeyIn(long root, long from, long end) throws IOException {
+    long[] found = new long[1];
+    boolean[] any = new boolean[1];
+    leaves(root, from, end, true, leaf -> {
+      int i = BTreeNode.ceilingIndex(leaf, from);
+      if (i < BTreeNode.nrEntries(leaf)) {
+        long k = BTreeNode.key(leaf, i);
+        any[0] = Long.compareUnsigned(k, end) < 0;
+        found[0] = k;
+        return false;
+      }
+      return true;
+    });
+    return any[0] ? OptionalLong.of(found[0]) : OptionalLong.empty();
+  }
+
+  void visit(long root, long begin, long end, EntryVisitor<V> visitor) throws IOException {
+    if (Long.compareUnsigned(begin, end) >= 0) {
+      return;
+    }
+    ValueType<V> type = io.type;
+    leaves(root, begin, end, true, leaf -> {
+      int nr = BTreeNode.nrEntries(leaf);
+      for (int i = BTreeNode.ceilingIndex(leaf, begin); i < nr; i++) {
+        long k = BTreeNode.key(leaf, i);
+        if (Long.compareUnsigned(k, end) >= 0
+            || !visitor.visit(k, type.decode(leaf, BTreeNode.valueOffset(leaf, i)))) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  long count(long root) throws IOException {
+    long[] total = new long[1];
+    leaves(root, 0, 0, false, leaf -> {
+      total[0] += BTreeNode.nrEntries(leaf);
+      return true;
+    });
+    return total[0];
+  }
+
+  /**
+   * Walks, in key order, the leaves that may hold keys {@code >= begin} (and {@code < end} if
+   * {@code bounded}), starting with the leaf where {@code begin} would be.
+   */
+  void leaves(long root, long begin, long end, boolean bounded, LeafAction action)
+      throws IOException {
+    Frame[] stack = new Frame[BTree.MAX_DEPTH];
+    int top = -1;
+    int leafDepth = -1;
+    long blockNr = root;
+    KeyRange range = KeyRange.ALL;
+    boolean seeking = true;
+    while (true) {
+      // Descend from blockNr (at depth top + 2) to the leftmost leaf, or towards begin.
+      NodeImage node = io.readImage(blockNr, range);
+      while (BTreeNode.isInternal(node)) {
+        if (top + 2 == leafDepth) {
+          throw NodeCheck.corrupt(node, "internal node at depth " + leafDepth + " of the leaves");
+        }
+        if (top + 2 >= BTree.MAX_DEPTH) {
+          throw NodeCheck.corrupt(node, "tree deeper than " + BTree.MAX_DEPTH + " levels");
+        }
+        int i = seeking ? Math.max(0, BTreeNode.lowerBound(node, begin)) : 0;
+        stack[++top] = new Frame(node, range, i);
+        range = KeyRange.child(node, i, range);
+        node = io.readImage(BTreeNode.child(node, i), range);
+      }
+      if (leafDepth < 0) {
+        leafDepth = top + 2;
+      } else if (leafDepth != top + 2) {
+        throw NodeCheck.corrupt(node, "leaf at depth " + (top + 2) + ", others at " + leafDepth);
+      }
+      if (!action.leaf(node)) {
+        return;
+      }
+      // Move to the next child of the deepest ancestor that has one.
+      while (top >= 0 && stack[top].index + 1 >= BTreeNode.nrEntries(stack[top].node)) {
+        top--;
+      }
+      if (top < 0) {
+        return;
+      }
+      Frame f = stack[top];
+      f.index++;
+      if (bounded && Long.compareUnsigned(BTreeNode.key(f.node, f.index), end) >= 0) {
+        return;
+      }
+      blockNr = BTreeNode.child(f.node, f.index);
+      range = KeyRange.child(f.node, f.index, f.range);
+      seeking = false;
+    }
+  }
+
+  /** An internal node on the walk's stack and the child being walked. */
+  private static final class Frame {
+    final NodeImage node;
+    final KeyRange range;
+    int index;
+
+    Frame(NodeImage node, KeyRange range, int index) {
+      this.node = node;
+      this.range = range;
+      this.index = index;
+    }
+  }
+}

@@ -1,0 +1,57 @@
+package org.thinpool.meta.space;
+
+/**
+ * The 2-bit entries of a space-map bitmap block (spec 5.2). A bitmap block is a 16-byte header
+ * (csum, not_used, blocknr) and 4080 bytes of entries: 16 320 per block. Entry {@code e} lives in
+ * byte {@code 16 + e/4}; with {@code s = 2*(e%4)}, bit {@code s} is the high bit (weight 2) and
+ * bit {@code s+1} the low bit. Values: 0 free, 1, 2, 3 = "3 or more, see the overflow tree".
+ */
+public final class Bitmaps {
+  public static final int HEADER_BYTES = 16;
+  public static final int ENTRIES_PER_BITMAP = (4096 - HEADER_BYTES) * 4;
+
+  private Bitmaps() {}
+
+  public static int get(byte[] block, int entry) {
+    int b = block[HEADER_BYTES + (entry >>> 2)];
+    int s = (entry & 3) << 1;
+    return (((b >>> s) & 1) << 1) | ((b >>> (s + 1)) & 1);
+  }
+
+  public static void set(byte[] block, int entry, int value) {
+    int idx = HEADER_BYTES + (entry >>> 2);
+    int s = (entry & 3) << 1;
+    int bits = ((value >>> 1) & 1) << s | (value & 1) << (s + 1);
+    int mask = 3 << s;
+    block[idx] = (byte) ((block[idx] & ~mask) | bits);
+  }
+
+  /** Index of the first entry in [from, limit) whose value is 0, or -1. */
+  public static int findFree(byte[] block, int from, int limit) {
+    for (int e = from; e < limit; e++) {
+      if ((e & 3) == 0 && e + 4 <= limit && block[HEADER_BYTES + (e >>> 2)] != 0
+          && allUsed(block[HEADER_BYTES + (e >>> 2)])) {
+        e += 3;
+        continue;
+      }
+      if (get(block, e) == 0) {
+        return e;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean allUsed(byte b) {
+    for (int s = 0; s < 8; s += 2) {
+      if (((b >>> s) & 3) == 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Number of bitmaps needed for {@code nrBlocks} blocks. */
+  public static int bitmapCount(long nrBlocks) {
+    return (int) ((nrBlocks + ENTRIES_PER_BITMAP - 1) / ENTRIES_PER_BITMAP);
+  }
+}

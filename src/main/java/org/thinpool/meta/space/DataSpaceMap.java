@@ -1,0 +1,145 @@
+package org.thinpool.meta.space;
+
+import java.io.IOException;
+import java.util.Arrays;
+import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.MetadataBlock;
+import org.thinpool.meta.block.ReadBlock;
+import org.thinpool.meta.block.WriteBlock;
+import org.thinpool.meta.btree.BTree;
+import org.thinpool.meta.tx.SpaceMap;
+import org.thinpool.meta.tx.TransactionManager;
+
+/**
+ * The data space map (spec 5.5): bitmaps found through an index b-tree (key = bitmap number,
+ * value = {@link IndexEntry}), plus an overflow tree. Its blocks are metadata blocks; writing it
+ * back allocates from the metadata space map, so it is written before that one.
+ */
+public final class DataSpaceMap implements SpaceMap {
+  private final TransactionManager tm;
+  private final BTree<IndexEntry> indexTree;
+  private final Counts counts = new Counts("data");
+  private long[] bitmapLocations = new long[0];
+  private long indexRoot;
+  private OverflowTree overflow;
+
+  private DataSpaceMap(TransactionManager tm) {
+    this.tm = tm;
+    this.indexTree = new BTree<>(tm, IndexEntryType.INSTANCE);
+  }
+
+  /** A new data space map of {@code nrBlocks} free blocks. */
+  public static DataSpaceMap create(TransactionManager tm, long nrBlocks) throws IOException {
+    DataSpaceMap sm = new DataSpaceMap(tm);
+    sm.indexRoot = sm.indexTree.createEmpty();
+    sm.overflow = OverflowTree.create(tm);
+    sm.extend(nrBlocks);
+    return sm;
+  }
+
+  public static DataSpaceMap open(TransactionManager tm, SpaceMapRoot root) throws IOException {
+    DataSpaceMap sm = new DataSpaceMap(tm);
+    sm.indexRoot = root.bitmapRoot();
+    int n = Bitmaps.bitmapCount(root.nrBlocks());
+    sm.bitmapLocations = new long[n];
+    long[] seen = {0};
+    sm.indexTree.visit(
+        sm.indexRoot,
+        0,
+        n,
+        (k, entry) -> {
+          if (k != seen[0]) {
+            throw new org.thinpool.io.MetadataCorruptException(
+                sm.indexRoot, "data space map index", "bitmap " + seen[0] + " has no entry");
+          }
+          seen[0]++;
+          sm.bitmapLocations[(int) k] = entry.blockNr();
+          byte[] image = new byte[MetadataBlock.SIZE_BYTES];
+          try (ReadBlock bm = tm.read(entry.blockNr(), BlockType.BITMAP)) {
+            bm.copyTo(image);
+          }
+          long covered =
+              Math.min(Bitmaps.ENTRIES_PER_BITMAP, root.nrBlocks() - k * Bitmaps.ENTRIES_PER_BITMAP);
+          sm.counts.loadBitmap(image, covered);
+          return true;
+        });
+    if (seen[0] != n) {
+      throw new org.thinpool.io.MetadataCorruptException(
+          sm.indexRoot, "data space map index", "only " + seen[0] + " of " + n + " bitmaps");
+    }
+    sm.overflow = new OverflowTree(tm, root.refCountRoot());
+    sm.overflow.loadInto(sm.counts);
+    sm.counts.committed();
+    return sm;
+  }
+
+  @Override
+  public long nrBlocks() {
+    return counts.nrBlocks();
+  }
+
+  @Override
+  public long nrFree() {
+    return counts.nrBlocks() - counts.nrAllocated();
+  }
+
+  @Override
+  public long nrAllocated() {
+    return counts.nrAllocated();
+  }
+
+  @Override
+  public long refCount(long block) {
+    return counts.get(block);
+  }
+
+  @Override
+  public void inc(long block) {
+    counts.set(block, counts.get(block) + 1);
+  }
+
+  @Override
+  public void dec(long block) {
+    long c = counts.get(block);
+    if (c == 0) {
+      throw new AssertionError("dec of free data block " + block);
+    }
+    counts.set(block, c - 1);
+  }
+
+  @Override
+  public long newBlock() throws IOException {
+    return counts.allocate();
+  }
+
+  @Override
+  public void extend(long extraBlocks) {
+    counts.extend(extraBlocks);
+    bitmapLocations = Arrays.copyOf(bitmapLocations, counts.bitmapCount());
+  }
+
+  /** Writes changed bitmaps, index entries and overflow counts; returns the superblock root. */
+  public SpaceMapRoot writeBack() throws IOException {
+    for (int k = 0; k < counts.bitmapCount(); k++) {
+      if (!counts.bitmapDirty(k)) {
+        continue;
+      }
+      long old = bitmapLocations[k];
+      try (WriteBlock b = tm.newBlock(BlockType.BITMAP)) {
+        b.copyFrom(counts.bitmapImage(k));
+        bitmapLocations[k] = b.blockNr();
+      }
+      if (old != 0) {
+        tm.dec(old);
+      }
+      IndexEntry e = new IndexEntry(bitmapLocations[k], counts.nrFreeIn(k), counts.firstFreeIn(k));
+      indexRoot = indexTree.insert(indexRoot, k, e).root();
+    }
+    overflow.writeBack(counts);
+    return new SpaceMapRoot(counts.nrBlocks(), counts.nrAllocated(), indexRoot, overflow.root());
+  }
+
+  public void committed() {
+    counts.committed();
+  }
+}

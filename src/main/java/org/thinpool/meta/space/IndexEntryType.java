@@ -1,0 +1,27 @@
+package org.thinpool.meta.space;
+
+import org.thinpool.meta.block.ReadBlock;
+import org.thinpool.meta.block.WriteBlock;
+import org.thinpool.meta.btree.ValueType;
+
+/** Value type of the data space map's index tree: {@link IndexEntry}, 16 bytes. */
+final class IndexEntryType implements ValueType<IndexEntry> {
+  static final IndexEntryType INSTANCE = new IndexEntryType();
+
+  @Override
+  public int sizeBytes() {
+    return IndexEntry.SIZE_BYTES;
+  }
+
+  @Override
+  public IndexEntry decode(ReadBlock node, int offset) {
+    return new IndexEntry(node.u64(offset), node.u32(offset + 8), node.u32(offset + 12));
+  }
+
+  @Override
+  public void encode(WriteBlock node, int offset, IndexEntry v) {
+    node.putU64(offset, v.blockNr());
+    node.putU32(offset + 8, v.nrFree());
+    node.putU32(offset + 12, v.noneFreeBefore());
+  }
+}

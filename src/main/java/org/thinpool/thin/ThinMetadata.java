@@ -1,0 +1,473 @@
+package org.thinpool.thin;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.thinpool.io.BlockDevice;
+import org.thinpool.io.MetadataCorruptException;
+import org.thinpool.io.PoolStateException;
+import org.thinpool.meta.block.BlockManager;
+import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.MetadataBlock;
+import org.thinpool.meta.block.ReadBlock;
+import org.thinpool.meta.btree.BTree;
+import org.thinpool.meta.btree.EntryVisitor;
+import org.thinpool.meta.space.DataSpaceMap;
+import org.thinpool.meta.space.MetadataSpaceMap;
+import org.thinpool.meta.space.SpaceMapRoot;
+import org.thinpool.meta.tx.SpaceMap;
+import org.thinpool.meta.tx.TransactionManager;
+
+/**
+ * The pool's metadata, in the kernel's dm-thin format (dm-thin-metadata.c's role): thin devices,
+ * their mappings, both space maps, transactions and the metadata snapshot.
+ *
+ * <p>Contract: nothing reaches the committed state before {@link #commit}; a commit writes every
+ * new block, syncs, then writes the superblock and syncs, so a crash at any point leaves either
+ * the previous or the new transaction, whole. Not thread-safe: the pool serialises callers.
+ */
+public final class ThinMetadata implements AutoCloseable {
+  /** dm-thin device ids are 24 bits (spec 0). */
+  public static final long MAX_DEVICE_ID = (1L << 24) - 1;
+
+  private final BlockManager blocks;
+  private final TransactionManager tm;
+  private MetadataSpaceMap metadataSm;
+  private DataSpaceMap dataSm;
+  private BTree<Long> deviceTree;
+  private BTree<Long> topTree;
+  private BTree<Long> topPointers;
+  private BTree<DeviceDetails> detailsTree;
+  private Superblock sb;
+  private long mappingRoot;
+  private long detailsRoot;
+  private long time;
+  private long transactionId;
+  private long flags;
+  private long metadataSnap;
+  /** Details changed in this transaction, written to the details tree at commit. */
+  private final Map<Long, DeviceDetails> dirtyDetails = new TreeMap<>();
+
+  private ThinMetadata(BlockManager blocks) {
+    this.blocks = blocks;
+    this.tm = new TransactionManager(blocks);
+  }
+
+  /**
+   * Formats a new pool on {@code device} (which must be at least a few blocks), like the kernel
+   * does on a zeroed metadata device, and commits it.
+   */
+  public static ThinMetadata format(
+      BlockDevice device, long dataBlockSizeSectors, long nrDataBlocks, int cacheBlocks)
+      throws IOException {
+    ThinMetadata md = new ThinMetadata(new BlockManager(device, cacheBlocks, false));
+    long nrBlocks = Math.min(md.blocks.blockCount(), MetadataSpaceMap.MAX_BLOCKS);
+    if (nrBlocks < 8) {
+      throw new PoolStateException("metadata device too small: " + nrBlocks + " blocks");
+    }
+    md.metadataSm = MetadataSpaceMap.create(md.tm, nrBlocks);
+    md.dataSm = DataSpaceMap.create(md.tm, nrDataBlocks);
+    md.initTrees();
+    md.mappingRoot = md.topTree.createEmpty();
+    md.detailsRoot = md.detailsTree.createEmpty();
+    md.sb =
+        new Superblock(0, null, Superblock.CURRENT_VERSION, 0, 0, 0, null, null, 0, 0,
+            dataBlockSizeSectors, nrBlocks, 0, 0, 0);
+    if (dataBlockSizeSectors < Superblock.MIN_DATA_BLOCK_SECTORS
+        || dataBlockSizeSectors > Superblock.MAX_DATA_BLOCK_SECTORS
+        || dataBlockSizeSectors % Superblock.MIN_DATA_BLOCK_SECTORS != 0) {
+      throw new PoolStateException("data block size of " + dataBlockSizeSectors
+          + " sectors is not a multiple of 128 between 128 and 2097152");
+    }
+    md.commit();
+    return md;
+  }
+
+  /** Opens existing metadata; validates the superblock and loads both space maps. */
+  public static ThinMetadata open(BlockDevice device, boolean readOnly, int cacheBlocks)
+      throws IOException {
+    ThinMetadata md = new ThinMetadata(new BlockManager(device, cacheBlocks, readOnly));
+    md.load();
+    return md;
+  }
+
+  private void load() throws IOException {
+    try (ReadBlock b = blocks.read(0, BlockType.SUPERBLOCK)) {
+      byte[] img = new byte[MetadataBlock.SIZE_BYTES];
+      b.copyTo(img);
+      sb = Superblock.decode(0, img);
+    }
+    metadataSm = MetadataSpaceMap.open(tm, sb.metadataSpaceMap());
+    dataSm = DataSpaceMap.open(tm, sb.dataSpaceMap());
+    initTrees();
+    mappingRoot = sb.dataMappingRoot();
+    detailsRoot = sb.deviceDetailsRoot();
+    time = sb.time();
+    transactionId = sb.transactionId();
+    flags = sb.flags();
+    metadataSnap = sb.metadataSnap();
+    dirtyDetails.clear();
+  }
+
+  private void initTrees() {
+    deviceTree = new BTree<>(tm, ValueCodecs.blockTime(dataSm));
+    topTree = new BTree<>(tm, ValueCodecs.subtreeRoot(tm, deviceTree));
+    topPointers = new BTree<>(tm, ValueCodecs.subtreePointer(tm));
+    detailsTree = new BTree<>(tm, ValueCodecs.DETAILS);
+  }
+
+  // ---- transactions ----
+
+  /** Makes every change since the last commit durable; the superblock is written last. */
+  public void commit() throws IOException {
+    for (Map.Entry<Long, DeviceDetails> e : dirtyDetails.entrySet()) {
+      detailsRoot = detailsTree.insert(detailsRoot, e.getKey(), e.getValue()).root();
+    }
+    dirtyDetails.clear();
+    SpaceMapRoot dataRoot = dataSm.writeBack();
+    SpaceMapRoot metaRoot = metadataSm.writeBack();
+    blocks.flush();
+    sb = sb.withRoots(time, transactionId, flags, metadataSnap, dataRoot, metaRoot, mappingRoot,
+        detailsRoot);
+    blocks.writeSuperblock(sb.encode());
+    tm.endTransaction();
+    metadataSm.committed();
+    dataSm.committed();
+  }
+
+  /** Throws away every change since the last commit. */
+  public void abort() throws IOException {
+    blocks.dropDirty();
+    blocks.clearCache();
+    tm.endTransaction();
+    load();
+  }
+
+  public Superblock superblock() {
+    return sb;
+  }
+
+  public long transactionId() {
+    return transactionId;
+  }
+
+  /** Compare-and-swap of the user-space transaction id (pool message set_transaction_id). */
+  public void setTransactionId(long expected, long next) throws PoolStateException {
+    if (expected != transactionId) {
+      throw new PoolStateException(
+          "transaction id is " + transactionId + ", not " + expected);
+    }
+    transactionId = next;
+  }
+
+  public long time() {
+    return time;
+  }
+
+  public long dataBlockSizeSectors() {
+    return sb.dataBlockSizeSectors();
+  }
+
+  public SpaceMap dataSpaceMap() {
+    return dataSm;
+  }
+
+  public SpaceMap metadataSpaceMap() {
+    return metadataSm;
+  }
+
+  public BlockManager blockManager() {
+    return blocks;
+  }
+
+  public void setNeedsCheck() throws IOException {
+    flags |= Superblock.FLAG_NEEDS_CHECK;
+    commit();
+  }
+
+  // ---- devices ----
+
+  public boolean exists(long id) throws IOException {
+    return details(id) != null;
+  }
+
+  /** The device's details, or null if there is no such device. */
+  public DeviceDetails details(long id) throws IOException {
+    DeviceDetails d = dirtyDetails.get(id);
+    return d != null ? d : detailsTree.lookup(detailsRoot, id);
+  }
+
+  /** Every device id, ascending. */
+  public List<Long> deviceIds() throws IOException {
+    List<Long> ids = new ArrayList<>();
+    topTree.visit(mappingRoot, 0, Long.MAX_VALUE, (k, v) -> ids.add(k));
+    return ids;
+  }
+
+  public void createThin(long id) throws IOException {
+    checkNewId(id);
+    long root = deviceTree.createEmpty();
+    mappingRoot = topTree.insert(mappingRoot, id, root).root();
+    dirtyDetails.put(id, new DeviceDetails(0, transactionId, time, time));
+  }
+
+  /** An O(1) snapshot: the new device shares the origin's whole mapping tree. */
+  public void createSnap(long id, long originId) throws IOException {
+    checkNewId(id);
+    DeviceDetails origin = requireDevice(originId);
+    if (time >= Mapping.MAX_TIME) {
+      throw new PoolStateException("pool time exhausted: no more snapshots can be taken");
+    }
+    long originRoot = topTree.lookup(mappingRoot, originId);
+    tm.inc(originRoot);
+    mappingRoot = topTree.insert(mappingRoot, id, originRoot).root();
+    time++;
+    dirtyDetails.put(originId, origin.withSnapshottedTime(time));
+    dirtyDetails.put(id, new DeviceDetails(origin.mappedBlocks(), transactionId, time, time));
+  }
+
+  /** Deletes a device; data blocks no other device references are freed. */
+  public void delete(long id) throws IOException {
+    requireDevice(id);
+    mappingRoot = topTree.remove(mappingRoot, id).root();
+    dirtyDetails.remove(id);
+    var r = detailsTree.remove(detailsRoot, id);
+    detailsRoot = r.root();
+  }
+
+  // ---- mappings ----
+
+  /** The mapping of a virtual block, or null if unprovisioned. */
+  public Mapping lookup(long id, long vblock) throws IOException {
+    Long root = topTree.lookup(mappingRoot, id);
+    if (root == null) {
+      throw new PoolStateException("no thin device " + id);
+    }
+    Long v = deviceTree.lookup(root, vblock);
+    return v == null ? null : Mapping.unpack(v);
+  }
+
+  /** Allocates a data block (count 1) for a new mapping. */
+  public long allocDataBlock() throws IOException {
+    return dataSm.newBlock();
+  }
+
+  /**
+   * Maps {@code vblock} to {@code dataBlock} at the current pool time. The caller's reference
+   * to the data block (from {@link #allocDataBlock}) passes to the mapping. Returns true if the
+   * block was unmapped before.
+   */
+  public boolean insertMapping(long id, long vblock, long dataBlock) throws IOException {
+    DeviceDetails d = requireDevice(id);
+    if (dataBlock >= dataSm.nrBlocks()) {
+      throw new AssertionError("data block " + dataBlock + " beyond the data device");
+    }
+    long root = deviceRootForWrite(id);
+    var r = deviceTree.insert(root, vblock, new Mapping(dataBlock, time).pack());
+    setDeviceRoot(id, root, r.root());
+    if (r.added()) {
+      dirtyDetails.put(id, d.withMappedBlocks(d.mappedBlocks() + 1));
+    }
+    return r.added();
+  }
+
+  /** Unmaps one virtual block, releasing its data block reference. */
+  public boolean removeMapping(long id, long vblock) throws IOException {
+    return removeRange(id, vblock, vblock + 1) > 0;
+  }
+
+  /** Unmaps [begin, end); returns how many blocks were mapped there. */
+  public long removeRange(long id, long begin, long end) throws IOException {
+    DeviceDetails d = requireDevice(id);
+    long root = deviceRootForWrite(id);
+    var r = deviceTree.removeRange(root, begin, end);
+    setDeviceRoot(id, root, r.root());
+    if (r.removedCount() > 0) {
+      dirtyDetails.put(id, d.withMappedBlocks(d.mappedBlocks() - r.removedCount()));
+    }
+    return r.removedCount();
+  }
+
+  /**
+   * Shadows the top-level path to a device before its tree changes, top-down as the kernel
+   * does: if that path is shared (metadata snapshot), copying it first adds the references that
+   * let the device tree's own shadowing drop one safely.
+   */
+  private long deviceRootForWrite(long id) throws IOException {
+    long root = topTree.lookup(mappingRoot, id);
+    mappingRoot = topPointers.insert(mappingRoot, id, root).root();
+    return root;
+  }
+
+  private void setDeviceRoot(long id, long oldRoot, long newRoot) throws IOException {
+    if (newRoot != oldRoot) {
+      mappingRoot = topPointers.insert(mappingRoot, id, newRoot).root();
+    }
+  }
+
+  /** Visits the device's mappings with begin <= vblock < end, ascending. */
+  public void visitMappings(long id, long begin, long end, EntryVisitor<Mapping> visitor)
+      throws IOException {
+    Long root = topTree.lookup(mappingRoot, id);
+    if (root == null) {
+      throw new PoolStateException("no thin device " + id);
+    }
+    deviceTree.visit(root, begin, end, (k, v) -> visitor.visit(k, Mapping.unpack(v)));
+  }
+
+  /** The highest mapped virtual block of a device, or -1. */
+  public long highestMapped(long id) throws IOException {
+    long[] last = {-1};
+    visitMappings(id, 0, Long.MAX_VALUE, (k, m) -> {
+      last[0] = k;
+      return true;
+    });
+    return last[0];
+  }
+
+  // ---- restore (package-private: MetadataRestorer) ----
+
+  void restoreSuperblock(long newTime, long newTransactionId, long newFlags) {
+    time = newTime;
+    transactionId = newTransactionId;
+    flags = newFlags;
+  }
+
+  long newDeviceTree() throws IOException {
+    return deviceTree.createEmpty();
+  }
+
+  long restoreMapping(long deviceRoot, long vblock, Mapping m) throws IOException {
+    dataSm.inc(m.dataBlock());
+    var r = deviceTree.insert(deviceRoot, vblock, m.pack());
+    if (!r.added()) {
+      throw new PoolStateException("virtual block " + vblock + " mapped twice");
+    }
+    return r.root();
+  }
+
+  void restoreDevice(long id, long deviceRoot, DeviceDetails d) throws IOException {
+    mappingRoot = topTree.insert(mappingRoot, id, deviceRoot).root();
+    dirtyDetails.put(id, d);
+  }
+
+  // ---- resize ----
+
+  public void resizeDataDevice(long nrBlocks) throws IOException {
+    long cur = dataSm.nrBlocks();
+    if (nrBlocks < cur) {
+      throw new PoolStateException("the data device cannot shrink (" + cur + " -> " + nrBlocks
+          + " blocks)");
+    }
+    dataSm.extend(nrBlocks - cur);
+  }
+
+  public void resizeMetadataDevice(long nrBlocks) throws IOException {
+    long cur = metadataSm.nrBlocks();
+    if (nrBlocks < cur) {
+      throw new PoolStateException("the metadata device cannot shrink");
+    }
+    if (nrBlocks > blocks.blockCount()) {
+      throw new PoolStateException("metadata device holds only " + blocks.blockCount()
+          + " blocks");
+    }
+    metadataSm.extend(nrBlocks - cur);
+  }
+
+  // ---- metadata snapshot ----
+
+  public long metadataSnap() {
+    return metadataSnap;
+  }
+
+  /**
+   * Takes the metadata snapshot (spec 8.6): commits, copies the superblock to a new block with
+   * its space-map roots zeroed, and shares both trees with it. Commits again.
+   */
+  public long reserveMetadataSnap() throws IOException {
+    if (metadataSnap != 0) {
+      throw new PoolStateException("a metadata snapshot is already held at block "
+          + metadataSnap);
+    }
+    commit();
+    byte[] img = sb.encode();
+    java.util.Arrays.fill(img, 64, 320, (byte) 0);
+    MetadataBlock.putU64(img, 56, 0);
+    long snap;
+    try (var b = tm.newBlock(BlockType.SUPERBLOCK)) {
+      MetadataBlock.putU64(img, 8, b.blockNr());
+      b.copyFrom(img);
+      snap = b.blockNr();
+    }
+    tm.inc(mappingRoot);
+    tm.inc(detailsRoot);
+    metadataSnap = snap;
+    commit();
+    return snap;
+  }
+
+  /** Drops the metadata snapshot and every block only it referenced. */
+  public void releaseMetadataSnap() throws IOException {
+    if (metadataSnap == 0) {
+      throw new PoolStateException("no metadata snapshot is held");
+    }
+    Superblock snap = readSnapshotSuperblock(metadataSnap);
+    topTree.delete(snap.dataMappingRoot());
+    detailsTree.delete(snap.deviceDetailsRoot());
+    tm.dec(metadataSnap);
+    metadataSnap = 0;
+    commit();
+  }
+
+  /** Reads the superblock copy at {@code blockNr} (the metadata snapshot). */
+  public Superblock readSnapshotSuperblock(long blockNr) throws IOException {
+    try (ReadBlock b = blocks.read(blockNr, BlockType.SUPERBLOCK)) {
+      byte[] img = new byte[MetadataBlock.SIZE_BYTES];
+      b.copyTo(img);
+      return Superblock.decode(blockNr, img);
+    }
+  }
+
+  /** A read-only view of the trees rooted in a superblock (live or metadata snapshot). */
+  public TreeView view(Superblock roots) {
+    return new TreeView(roots.dataMappingRoot(), roots.deviceDetailsRoot(), topTree, deviceTree,
+        detailsTree);
+  }
+
+  /** The live trees (uncommitted changes included). */
+  public TreeView liveView() throws IOException {
+    for (Map.Entry<Long, DeviceDetails> e : dirtyDetails.entrySet()) {
+      detailsRoot = detailsTree.insert(detailsRoot, e.getKey(), e.getValue()).root();
+    }
+    dirtyDetails.clear();
+    return new TreeView(mappingRoot, detailsRoot, topTree, deviceTree, detailsTree);
+  }
+
+  private void checkNewId(long id) throws IOException {
+    if (id < 0 || id > MAX_DEVICE_ID) {
+      throw new PoolStateException("device id " + id + " is outside 0.." + MAX_DEVICE_ID);
+    }
+    if (exists(id)) {
+      throw new PoolStateException("thin device " + id + " already exists");
+    }
+  }
+
+  private DeviceDetails requireDevice(long id) throws IOException {
+    DeviceDetails d = details(id);
+    if (d == null) {
+      throw new PoolStateException("no thin device " + id);
+    }
+    return d;
+  }
+
+  @Override
+  public void close() throws IOException {
+    blocks.close();
+  }
+
+  static MetadataCorruptException corrupt(long block, String what, String why) {
+    return new MetadataCorruptException(block, what, why);
+  }
+}

@@ -1,0 +1,131 @@
+package org.thinpool.thin;
+
+import java.io.IOException;
+import org.thinpool.meta.block.ReadBlock;
+import org.thinpool.meta.block.WriteBlock;
+import org.thinpool.meta.btree.BTree;
+import org.thinpool.meta.btree.ValueType;
+import org.thinpool.meta.tx.SpaceMap;
+import org.thinpool.meta.tx.TransactionManager;
+
+/** The value types of the thin trees and what a reference held by each value means. */
+final class ValueCodecs {
+  private ValueCodecs() {}
+
+  /** Device-tree leaf value: block_time; each value holds one reference to its data block. */
+  static ValueType<Long> blockTime(SpaceMap dataSpaceMap) {
+    return new ValueType<>() {
+      @Override
+      public int sizeBytes() {
+        return 8;
+      }
+
+      @Override
+      public Long decode(ReadBlock node, int offset) {
+        return node.u64(offset);
+      }
+
+      @Override
+      public void encode(WriteBlock node, int offset, Long v) {
+        node.putU64(offset, v);
+      }
+
+      @Override
+      public void inc(Long v) throws IOException {
+        dataSpaceMap.inc(v >>> 24);
+      }
+
+      @Override
+      public void dec(Long v) throws IOException {
+        dataSpaceMap.dec(v >>> 24);
+      }
+
+      @Override
+      public boolean sameValue(Long a, Long b) {
+        return (a >>> 24) == (b >>> 24);
+      }
+    };
+  }
+
+  /** Top-level leaf value: a device tree's root; dropping the value drops that tree. */
+  static ValueType<Long> subtreeRoot(TransactionManager tm, BTree<Long> deviceTree) {
+    return new ValueType<>() {
+      @Override
+      public int sizeBytes() {
+        return 8;
+      }
+
+      @Override
+      public Long decode(ReadBlock node, int offset) {
+        return node.u64(offset);
+      }
+
+      @Override
+      public void encode(WriteBlock node, int offset, Long v) {
+        node.putU64(offset, v);
+      }
+
+      @Override
+      public void inc(Long v) throws IOException {
+        tm.inc(v);
+      }
+
+      @Override
+      public void dec(Long v) throws IOException {
+        deviceTree.delete(v);
+      }
+    };
+  }
+
+  /**
+   * Top-level leaf value used to move a device's root pointer after its tree was shadowed: the
+   * shadow already dropped the old root's reference, so overwriting releases nothing; copying a
+   * shared leaf still adds a reference to every root in it.
+   */
+  static ValueType<Long> subtreePointer(TransactionManager tm) {
+    return new ValueType<>() {
+      @Override
+      public int sizeBytes() {
+        return 8;
+      }
+
+      @Override
+      public Long decode(ReadBlock node, int offset) {
+        return node.u64(offset);
+      }
+
+      @Override
+      public void encode(WriteBlock node, int offset, Long v) {
+        node.putU64(offset, v);
+      }
+
+      @Override
+      public void inc(Long v) throws IOException {
+        tm.inc(v);
+      }
+    };
+  }
+
+  static final ValueType<DeviceDetails> DETAILS =
+      new ValueType<>() {
+        @Override
+        public int sizeBytes() {
+          return DeviceDetails.SIZE_BYTES;
+        }
+
+        @Override
+        public DeviceDetails decode(ReadBlock node, int offset) {
+          return new DeviceDetails(
+              node.u64(offset), node.u64(offset + 8), node.u32(offset + 16),
+              node.u32(offset + 20));
+        }
+
+        @Override
+        public void encode(WriteBlock node, int offset, DeviceDetails v) {
+          node.putU64(offset, v.mappedBlocks());
+          node.putU64(offset + 8, v.transactionId());
+          node.putU32(offset + 16, v.creationTime());
+          node.putU32(offset + 20, v.snapshottedTime());
+        }
+      };
+}

@@ -1,0 +1,111 @@
+package org.thinpool.thin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.thinpool.io.FileBlockDevice;
+import org.thinpool.testing.ExternalTool;
+
+/**
+ * Random sequences of create thin / snapshot / delete / map / unmap / commit against an
+ * in-memory model. After every commit: our mappings equal the model's, our checker is clean,
+ * the real thin_check passes on our file and the real thin_dump prints exactly our dump.
+ */
+class MetadataModelPropertyTest {
+  record Op(int kind, int a, int b, int c) {}
+
+  @Provide
+  Arbitrary<List<Op>> programs() {
+    Arbitrary<Op> op =
+        Combinators.combine(
+                Arbitraries.integers().between(0, 99),
+                Arbitraries.integers().between(0, 1000),
+                Arbitraries.integers().between(0, 2000),
+                Arbitraries.integers().between(1, 300))
+            .as(Op::new);
+    return op.list().ofMinSize(5).ofMaxSize(60);
+  }
+
+  @Property(tries = 25)
+  void matchesModelAndRealTools(@ForAll("programs") List<Op> program) throws IOException {
+    Path dir = Files.createTempDirectory("prop");
+    Path meta = dir.resolve("metadata");
+    Map<Long, TreeMap<Long, Long>> model = new TreeMap<>();
+    long nextId = 0;
+    try (ThinMetadata md = ThinMetadata.format(FileBlockDevice.create(meta, 8L << 20), 128,
+        100_000, 128)) {
+      for (Op op : program) {
+        List<Long> ids = new ArrayList<>(model.keySet());
+        if (ids.isEmpty() || op.kind() < 8) {
+          md.createThin(nextId);
+          model.put(nextId++, new TreeMap<>());
+        } else if (op.kind() < 18) {
+          long origin = ids.get(op.a() % ids.size());
+          md.createSnap(nextId, origin);
+          model.put(nextId++, new TreeMap<>(model.get(origin)));
+        } else if (op.kind() < 22) {
+          long id = ids.get(op.a() % ids.size());
+          md.delete(id);
+          model.remove(id);
+        } else if (op.kind() < 70) {
+          long id = ids.get(op.a() % ids.size());
+          for (long v = op.b(); v < op.b() + op.c(); v++) {
+            long data = md.allocDataBlock();
+            md.insertMapping(id, v, data);
+            model.get(id).put(v, data);
+          }
+        } else if (op.kind() < 85) {
+          long id = ids.get(op.a() % ids.size());
+          long removed = md.removeRange(id, op.b(), op.b() + op.c());
+          var sub = model.get(id).subMap((long) op.b(), (long) op.b() + op.c());
+          assertThat(removed).isEqualTo(sub.size());
+          sub.clear();
+        } else {
+          md.commit();
+          verify(md, model, meta);
+        }
+      }
+      md.commit();
+      verify(md, model, meta);
+    } finally {
+      Files.deleteIfExists(meta);
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static void verify(ThinMetadata md, Map<Long, TreeMap<Long, Long>> model, Path meta)
+      throws IOException {
+    Map<Long, TreeMap<Long, Long>> ours = new HashMap<>();
+    for (long id : md.deviceIds()) {
+      TreeMap<Long, Long> m = new TreeMap<>();
+      md.visitMappings(id, 0, Long.MAX_VALUE, (v, mapping) -> {
+        m.put(v, mapping.dataBlock());
+        return true;
+      });
+      ours.put(id, m);
+      assertThat(md.details(id).mappedBlocks()).isEqualTo(m.size());
+    }
+    assertThat(ours).isEqualTo(model);
+    try (FileBlockDevice dev = FileBlockDevice.openReadOnly(meta)) {
+      assertThat(PoolCheck.run(dev).problems()).isEmpty();
+    }
+    ExternalTool.Result check = ExternalTool.run("thin_check", meta.toString());
+    assertThat(check.exitCode()).as(check.all()).isZero();
+    ExternalTool.Result dump = ExternalTool.run("thin_dump", meta.toString());
+    assertThat(dump.exitCode()).as(dump.stderr()).isZero();
+    assertThat(dump.stdout()).isEqualTo(org.thinpool.testing.Images.dump(md));
+  }
+}
