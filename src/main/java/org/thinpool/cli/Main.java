@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
       DumpCommand.class,
       RestoreCommand.class,
       ThinCommand.class,
+      PoolCreateCommand.class,
+      PoolStatusCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Mixin PoolOption pool;

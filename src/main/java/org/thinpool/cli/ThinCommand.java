@@ -7,5 +7,6 @@ import picocli.CommandLine.Command;
     name = "thin",
     mixinStandardHelpOptions = true,
     description = "Thin device commands.",
-    subcommands = {ThinLsCommand.class})
+    subcommands = {ThinLsCommand.class, ThinCreateCommand.class, ThinSnapshotCommand.class,
+        ThinDeleteCommand.class, ThinResizeCommand.class})
 final class ThinCommand {}

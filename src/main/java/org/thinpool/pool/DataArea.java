@@ -1,0 +1,106 @@
+package org.thinpool.pool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.thinpool.io.BlockDevice;
+
+/**
+ * The data device cut into data blocks: reads and writes inside one block, filling a new block
+ * around a partial write (from the shared block it replaces, or zeros), and hole punching.
+ */
+final class DataArea implements AutoCloseable {
+  /** Blocks are filled in chunks of at most 1 MiB, so a 1 GiB block never needs 1 GiB of heap. */
+  static final int CHUNK_BYTES = 1 << 20;
+
+  private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK_BYTES).asReadOnlyBuffer();
+
+  private final BlockDevice device;
+  private final long blockSizeBytes;
+
+  DataArea(BlockDevice device, long blockSizeBytes) {
+    this.device = device;
+    this.blockSizeBytes = blockSizeBytes;
+  }
+
+  BlockDevice device() {
+    return device;
+  }
+
+  long offsetOf(long dataBlock, long inBlock) {
+    return dataBlock * blockSizeBytes + inBlock;
+  }
+
+  void read(long dataBlock, int inBlock, ByteBuffer dst) throws IOException {
+    device.read(offsetOf(dataBlock, inBlock), dst);
+  }
+
+  void write(long dataBlock, int inBlock, ByteBuffer src) throws IOException {
+    device.write(offsetOf(dataBlock, inBlock), src);
+  }
+
+  /**
+   * Writes {@code src} at {@code inBlock} of the new block {@code newBlock}; the rest of the block
+   * comes from {@code oldBlock} when it is not negative (breaking sharing), else is zeroed when
+   * {@code zeroing}, else is left as the data file holds it.
+   */
+  void fill(long newBlock, long oldBlock, boolean zeroing, int inBlock, ByteBuffer src)
+      throws IOException {
+    int n = src.remaining();
+    if (n == blockSizeBytes || (oldBlock < 0 && !zeroing)) {
+      write(newBlock, inBlock, src);
+      return;
+    }
+    int chunk = (int) Math.min(blockSizeBytes, CHUNK_BYTES);
+    ByteBuffer old = oldBlock >= 0 ? ByteBuffer.allocate(chunk) : null;
+    for (long c = 0; c < blockSizeBytes; c += chunk) {
+      long from = Math.max(c, inBlock);
+      long to = Math.min(c + chunk, inBlock + (long) n);
+      if (oldBlock < 0 && from >= to) {
+        device.write(offsetOf(newBlock, c), ZEROS.duplicate().limit(chunk));
+        continue;
+      }
+      ByteBuffer buf;
+      if (oldBlock < 0) {
+        buf = ByteBuffer.allocate(chunk); // zeros around the written part
+      } else {
+        buf = old.clear();
+        device.read(offsetOf(oldBlock, c), buf);
+      }
+      if (from < to) {
+        buf.put((int) (from - c), src, src.position() + (int) (from - inBlock), (int) (to - from));
+      }
+      buf.clear();
+      device.write(offsetOf(newBlock, c), buf);
+    }
+    src.position(src.limit());
+  }
+
+  /** Fills the rest of {@code dst} with zeros. */
+  static void zeroFill(ByteBuffer dst) {
+    while (dst.hasRemaining()) {
+      dst.put(ZEROS.duplicate().limit(Math.min(dst.remaining(), CHUNK_BYTES)));
+    }
+  }
+
+  /** Punches holes for the given sorted data blocks, one call per run of adjacent blocks. */
+  void punch(long[] sortedBlocks) throws IOException {
+    int i = 0;
+    while (i < sortedBlocks.length) {
+      int j = i + 1;
+      while (j < sortedBlocks.length && sortedBlocks[j] == sortedBlocks[j - 1] + 1) {
+        j++;
+      }
+      device.discard(offsetOf(sortedBlocks[i], 0), (j - i) * blockSizeBytes);
+      i = j;
+    }
+  }
+
+  void sync() throws IOException {
+    device.sync();
+  }
+
+  @Override
+  public void close() throws IOException {
+    device.close();
+  }
+}

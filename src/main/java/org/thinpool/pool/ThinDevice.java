@@ -1,0 +1,167 @@
+package org.thinpool.pool;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import org.thinpool.io.PoolStateException;
+
+/**
+ * One thin device of a {@link ThinPool}: byte-addressed I/O at any offset and length.
+ *
+ * <p>Contract: bytes never written read as zeros; the first write to a virtual block allocates a
+ * data block (zeroing the rest of it for a partial write unless the pool's zeroing is off); a
+ * write to a block shared with a snapshot or origin copies that one block first, merging the
+ * write with its old contents; nothing is durable until {@link #flush} (or a write with FUA)
+ * returns. Thread-safe: concurrent requests on this and other devices never mix data within a
+ * block. A handle outlives its device: after {@link ThinPool#delete}, every call fails.
+ */
+public final class ThinDevice {
+  /** Pieces of write-zeroes inside a mapped block are written from a buffer of at most this. */
+  private static final int ZERO_WRITE_BYTES = 1 << 20;
+
+  private final PoolCore core;
+  private final long id;
+
+  ThinDevice(PoolCore core, long id) {
+    this.core = core;
+    this.id = id;
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public long sizeBytes() throws PoolStateException {
+    return core.sizeOf(id);
+  }
+
+  /** Reads {@code dst.remaining()} bytes at {@code offsetBytes}. */
+  public void read(long offsetBytes, ByteBuffer dst) throws IOException {
+    checkRange(offsetBytes, dst.remaining());
+    long bs = core.blockSizeBytes();
+    long pos = offsetBytes;
+    while (dst.hasRemaining()) {
+      int inBlock = (int) (pos % bs);
+      int n = (int) Math.min(bs - inBlock, dst.remaining());
+      core.readBlock(id, pos / bs, inBlock, dst.slice(dst.position(), n));
+      dst.position(dst.position() + n);
+      pos += n;
+    }
+  }
+
+  public void read(long offsetBytes, byte[] dst) throws IOException {
+    read(offsetBytes, ByteBuffer.wrap(dst));
+  }
+
+  /** Writes {@code src.remaining()} bytes at {@code offsetBytes}; durable after a flush. */
+  public void write(long offsetBytes, ByteBuffer src) throws IOException {
+    write(offsetBytes, src, false);
+  }
+
+  /** Writes; with {@code fua} the write (and everything before it) is durable on return. */
+  public void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
+    checkRange(offsetBytes, src.remaining());
+    long bs = core.blockSizeBytes();
+    long pos = offsetBytes;
+    while (src.hasRemaining()) {
+      int inBlock = (int) (pos % bs);
+      int n = (int) Math.min(bs - inBlock, src.remaining());
+      core.writeBlock(id, pos / bs, inBlock, src.slice(src.position(), n));
+      src.position(src.position() + n);
+      pos += n;
+    }
+    if (fua) {
+      core.commit();
+    }
+  }
+
+  public void write(long offsetBytes, byte[] src) throws IOException {
+    write(offsetBytes, ByteBuffer.wrap(src));
+  }
+
+  /**
+   * Makes the range read as zeros: whole blocks are unmapped (and, with passdown, punched after
+   * the next commit); the partial blocks at the ends are written with zeros if they are mapped.
+   */
+  public void writeZeroes(long offsetBytes, long lengthBytes) throws IOException {
+    checkRange(offsetBytes, lengthBytes);
+    long bs = core.blockSizeBytes();
+    long end = offsetBytes + lengthBytes;
+    long first = ceilDiv(offsetBytes, bs);
+    long last = end / bs;
+    if (first >= last) {
+      zeroPartial(offsetBytes, end);
+      return;
+    }
+    zeroPartial(offsetBytes, first * bs);
+    core.unmap(id, first, last, core.settings().discardMode() == DiscardMode.PASSDOWN);
+    zeroPartial(last * bs, end);
+  }
+
+  /** Writes zeros over [from, to), within mapped blocks only. */
+  private void zeroPartial(long from, long to) throws IOException {
+    long bs = core.blockSizeBytes();
+    long pos = from;
+    while (pos < to) {
+      long vblock = pos / bs;
+      long blockEnd = Math.min(to, (vblock + 1) * bs);
+      if (core.isMapped(id, vblock)) {
+        while (pos < blockEnd) {
+          int n = (int) Math.min(blockEnd - pos, ZERO_WRITE_BYTES);
+          core.writeBlock(id, vblock, (int) (pos % bs), ByteBuffer.allocate(n));
+          pos += n;
+        }
+      }
+      pos = blockEnd;
+    }
+  }
+
+  /**
+   * Discards as dm-thin does: the whole blocks inside the range are unmapped (freed in the pool
+   * if no other device shares them, and with passdown punched out of the data file after the
+   * next commit); the partial blocks at the ends are left alone; in ignore mode nothing happens.
+   * A discarded range reads as zeros only where whole blocks were unmapped.
+   */
+  public void discard(long offsetBytes, long lengthBytes) throws IOException {
+    checkRange(offsetBytes, lengthBytes);
+    DiscardMode mode = core.settings().discardMode();
+    if (mode == DiscardMode.IGNORE) {
+      return;
+    }
+    long bs = core.blockSizeBytes();
+    core.unmap(id, ceilDiv(offsetBytes, bs), (offsetBytes + lengthBytes) / bs,
+        mode == DiscardMode.PASSDOWN);
+  }
+
+  /** Data synced, then the metadata committed (the whole pool's, as dm-thin does). */
+  public void flush() throws IOException {
+    core.commit();
+  }
+
+  public ThinStatus status() throws IOException {
+    long size = sizeBytes();
+    return core.withMetadata(md -> {
+      var d = md.details(id);
+      if (d == null) {
+        throw new PoolStateException("no thin device " + id);
+      }
+      return new ThinStatus(id, size, d.mappedBlocks(), md.highestMapped(id));
+    });
+  }
+
+  private void checkRange(long offsetBytes, long lengthBytes) throws PoolStateException {
+    long size = sizeBytes();
+    if (offsetBytes < 0 || lengthBytes < 0 || offsetBytes > size - lengthBytes) {
+      throw new IllegalArgumentException("I/O at " + offsetBytes + " of " + lengthBytes
+          + " bytes is outside thin device " + id + " (" + size + " bytes)");
+    }
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+
+  @Override
+  public String toString() {
+    return "thin device " + id;
+  }
+}

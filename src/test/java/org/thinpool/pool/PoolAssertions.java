@@ -1,0 +1,66 @@
+package org.thinpool.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.thinpool.io.FileBlockDevice;
+import org.thinpool.testing.ExternalTool;
+import org.thinpool.thin.PoolCheck;
+
+/** Checks shared by the pool tests: the real thin_check, our checker, allocated file size. */
+final class PoolAssertions {
+  static final long KIB = 1024;
+  static final long MIB = 1024 * KIB;
+
+  private PoolAssertions() {}
+
+  /** thin_check (the real one) and PoolCheck are clean on the pool's committed metadata. */
+  static void assertMetadataClean(Path dir) throws IOException {
+    Path meta = dir.resolve(ThinPool.METADATA_FILE);
+    ExternalTool.Result r = ExternalTool.run("thin_check", meta.toString());
+    assertThat(r.exitCode()).as("thin_check: %s", r.all()).isZero();
+    try (FileBlockDevice dev = FileBlockDevice.openReadOnly(meta)) {
+      PoolCheck.Report report = PoolCheck.run(dev);
+      assertThat(report.problems()).as("PoolCheck").isEmpty();
+    }
+  }
+
+  /** The file's allocated bytes (st_blocks * 512), from stat(1). */
+  static long allocatedBytes(Path file) throws IOException {
+    Process p = new ProcessBuilder("stat", "-c", "%b", file.toString()).start();
+    try {
+      if (!p.waitFor(30, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException("stat did not finish");
+      }
+      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      return Long.parseLong(out.trim()) * 512;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
+    }
+  }
+
+  /** Seeded pseudo-random bytes. */
+  static byte[] bytes(long seed, int n) {
+    byte[] b = new byte[n];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  static byte[] filled(int n, int value) {
+    byte[] b = new byte[n];
+    java.util.Arrays.fill(b, (byte) value);
+    return b;
+  }
+
+  static byte[] read(ThinDevice dev, long offset, int n) throws IOException {
+    byte[] b = new byte[n];
+    dev.read(offset, b);
+    return b;
+  }
+}
