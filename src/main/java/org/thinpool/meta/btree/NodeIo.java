@@ -19,7 +19,7 @@ final class NodeIo<V> {
     this.tm = tm;
     this.type = type;
     this.leafValueSize = type.sizeBytes();
-    BTreeNode.maxEntriesFor(leafValueSize);
+    BTreeNode.maxEntriesFor(leafValueSize); // rejects value sizes no node can hold
   }
 
   /** Holds node {@code blockNr} for reading after checking it against {@code range}. */

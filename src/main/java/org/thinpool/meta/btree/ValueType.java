@@ -22,7 +22,7 @@ public interface ValueType<V> {
   /** Bytes per value in a leaf: 4, 8, 16 or 24 for dm-thin's trees. */
   int sizeBytes();
 
-  /** Reads the value stored at {@code offset} of a leaf. */
+  /** Reads the value stored at {@code offset} of a leaf; never null (null means absent). */
   V decode(ReadBlock node, int offset);
 
   /** Writes exactly {@link #sizeBytes} bytes at {@code offset} of a leaf. */

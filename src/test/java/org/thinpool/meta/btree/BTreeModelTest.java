@@ -13,6 +13,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.ReadBlock;
 
 /**
  * Random and sequential workloads against a TreeMap model, checking after every batch the
@@ -165,6 +167,47 @@ class BTreeModelTest {
       h.removeRange(Long.MIN_VALUE, -1L);
       h.verify(rnd);
       assertThat(h.tree.lookup(h.root, -1L)).isNotNull();
+    }
+  }
+
+  /** Entries of the leaf that holds {@code key}. */
+  private static int leafEntries(ModelHarness h, long key) throws IOException {
+    long node = h.root;
+    while (true) {
+      try (ReadBlock b = h.pool.tm.read(node, BlockType.BTREE_NODE)) {
+        if (BTreeNode.isLeaf(b)) {
+          return BTreeNode.nrEntries(b);
+        }
+        node = BTreeNode.child(b, Math.max(0, BTreeNode.lowerBound(b, key)));
+      }
+    }
+  }
+
+  @Test
+  void changesToACommittedTreeCopyOnlyThePath() throws IOException {
+    Random rnd = new Random(12);
+    try (ModelHarness h = new ModelHarness(8)) {
+      for (int i = 0; i < 30_000; i++) {
+        h.insert(rnd.nextInt(1 << 30));
+      }
+      h.pool.commit();
+      int depth = h.depth();
+      long oldRoot = h.root;
+      long allocations = h.pool.sm.allocations;
+      long allocated = h.pool.sm.nrAllocated();
+      h.insert(h.randomKey(rnd)); // an overwrite never splits
+      assertThat(h.pool.sm.allocations - allocations).isEqualTo(depth);
+      assertThat(h.pool.sm.nrAllocated()).isEqualTo(allocated);
+      assertThat(h.pool.sm.refCount(oldRoot)).isZero();
+      h.pool.commit();
+      long key = h.randomKey(rnd);
+      while (leafEntries(h, key) <= 84) {
+        key = h.randomKey(rnd);
+      }
+      allocations = h.pool.sm.allocations;
+      h.remove(key); // the leaf can spare an entry: no sibling is touched
+      assertThat(h.pool.sm.allocations - allocations).isEqualTo(depth);
+      h.verify(rnd);
     }
   }
 }

@@ -92,7 +92,9 @@ class BTreeNodeTest {
         assertThat(BTreeNode.nrEntries(raw)).isEqualTo(BTreeNode.nrEntries(b)).isEqualTo(300);
         assertThat(BTreeNode.maxEntries(raw)).isEqualTo(336);
         assertThat(BTreeNode.valueSize(raw)).isEqualTo(4);
-        assertThat(BTreeNode.lowerBound(raw, 50)).isEqualTo(BTreeNode.lowerBound(b, 50)).isEqualTo(7);
+        assertThat(BTreeNode.lowerBound(raw, 50))
+            .isEqualTo(BTreeNode.lowerBound(b, 50))
+            .isEqualTo(7);
         assertThat(BTreeNode.key(raw, 17)).isEqualTo(289);
         assertThat(MetadataBlock.u32(raw, BTreeNode.valueOffset(raw, 17))).isEqualTo(17);
         assertThat(BTreeNode.ceilingIndex(b, 50)).isEqualTo(8);

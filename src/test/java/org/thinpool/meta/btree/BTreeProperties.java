@@ -43,10 +43,10 @@ class BTreeProperties {
                     .as((b, n) -> (Op) new RemoveRange(b, n))),
             Tuple.of(2, Arbitraries.just((Op) new Commit())),
             Tuple.of(1, Arbitraries.just((Op) new Snapshot())));
-    return op.list().ofMinSize(1).ofMaxSize(3000);
+    return op.list().ofMinSize(50).ofMaxSize(4000);
   }
 
-  @Property(tries = 60, seed = "20250101")
+  @Property(tries = 80, seed = "20250101")
   void anyOperationSequenceKeepsTreeModelAndCountsInStep(@ForAll("operations") List<Op> ops)
       throws IOException {
     try (ModelHarness h = new ModelHarness(24)) {

@@ -14,6 +14,8 @@ final class TestSpaceMap implements SpaceMap {
   private long[] committed;
   private final BitSet allocatable = new BitSet();
   private long allocated;
+  /** Number of {@link #newBlock} calls so far. */
+  long allocations;
 
   TestSpaceMap(int nrBlocks) {
     counts = new long[nrBlocks];
@@ -83,6 +85,7 @@ final class TestSpaceMap implements SpaceMap {
       throw new OutOfSpaceException("test metadata space map is full");
     }
     allocatable.clear(b);
+    allocations++;
     counts[b] = 1;
     allocated++;
     return b;

@@ -20,9 +20,10 @@ import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.Testdata;
 
 /**
- * The real thin_check (and the spec's reference decoder) judge trees written here: device trees after heavy random churn,
- * snapshots that share whole trees and subtrees, a root left with a single child, and two-level
- * top-level and details trees, wrapped into a complete image by {@link ThinImage}.
+ * The real thin_check (and the spec's reference decoder) judge trees written here: device trees
+ * after heavy random churn, snapshots that share whole trees and subtrees, a root left with a
+ * single child, and two-level top-level and details trees, wrapped into a complete image by
+ * {@link ThinImage}.
  */
 class ThinCheckTest {
   @TempDir Path dir;
