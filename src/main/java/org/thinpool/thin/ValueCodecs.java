@@ -1,10 +1,10 @@
 package org.thinpool.thin;
 
-import java.io.IOException;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.ValueType;
+import org.thinpool.meta.btree.ValueTypes;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
@@ -14,67 +14,13 @@ final class ValueCodecs {
 
   /** Device-tree leaf value: block_time; each value holds one reference to its data block. */
   static ValueType<Long> blockTime(SpaceMap dataSpaceMap) {
-    return new ValueType<>() {
-      @Override
-      public int sizeBytes() {
-        return 8;
-      }
-
-      @Override
-      public Long decode(ReadBlock node, int offset) {
-        return node.u64(offset);
-      }
-
-      @Override
-      public void encode(WriteBlock node, int offset, Long v) {
-        node.putU64(offset, v);
-      }
-
-      @Override
-      public void inc(Long v) throws IOException {
-        dataSpaceMap.inc(v >>> 24);
-      }
-
-      @Override
-      public void dec(Long v) throws IOException {
-        dataSpaceMap.dec(v >>> 24);
-      }
-
-      @Override
-      public boolean sameValue(Long a, Long b) {
-        return (a >>> 24) == (b >>> 24);
-      }
-    };
+    return ValueTypes.u64(
+        v -> dataSpaceMap.inc(v >>> 24), v -> dataSpaceMap.dec(v >>> 24), 24);
   }
 
   /** Top-level leaf value: a device tree's root; dropping the value drops that tree. */
   static ValueType<Long> subtreeRoot(TransactionManager tm, BTree<Long> deviceTree) {
-    return new ValueType<>() {
-      @Override
-      public int sizeBytes() {
-        return 8;
-      }
-
-      @Override
-      public Long decode(ReadBlock node, int offset) {
-        return node.u64(offset);
-      }
-
-      @Override
-      public void encode(WriteBlock node, int offset, Long v) {
-        node.putU64(offset, v);
-      }
-
-      @Override
-      public void inc(Long v) throws IOException {
-        tm.inc(v);
-      }
-
-      @Override
-      public void dec(Long v) throws IOException {
-        deviceTree.delete(v);
-      }
-    };
+    return ValueTypes.u64(tm::inc, deviceTree::delete, 0);
   }
 
   /**
@@ -83,27 +29,7 @@ final class ValueCodecs {
    * shared leaf still adds a reference to every root in it.
    */
   static ValueType<Long> subtreePointer(TransactionManager tm) {
-    return new ValueType<>() {
-      @Override
-      public int sizeBytes() {
-        return 8;
-      }
-
-      @Override
-      public Long decode(ReadBlock node, int offset) {
-        return node.u64(offset);
-      }
-
-      @Override
-      public void encode(WriteBlock node, int offset, Long v) {
-        node.putU64(offset, v);
-      }
-
-      @Override
-      public void inc(Long v) throws IOException {
-        tm.inc(v);
-      }
-    };
+    return ValueTypes.u64(tm::inc, ValueTypes.RefAction.NONE, 0);
   }
 
   static final ValueType<DeviceDetails> DETAILS =

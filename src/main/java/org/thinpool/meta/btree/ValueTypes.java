@@ -16,4 +16,22 @@ public final class ValueTypes {
   public static ValueType<Long> u32() {
     return U32ValueType.INSTANCE;
   }
+
+  /** What holding (inc) or dropping (dec) one reference named by a value means. */
+  @FunctionalInterface
+  public interface RefAction {
+    void apply(long value) throws java.io.IOException;
+
+    /** A value that references nothing. */
+    RefAction NONE = v -> {};
+  }
+
+  /**
+   * u64 values that each hold one reference: {@code inc} when a shared leaf holding the value is
+   * copied, {@code dec} when the value is overwritten by one naming something else, removed, or
+   * its tree deleted. Values name the same thing when equal after {@code >>> identityShift}.
+   */
+  public static ValueType<Long> u64(RefAction inc, RefAction dec, int identityShift) {
+    return new ReferencingU64(inc, dec, identityShift);
+  }
 }

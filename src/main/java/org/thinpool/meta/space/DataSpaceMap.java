@@ -7,7 +7,6 @@ import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.btree.BTree;
-import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
@@ -15,15 +14,15 @@ import org.thinpool.meta.tx.TransactionManager;
  * value = {@link IndexEntry}), plus an overflow tree. Its blocks are metadata blocks; writing it
  * back allocates from the metadata space map, so it is written before that one.
  */
-public final class DataSpaceMap implements SpaceMap {
+public final class DataSpaceMap extends CountedSpaceMap {
   private final TransactionManager tm;
   private final BTree<IndexEntry> indexTree;
-  private final Counts counts = new Counts("data");
   private long[] bitmapLocations = new long[0];
   private long indexRoot;
   private OverflowTree overflow;
 
   private DataSpaceMap(TransactionManager tm) {
+    super("data");
     this.tm = tm;
     this.indexTree = new BTree<>(tm, IndexEntryType.INSTANCE);
   }
@@ -74,42 +73,8 @@ public final class DataSpaceMap implements SpaceMap {
   }
 
   @Override
-  public long nrBlocks() {
-    return counts.nrBlocks();
-  }
-
-  @Override
-  public long nrFree() {
-    return counts.nrBlocks() - counts.nrAllocated();
-  }
-
-  @Override
-  public long nrAllocated() {
-    return counts.nrAllocated();
-  }
-
-  @Override
-  public long refCount(long block) {
-    return counts.get(block);
-  }
-
-  @Override
   public void inc(long block) {
     counts.set(block, counts.get(block) + 1);
-  }
-
-  @Override
-  public void dec(long block) {
-    long c = counts.get(block);
-    if (c == 0) {
-      throw new AssertionError("dec of free data block " + block);
-    }
-    counts.set(block, c - 1);
-  }
-
-  @Override
-  public long newBlock() throws IOException {
-    return counts.allocate();
   }
 
   @Override

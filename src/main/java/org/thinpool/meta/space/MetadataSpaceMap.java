@@ -6,7 +6,6 @@ import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
-import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
@@ -15,14 +14,13 @@ import org.thinpool.meta.tx.TransactionManager;
  * allocates a block, which changes a bitmap. {@link #writeBack} runs that to a fixed point in
  * memory before a single byte of it is written, so the written image is self-consistent.
  */
-public final class MetadataSpaceMap implements SpaceMap {
+public final class MetadataSpaceMap extends CountedSpaceMap {
   /** 255 index entries fit the index block: 4 161 600 metadata blocks (spec 1.1). */
   public static final int MAX_BITMAPS = 255;
 
   public static final long MAX_BLOCKS = (long) MAX_BITMAPS * Bitmaps.ENTRIES_PER_BITMAP;
 
   private final TransactionManager tm;
-  private final Counts counts = new Counts("metadata");
   private long[] bitmapLocations = new long[0];
   private boolean[] relocated = new boolean[0];
   private long indexBlock;
@@ -30,6 +28,7 @@ public final class MetadataSpaceMap implements SpaceMap {
   private OverflowTree overflow;
 
   private MetadataSpaceMap(TransactionManager tm) {
+    super("metadata");
     this.tm = tm;
   }
 
@@ -80,46 +79,12 @@ public final class MetadataSpaceMap implements SpaceMap {
   }
 
   @Override
-  public long nrBlocks() {
-    return counts.nrBlocks();
-  }
-
-  @Override
-  public long nrFree() {
-    return counts.nrBlocks() - counts.nrAllocated();
-  }
-
-  @Override
-  public long nrAllocated() {
-    return counts.nrAllocated();
-  }
-
-  @Override
-  public long refCount(long block) {
-    return counts.get(block);
-  }
-
-  @Override
   public void inc(long block) {
     long c = counts.get(block);
     if (c == 0) {
       throw new AssertionError("inc of free metadata block " + block);
     }
     counts.set(block, c + 1);
-  }
-
-  @Override
-  public void dec(long block) {
-    long c = counts.get(block);
-    if (c == 0) {
-      throw new AssertionError("dec of free metadata block " + block);
-    }
-    counts.set(block, c - 1);
-  }
-
-  @Override
-  public long newBlock() throws IOException {
-    return counts.allocate();
   }
 
   @Override
