@@ -2,7 +2,7 @@ package org.thinpool.cli;
 
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
-import org.thinpool.io.FileBlockDevice;
+import org.thinpool.io.BlockDevice;
 import org.thinpool.thin.PoolCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,7 +29,7 @@ final class CheckCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (FileBlockDevice dev = FileBlockDevice.openReadOnly(pool().existingMetadata())) {
+    try (BlockDevice dev = pool().openMetadataReadOnly()) {
       PoolCheck.Report r = PoolCheck.run(dev);
       if (!quiet) {
         for (PoolCheck.Problem p : r.problems()) {

@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.thinpool.io.FileBlockDevice;
+
 import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.thin.MetadataDumper;
@@ -39,7 +39,7 @@ final class DumpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (ThinMetadata md = ThinMetadata.open(
-            FileBlockDevice.openReadOnly(pool().existingMetadata()), true,
+            pool().openMetadataReadOnly(), true,
             BlockManager.DEFAULT_CACHE_BLOCKS);
         Writer w = output == null
             ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.US_ASCII))

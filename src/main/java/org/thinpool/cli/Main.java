@@ -18,6 +18,10 @@ import picocli.CommandLine.Command;
       ThinCommand.class,
       PoolCreateCommand.class,
       PoolStatusCommand.class,
+      ImportCommand.class,
+      ExportCommand.class,
+      DiscardCommand.class,
+      GrowCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Mixin PoolOption pool;

@@ -1,8 +1,13 @@
 package org.thinpool.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.thinpool.io.BlockDevice;
+import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.PoolStateException;
+import org.thinpool.io.RawBlockDevice;
+import org.thinpool.pool.ThinPool;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
@@ -24,19 +29,28 @@ final class PoolOption {
     return Path.of(env != null && !env.isEmpty() ? env : "thinpool-data");
   }
 
-  Path metadata() {
-    return dir().resolve("metadata");
+  /** DIR/metadata, or the metadata device that DIR/pool.conf names (direct mode). */
+  Path metadata() throws IOException {
+    return Files.isDirectory(dir()) ? ThinPool.metadataPath(dir()) : dir().resolve("metadata");
   }
 
   Path data() {
     return dir().resolve("data");
   }
 
-  Path existingMetadata() throws PoolStateException {
+  Path existingMetadata() throws IOException {
     Path m = metadata();
-    if (!Files.isRegularFile(m)) {
+    if (!Files.isRegularFile(m) && !RawBlockDevice.isBlockDevice(m)) {
       throw new PoolStateException("no pool at " + dir() + " (missing " + m + ")");
     }
     return m;
+  }
+
+  /** The metadata file or device, read-only: no pool lock, so it works beside a live pool. */
+  BlockDevice openMetadataReadOnly() throws IOException {
+    Path m = existingMetadata();
+    return RawBlockDevice.isBlockDevice(m)
+        ? RawBlockDevice.openReadOnly(m)
+        : FileBlockDevice.openReadOnly(m);
   }
 }

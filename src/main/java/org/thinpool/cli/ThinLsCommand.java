@@ -1,23 +1,35 @@
 package org.thinpool.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
-import org.thinpool.io.FileBlockDevice;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.pool.ThinPool;
+import org.thinpool.thin.DeviceInfo;
 import org.thinpool.thin.MetadataDumper;
+import org.thinpool.thin.RestoreSink;
+import org.thinpool.thin.SuperblockInfo;
 import org.thinpool.thin.ThinLsField;
 import org.thinpool.thin.ThinLsReport;
 import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code thinpool thin ls}: per device mapped, exclusive and shared blocks, like thin_ls. */
+/**
+ * {@code thinpool thin ls}: per device mapped, exclusive and shared blocks, like thin_ls, and the
+ * virtual size from the pool's sizes file. Reads the committed metadata read-only without the
+ * pool lock, so it works on a bare metadata file and beside a process that has the pool open.
+ */
 @Command(
     name = "ls",
     mixinStandardHelpOptions = true,
-    description = "List thin devices with mapped, exclusive and shared blocks (like thin_ls).")
+    description = "List thin devices with size, mapped, exclusive and shared blocks (like "
+        + "thin_ls).")
 final class ThinLsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -25,7 +37,8 @@ final class ThinLsCommand implements Callable<Integer> {
     return Main.pool(spec);
   }
 
-  @Option(names = "--json", description = "JSON output.")
+  @Option(names = "--json", description = "JSON output (keys id, size, mapped_blocks, "
+      + "exclusive_blocks, shared_blocks, ...).")
   boolean json;
 
   @Option(
@@ -39,16 +52,14 @@ final class ThinLsCommand implements Callable<Integer> {
   @Option(names = "--no-headers", description = "Omit the header line.")
   boolean noHeaders;
 
-
   @Override
   public Integer call() throws Exception {
     try (ThinMetadata md = ThinMetadata.open(
-        FileBlockDevice.openReadOnly(pool().existingMetadata()), true,
-        BlockManager.DEFAULT_CACHE_BLOCKS)) {
+        pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
       ThinLsReport report =
           new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
       MetadataDumper.dump(md, report.countingPass());
-      MetadataDumper.dump(md, report.classifyingPass());
+      MetadataDumper.dump(md, classifyingPass(report, sizes(md)));
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.print(report.json());
@@ -61,5 +72,42 @@ final class ThinLsCommand implements Callable<Integer> {
       out.flush();
     }
     return ExitCodes.OK;
+  }
+
+  /**
+   * The devices' sizes as the pool sees them, when the directory holds a whole pool (its sizes
+   * or data file, or a direct-mode pool.conf); for a bare metadata file they are unknown (null).
+   */
+  private Map<Long, Long> sizes(ThinMetadata md) throws IOException {
+    var dir = pool().dir();
+    boolean wholePool = Files.isRegularFile(dir.resolve("sizes"))
+        || Files.isRegularFile(dir.resolve(ThinPool.DATA_FILE)) || ThinPool.isDirect(dir);
+    return wholePool ? ThinPool.deviceSizes(dir, md) : Map.of();
+  }
+
+  private static RestoreSink classifyingPass(ThinLsReport report, Map<Long, Long> sizes) {
+    return new RestoreSink() {
+      @Override
+      public void superblock(SuperblockInfo sb) {}
+
+      @Override
+      public void beginDevice(DeviceInfo d) {
+        Long size = sizes.get(d.devId());
+        report.beginDevice(d, size == null ? OptionalLong.empty() : OptionalLong.of(size));
+      }
+
+      @Override
+      public void mapping(long originBlock, long dataBlock, long time) {
+        report.classifyMapping(dataBlock);
+      }
+
+      @Override
+      public void endDevice() {
+        report.endDevice();
+      }
+
+      @Override
+      public void end() {}
+    };
   }
 }

@@ -10,7 +10,8 @@ import java.nio.ByteBuffer;
  *   <li>{@link #read} fills {@code dst} completely or throws; bytes never written read as zero;
  *   <li>{@link #write} is not durable until {@link #sync} returns;
  *   <li>{@link #sync} makes every write that returned before it durable;
- *   <li>{@link #discard} may release storage; the range reads as zero afterwards.
+ *   <li>{@link #discard} may release storage; on a file the range reads as zero afterwards, on a
+ *       block device only if the device guarantees it (callers discard only unused ranges).
  * </ul>
  */
 public interface BlockDevice extends AutoCloseable {

@@ -4,39 +4,61 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * Native calls through the FFM API (no JNI): {@code fallocate(PUNCH_HOLE)} for loop-mode
- * discard. Where the call is not available the range is overwritten with zeros instead, which
- * keeps the read-as-zero contract but frees nothing.
+ * Native calls through the FFM API (no JNI): {@code fallocate(PUNCH_HOLE)} for loop-mode discard,
+ * and the block-device ioctls {@code BLKGETSIZE64} and {@code BLKDISCARD} for direct mode. Where
+ * fallocate is not available a punched range is overwritten with zeros instead, which keeps the
+ * read-as-zero contract but frees nothing. The ioctls have no fallback: a block device that
+ * refuses them fails with the errno in the message.
  */
 final class NativeIo {
-  private static final int O_RDWR = 2;
+  static final int O_RDONLY = 0;
+  static final int O_RDWR = 2;
+  private static final int O_CLOEXEC = 0x80000;
   private static final int FALLOC_FL_KEEP_SIZE = 0x01;
   private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+
+  /** {@code _IOR(0x12, 114, size_t)}: the device's size in bytes, as a u64. */
+  private static final long BLKGETSIZE64 = 0x80081272L;
+
+  /** {@code _IO(0x12, 119)}: discard {@code uint64_t range[2] = {start, length}} in bytes. */
+  private static final long BLKDISCARD = 0x1277L;
+
   private static final MethodHandle OPEN;
   private static final MethodHandle CLOSE;
   private static final MethodHandle FALLOCATE;
+  private static final MethodHandle IOCTL;
+  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
   static {
     MethodHandle open = null;
     MethodHandle close = null;
     MethodHandle fallocate = null;
+    MethodHandle ioctl = null;
     try {
       Linker linker = Linker.nativeLinker();
       SymbolLookup libc = linker.defaultLookup();
+      Linker.Option errno = Linker.Option.captureCallState("errno");
       open =
           linker.downcallHandle(
               libc.find("open").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-              Linker.Option.firstVariadicArg(2));
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
+              Linker.Option.firstVariadicArg(2),
+              errno);
       close =
           linker.downcallHandle(
               libc.find("close").orElseThrow(),
@@ -50,12 +72,21 @@ final class NativeIo {
                   ValueLayout.JAVA_INT,
                   ValueLayout.JAVA_LONG,
                   ValueLayout.JAVA_LONG));
+      ioctl =
+          linker.downcallHandle(
+              libc.find("ioctl").orElseThrow(),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                  ValueLayout.ADDRESS),
+              Linker.Option.firstVariadicArg(2),
+              errno);
     } catch (RuntimeException | LinkageError e) {
       open = null;
     }
     OPEN = open;
     CLOSE = close;
     FALLOCATE = fallocate;
+    IOCTL = ioctl;
   }
 
   private NativeIo() {}
@@ -81,26 +112,111 @@ final class NativeIo {
 
   private static boolean tryPunch(Path path, long offsetBytes, long lengthBytes)
       throws IOException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment cpath = arena.allocateFrom(path.toAbsolutePath().toString());
-      int fd = (int) OPEN.invokeExact(cpath, O_RDWR);
-      if (fd < 0) {
-        return false;
-      }
-      try {
-        int rc =
-            (int)
-                FALLOCATE.invokeExact(
-                    fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes);
-        return rc == 0;
-      } finally {
-        int ignored = (int) CLOSE.invokeExact(fd);
-        assert ignored == 0 || ignored != 0;
-      }
-    } catch (IOException | RuntimeException | Error e) {
+    int fd;
+    try {
+      fd = openFd(path, O_RDWR);
+    } catch (DeviceIoException e) {
+      return false;
+    }
+    try {
+      int rc =
+          (int)
+              FALLOCATE.invokeExact(
+                  fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes);
+      return rc == 0;
+    } catch (RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {
       throw new DeviceIoException("fallocate(PUNCH_HOLE) on " + path + " failed", t);
+    } finally {
+      closeFd(fd);
+    }
+  }
+
+  /** True when the native calls are linked (Linux with a C library). */
+  static boolean available() {
+    return OPEN != null && IOCTL != null;
+  }
+
+  /** {@code open(path, flags | O_CLOEXEC)}; fails with the errno. */
+  static int openFd(Path path, int flags) throws DeviceIoException {
+    requireAvailable(path);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment cpath = arena.allocateFrom(path.toAbsolutePath().toString());
+      int fd = (int) OPEN.invokeExact(state, cpath, flags | O_CLOEXEC);
+      if (fd < 0) {
+        throw new DeviceIoException("cannot open " + path + ": errno " + errno(state));
+      }
+      return fd;
+    } catch (DeviceIoException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("open of " + path + " failed", t);
+    }
+  }
+
+  static void closeFd(int fd) throws DeviceIoException {
+    try {
+      int rc = (int) CLOSE.invokeExact(fd);
+      if (rc != 0) {
+        throw new DeviceIoException("close of fd " + fd + " failed");
+      }
+    } catch (DeviceIoException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("close of fd " + fd + " failed", t);
+    }
+  }
+
+  /** {@code ioctl(fd, BLKGETSIZE64)}: the block device's size in bytes. */
+  static long blockDeviceSizeBytes(int fd, Path path) throws DeviceIoException {
+    requireAvailable(path);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
+      int rc = (int) IOCTL.invokeExact(state, fd, BLKGETSIZE64, size);
+      if (rc != 0) {
+        throw new DeviceIoException(
+            "ioctl(BLKGETSIZE64) on " + path + " failed: errno " + errno(state)
+                + " (not a block device?)");
+      }
+      return size.get(ValueLayout.JAVA_LONG, 0);
+    } catch (DeviceIoException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("ioctl(BLKGETSIZE64) on " + path + " failed", t);
+    }
+  }
+
+  /** {@code ioctl(fd, BLKDISCARD, {offset, length})}; both must be multiples of 512. */
+  static void blockDiscard(int fd, Path path, long offsetBytes, long lengthBytes)
+      throws DeviceIoException {
+    requireAvailable(path);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment range = arena.allocate(ValueLayout.JAVA_LONG, 2);
+      range.setAtIndex(ValueLayout.JAVA_LONG, 0, offsetBytes);
+      range.setAtIndex(ValueLayout.JAVA_LONG, 1, lengthBytes);
+      int rc = (int) IOCTL.invokeExact(state, fd, BLKDISCARD, range);
+      if (rc != 0) {
+        throw new DeviceIoException("ioctl(BLKDISCARD) of " + lengthBytes + " bytes at "
+            + offsetBytes + " on " + path + " failed: errno " + errno(state));
+      }
+    } catch (DeviceIoException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("ioctl(BLKDISCARD) on " + path + " failed", t);
+    }
+  }
+
+  private static int errno(MemorySegment state) {
+    return (int) ERRNO.get(state, 0L);
+  }
+
+  private static void requireAvailable(Path path) throws DeviceIoException {
+    if (!available()) {
+      throw new DeviceIoException("native calls (open, ioctl) are not available for " + path);
     }
   }
 }

@@ -1,7 +1,6 @@
 package org.thinpool.pool;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
@@ -9,13 +8,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.tx.SpaceMap;
-import org.thinpool.thin.DeviceDetails;
-import org.thinpool.thin.Mapping;
 import org.thinpool.thin.ThinMetadata;
 
 /**
- * The pool's engine: serialised metadata access, the block I/O path (provision on first write,
- * break sharing on a write to a shared block), commits, and hole punching after them.
+ * The pool's engine: its shared state and locks, transactions (commits, device changes, growing
+ * the devices), the read-only states, and hole punching after commits. The block I/O path is
+ * {@link BlockIo}; out-of-space handling is {@link SpacePolicy}.
  *
  * <p>Locks, always taken in this order: block stripes ({@link BlockLocks}), the commit gate, the
  * metadata lock.
@@ -32,24 +30,17 @@ import org.thinpool.thin.ThinMetadata;
  *       other writes, reads and discards of it: a shared block is copied once.
  * </ul>
  *
+ * <p>Read-only states: <b>failed</b> (a metadata update failed half-way and was aborted, or
+ * needs_check is set; nothing is committed any more) and <b>metadata full</b> (free metadata
+ * blocks fell to dm-thin's reserve; changes are refused, but the changes made before are still
+ * committed, using the reserve; growing the metadata device leaves this state).
+ *
  * <p>Hole punching (discard passdown): the data blocks that a discard or delete unmaps are
  * candidates; right after the next commit, under the gate and the metadata lock (so nothing can
  * allocate them again first), those whose count is 0 are punched. Punching earlier would be
  * wrong: until that commit, the committed metadata still maps them.
  */
 final class PoolCore implements AutoCloseable {
-  /** The result of looking up a block for a write (spec 8.5). */
-  sealed interface BlockState permits Unmapped, Exclusive, Shared {}
-
-  record Unmapped() implements BlockState {}
-
-  record Exclusive(long dataBlock) implements BlockState {}
-
-  /** Mapped before the device's latest snapshot: copy before writing. */
-  record Shared(long dataBlock) implements BlockState {}
-
-  private static final Unmapped UNMAPPED = new Unmapped();
-
   /** A device change run as one transaction by {@link #transact}. */
   interface DeviceChange {
     /** Checks the change and returns the sizes after it; changes nothing. */
@@ -59,29 +50,43 @@ final class PoolCore implements AutoCloseable {
     void apply(ThinMetadata md) throws IOException;
   }
 
+  /** A read of the metadata. */
+  interface MetadataRead<T> {
+    T apply(ThinMetadata md) throws IOException;
+  }
+
+  final ThinMetadata md;
+  final DataArea data;
+  final BlockLocks blockLocks = new BlockLocks();
+  final ReentrantLock mdLock = new ReentrantLock();
+  final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
+  final SpacePolicy space;
+  final BlockIo io = new BlockIo(this);
   private final Path dir;
   private final PoolLock lock;
-  private final ThinMetadata md;
-  private final DataArea data;
   private final long blockSizeBytes;
-  private final BlockLocks blockLocks = new BlockLocks();
-  private final ReentrantLock mdLock = new ReentrantLock();
-  private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
   private final LongList punchCandidates = new LongList();
+  private final PoolSettings settings;
   private volatile Map<Long, Long> sizes;
-  private volatile PoolSettings settings;
-  private String readOnlyReason;
+  private volatile String failedReason;
+  private volatile boolean metadataFull;
+  /** Whether the commit that makes the metadata-full state durable has run. */
+  private boolean committedSinceFull;
 
   PoolCore(Path dir, PoolLock lock, ThinMetadata md, DataArea data, PoolSettings settings,
-      Map<Long, Long> sizes, String readOnlyReason) {
+      Map<Long, Long> sizes, String failedReason) {
     this.dir = dir;
     this.lock = lock;
     this.md = md;
     this.data = data;
     this.blockSizeBytes = md.dataBlockSizeSectors() * 512;
     this.settings = settings;
+    this.space = new SpacePolicy(settings);
     this.sizes = Map.copyOf(sizes);
-    this.readOnlyReason = readOnlyReason;
+    this.failedReason = failedReason;
+    SpaceMap ms = md.metadataSpaceMap();
+    this.metadataFull = ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks());
+    this.committedSinceFull = true;
   }
 
   Path dir() {
@@ -108,190 +113,6 @@ final class PoolCore implements AutoCloseable {
     return s;
   }
 
-  // ---- block I/O ----
-
-  /** Reads [inBlock, inBlock + dst.remaining()) of one virtual block; unmapped reads as zeros. */
-  void readBlock(long id, long vblock, int inBlock, ByteBuffer dst) throws IOException {
-    ReentrantReadWriteLock.ReadLock stripe = blockLocks.forBlock(id, vblock).readLock();
-    stripe.lock();
-    try {
-      Mapping m;
-      mdLock.lock();
-      try {
-        m = md.lookup(id, vblock);
-      } finally {
-        mdLock.unlock();
-      }
-      if (m == null) {
-        DataArea.zeroFill(dst);
-      } else {
-        data.read(m.dataBlock(), inBlock, dst);
-      }
-    } finally {
-      stripe.unlock();
-    }
-  }
-
-  /** Writes inside one virtual block: in place, or into a new block (provision or copy). */
-  void writeBlock(long id, long vblock, int inBlock, ByteBuffer src) throws IOException {
-    ReentrantReadWriteLock.WriteLock stripe = blockLocks.forBlock(id, vblock).writeLock();
-    stripe.lock();
-    try {
-      // One retry: a full space map may have blocks that only the next commit frees.
-      if (!tryWriteBlock(id, vblock, inBlock, src)) {
-        commit();
-        if (!tryWriteBlock(id, vblock, inBlock, src)) {
-          throw outOfDataSpace();
-        }
-      }
-    } finally {
-      stripe.unlock();
-    }
-  }
-
-  /** False when no block can be allocated before a commit. */
-  private boolean tryWriteBlock(long id, long vblock, int inBlock, ByteBuffer src)
-      throws IOException {
-    gate.readLock().lock();
-    try {
-      BlockState state = stateForWrite(id, vblock);
-      long old =
-          switch (state) {
-            case Exclusive e -> {
-              data.write(e.dataBlock(), inBlock, src);
-              yield -2;
-            }
-            case Shared s -> s.dataBlock();
-            case Unmapped u -> -1;
-          };
-      return old == -2 || provision(id, vblock, old, inBlock, src);
-    } finally {
-      gate.readLock().unlock();
-    }
-  }
-
-  private BlockState stateForWrite(long id, long vblock) throws IOException {
-    mdLock.lock();
-    try {
-      checkWritable();
-      Mapping m = md.lookup(id, vblock);
-      if (m == null) {
-        return UNMAPPED;
-      }
-      DeviceDetails d = md.details(id);
-      return d.snapshottedTime() > m.time()
-          ? new Shared(m.dataBlock())
-          : new Exclusive(m.dataBlock());
-    } finally {
-      mdLock.unlock();
-    }
-  }
-
-  /** Allocates, fills and maps a new block; false if allocation must wait for a commit. */
-  private boolean provision(long id, long vblock, long oldBlock, int inBlock, ByteBuffer src)
-      throws IOException {
-    long newBlock = allocate();
-    if (newBlock < 0) {
-      return false;
-    }
-    boolean mapped = false;
-    try {
-      data.fill(newBlock, oldBlock, settings.zeroing(), inBlock, src);
-      insert(id, vblock, newBlock);
-      mapped = true;
-    } finally {
-      if (!mapped) {
-        release(newBlock);
-      }
-    }
-    return true;
-  }
-
-  /** A new data block, or -1 if the only free blocks were freed in this transaction. */
-  private long allocate() throws IOException {
-    mdLock.lock();
-    try {
-      checkWritable();
-      try {
-        return md.allocDataBlock();
-      } catch (OutOfSpaceException e) {
-        if (md.dataSpaceMap().nrFree() > 0) {
-          return -1;
-        }
-        throw outOfDataSpace();
-      }
-    } finally {
-      mdLock.unlock();
-    }
-  }
-
-  private OutOfSpaceException outOfDataSpace() {
-    return new OutOfSpaceException("pool " + dir + " is out of data space (all "
-        + md.dataSpaceMap().nrBlocks() + " data blocks in use): grow the data device or "
-        + "free blocks");
-  }
-
-  private void insert(long id, long vblock, long newBlock) throws IOException {
-    mdLock.lock();
-    try {
-      checkWritable();
-      if (!md.exists(id)) {
-        throw new PoolStateException("no thin device " + id);
-      }
-      try {
-        md.insertMapping(id, vblock, newBlock);
-      } catch (IOException e) {
-        throw failMetadata(e);
-      }
-    } finally {
-      mdLock.unlock();
-    }
-  }
-
-  private void release(long newBlock) throws IOException {
-    mdLock.lock();
-    try {
-      if (readOnlyReason == null) {
-        md.dataSpaceMap().dec(newBlock);
-      }
-    } finally {
-      mdLock.unlock();
-    }
-  }
-
-  /** True if the virtual block is mapped now. */
-  boolean isMapped(long id, long vblock) throws IOException {
-    mdLock.lock();
-    try {
-      return md.lookup(id, vblock) != null;
-    } finally {
-      mdLock.unlock();
-    }
-  }
-
-  /** Unmaps [begin, end) of a device; with passdown its freed blocks are punched after commit. */
-  long unmap(long id, long begin, long end, boolean passdown) throws IOException {
-    if (begin >= end) {
-      return 0;
-    }
-    try (BlockLocks.Held held = blockLocks.lockRange(id, begin, end)) {
-      mdLock.lock();
-      try {
-        checkWritable();
-        if (passdown) {
-          collectFreed(id, begin, end);
-        }
-        try {
-          return md.removeRange(id, begin, end);
-        } catch (IOException e) {
-          throw failMetadata(e);
-        }
-      } finally {
-        mdLock.unlock();
-      }
-    }
-  }
-
   /** Remembers the data blocks mapped in [begin, end) as punch candidates. */
   void collectFreed(long id, long begin, long end) throws IOException {
     if (!mdLock.isHeldByCurrentThread()) {
@@ -303,25 +124,36 @@ final class PoolCore implements AutoCloseable {
     });
   }
 
+  OutOfSpaceException outOfDataSpace() {
+    return new OutOfSpaceException("pool " + dir + " is out of data space (all "
+        + md.dataSpaceMap().nrBlocks() + " data blocks in use): grow the data device or "
+        + "free blocks");
+  }
+
   // ---- transactions ----
 
   /** Syncs the data device, commits the metadata, then punches blocks freed by it. */
   void commit() throws IOException {
+    boolean freeData;
     gate.writeLock().lock();
     try {
       mdLock.lock();
       try {
         commitLocked();
+        freeData = md.dataSpaceMap().nrFree() > 0;
       } finally {
         mdLock.unlock();
       }
     } finally {
       gate.writeLock().unlock();
     }
+    if (freeData) {
+      space.spaceAdded();
+    }
   }
 
   private void commitLocked() throws IOException {
-    if (readOnlyReason != null) {
+    if (failedReason != null || (metadataFull && committedSinceFull)) {
       return;
     }
     data.sync();
@@ -330,6 +162,7 @@ final class PoolCore implements AutoCloseable {
     } catch (IOException e) {
       throw failMetadata(e);
     }
+    committedSinceFull = metadataFull;
     long[] candidates = punchCandidates.drainSortedUnique();
     if (candidates.length == 0 || settings.discardMode() != DiscardMode.PASSDOWN) {
       return;
@@ -357,6 +190,7 @@ final class PoolCore implements AutoCloseable {
         try {
           checkWritable();
           commitLocked();
+          checkMetadataSpace();
           Map<Long, Long> next = change.validate(md, sizes);
           long tid = md.transactionId();
           SizeTable.store(dir, tid, sizes, tid + 1, next);
@@ -375,6 +209,7 @@ final class PoolCore implements AutoCloseable {
         gate.writeLock().unlock();
       }
     }
+    space.spaceAdded(); // a delete or shrink may have freed blocks
   }
 
   /** The transaction held only the failed change: drop it; go read-only if that fails too. */
@@ -384,12 +219,12 @@ final class PoolCore implements AutoCloseable {
       md.abort();
     } catch (IOException x) {
       e.addSuppressed(x);
-      readOnlyReason = "abort after a failed change failed: " + x.getMessage();
+      failedReason = "abort after a failed change failed: " + x.getMessage();
     }
     throw e;
   }
 
-  /** Grows the data device to {@code nrBlocks} data blocks. */
+  /** Grows the data device to {@code nrBlocks} data blocks; re-arms the low water mark. */
   void growData(long nrBlocks) throws IOException {
     gate.writeLock().lock();
     try {
@@ -404,25 +239,32 @@ final class PoolCore implements AutoCloseable {
         data.device().resize(nrBlocks * blockSizeBytes);
         md.resizeDataDevice(nrBlocks);
         commitLocked();
+        space.rearmLowWater();
       } finally {
         mdLock.unlock();
       }
     } finally {
       gate.writeLock().unlock();
     }
+    space.spaceAdded();
   }
 
-  /** Grows the metadata device to {@code sizeBytes}. */
+  /** Grows the metadata device to {@code sizeBytes}; a pool whose metadata was full resumes. */
   void growMetadata(long sizeBytes) throws IOException {
     gate.writeLock().lock();
     try {
       mdLock.lock();
       try {
-        checkWritable();
+        checkNotFailed();
         long nrBlocks = Math.min(sizeBytes, MetadataSizing.MAX_BYTES) / 4096;
         md.blockManager().device().resize(nrBlocks * 4096);
         md.resizeMetadataDevice(nrBlocks);
+        boolean wasFull = metadataFull;
+        metadataFull = false;
         commitLocked();
+        SpaceMap ms = md.metadataSpaceMap();
+        metadataFull = ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks());
+        committedSinceFull = metadataFull || !wasFull;
       } finally {
         mdLock.unlock();
       }
@@ -433,15 +275,54 @@ final class PoolCore implements AutoCloseable {
 
   // ---- state ----
 
-  private void checkWritable() throws PoolStateException {
-    if (readOnlyReason != null) {
-      throw new PoolStateException("pool " + dir + " is read-only: " + readOnlyReason);
+  /** True once the metadata has been aborted after a failure: nothing is committed any more. */
+  boolean failed() {
+    return failedReason != null;
+  }
+
+  boolean metadataFull() {
+    return metadataFull;
+  }
+
+  void checkWritable() throws PoolStateException {
+    checkNotFailed();
+    if (metadataFull) {
+      throw new PoolStateException("pool " + dir + " is read-only: " + metadataFullReason());
     }
   }
 
+  private void checkNotFailed() throws PoolStateException {
+    if (failedReason != null) {
+      throw new PoolStateException("pool " + dir + " is read-only: " + failedReason);
+    }
+  }
+
+  /**
+   * Before a metadata change: if free metadata blocks are down to the reserve, the pool turns
+   * read-only (the next commit still runs, on the reserve) and the change is refused.
+   */
+  void checkMetadataSpace() throws PoolStateException {
+    SpaceMap ms = md.metadataSpaceMap();
+    if (ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks())) {
+      if (!metadataFull) {
+        metadataFull = true;
+        committedSinceFull = false;
+      }
+      throw new PoolStateException("pool " + dir + " is read-only: " + metadataFullReason());
+    }
+  }
+
+  private String metadataFullReason() {
+    SpaceMap ms = md.metadataSpaceMap();
+    return "out of metadata space (" + ms.nrFree() + " of " + ms.nrBlocks()
+        + " metadata blocks free, the last " + SpacePolicy.metadataReserveBlocks(ms.nrBlocks())
+        + " are kept for commits): grow the metadata device; everything written before is "
+        + "committed and readable";
+  }
+
   /** A metadata update failed half-way: drop the transaction and refuse further writes. */
-  private IOException failMetadata(IOException e) {
-    readOnlyReason = "metadata update failed: " + e.getMessage();
+  IOException failMetadata(IOException e) {
+    failedReason = "metadata update failed: " + e.getMessage();
     punchCandidates.drainSortedUnique();
     try {
       md.abort();
@@ -461,21 +342,18 @@ final class PoolCore implements AutoCloseable {
     }
   }
 
-  /** A read of the metadata. */
-  interface MetadataRead<T> {
-    T apply(ThinMetadata md) throws IOException;
-  }
-
   PoolStatus status() throws IOException {
     return withMetadata(m -> {
       SpaceMap ds = m.dataSpaceMap();
       SpaceMap ms = m.metadataSpaceMap();
-      PoolMode mode = readOnlyReason != null ? PoolMode.READ_ONLY
+      String reason = failedReason != null ? failedReason
+          : metadataFull ? metadataFullReason() : null;
+      PoolMode mode = reason != null ? PoolMode.READ_ONLY
           : ds.nrFree() == 0 ? PoolMode.OUT_OF_DATA_SPACE : PoolMode.READ_WRITE;
       PoolSettings s = settings;
       return new PoolStatus(m.transactionId(), ms.nrAllocated(), ms.nrBlocks(),
           ds.nrAllocated(), ds.nrBlocks(), blockSizeBytes, mode, s.discardMode(), s.zeroing(),
-          m.superblock().needsCheck(), readOnlyReason);
+          m.superblock().needsCheck(), reason);
     });
   }
 

@@ -42,7 +42,7 @@ public final class ThinDevice {
     while (dst.hasRemaining()) {
       int inBlock = (int) (pos % bs);
       int n = (int) Math.min(bs - inBlock, dst.remaining());
-      core.readBlock(id, pos / bs, inBlock, dst.slice(dst.position(), n));
+      core.io.readBlock(id, pos / bs, inBlock, dst.slice(dst.position(), n));
       dst.position(dst.position() + n);
       pos += n;
     }
@@ -65,7 +65,7 @@ public final class ThinDevice {
     while (src.hasRemaining()) {
       int inBlock = (int) (pos % bs);
       int n = (int) Math.min(bs - inBlock, src.remaining());
-      core.writeBlock(id, pos / bs, inBlock, src.slice(src.position(), n));
+      core.io.writeBlock(id, pos / bs, inBlock, src.slice(src.position(), n));
       src.position(src.position() + n);
       pos += n;
     }
@@ -93,7 +93,7 @@ public final class ThinDevice {
       return;
     }
     zeroPartial(offsetBytes, first * bs);
-    core.unmap(id, first, last, core.settings().discardMode() == DiscardMode.PASSDOWN);
+    core.io.unmap(id, first, last, core.settings().discardMode() == DiscardMode.PASSDOWN);
     zeroPartial(last * bs, end);
   }
 
@@ -104,10 +104,10 @@ public final class ThinDevice {
     while (pos < to) {
       long vblock = pos / bs;
       long blockEnd = Math.min(to, (vblock + 1) * bs);
-      if (core.isMapped(id, vblock)) {
+      if (core.io.isMapped(id, vblock)) {
         while (pos < blockEnd) {
           int n = (int) Math.min(blockEnd - pos, ZERO_WRITE_BYTES);
-          core.writeBlock(id, vblock, (int) (pos % bs), ByteBuffer.allocate(n));
+          core.io.writeBlock(id, vblock, (int) (pos % bs), ByteBuffer.allocate(n));
           pos += n;
         }
       }
@@ -128,8 +128,28 @@ public final class ThinDevice {
       return;
     }
     long bs = core.blockSizeBytes();
-    core.unmap(id, ceilDiv(offsetBytes, bs), (offsetBytes + lengthBytes) / bs,
+    core.io.unmap(id, ceilDiv(offsetBytes, bs), (offsetBytes + lengthBytes) / bs,
         mode == DiscardMode.PASSDOWN);
+  }
+
+  /** True if the virtual block {@code virtualBlock} (of the pool's block size) is provisioned. */
+  public boolean isMapped(long virtualBlock) throws IOException {
+    sizeBytes();
+    return core.io.isMapped(id, virtualBlock);
+  }
+
+  /** The provisioned virtual blocks, ascending (a view at one moment; I/O may change it). */
+  public long[] provisionedBlocks() throws IOException {
+    sizeBytes();
+    LongList blocks = new LongList();
+    core.withMetadata(md -> {
+      md.visitMappings(id, 0, Long.MAX_VALUE, (k, m) -> {
+        blocks.add(k);
+        return true;
+      });
+      return null;
+    });
+    return blocks.drainSortedUnique();
   }
 
   /** Data synced, then the metadata committed (the whole pool's, as dm-thin does). */

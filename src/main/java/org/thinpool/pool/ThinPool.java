@@ -1,22 +1,19 @@
 package org.thinpool.pool;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.PoolStateException;
-import org.thinpool.meta.block.BlockManager;
 import org.thinpool.thin.ThinMetadata;
 
 /**
- * A thin pool in loop mode: {@code DIR/metadata} (dm-thin metadata, readable by the kernel and
- * thin-provisioning-tools) and {@code DIR/data} (the data blocks), both sparse files, plus
- * {@code DIR/lock} (one process at a time), {@code DIR/sizes} (virtual sizes, see {@link
- * SizeTable}) and {@code DIR/pool.conf} (discard mode, zeroing).
+ * A thin pool. In loop mode: {@code DIR/metadata} (dm-thin metadata, readable by the kernel and
+ * thin-provisioning-tools) and {@code DIR/data} (the data blocks), both sparse files; in direct
+ * mode, two block devices instead. Either way {@code DIR/lock} (one process at a time), {@code
+ * DIR/sizes} (virtual sizes, see {@link SizeTable}) and {@code DIR/pool.conf} (discard mode,
+ * zeroing, space policy, the devices of direct mode).
  *
  * <p>Contract: device changes (create, snapshot, delete, resize, grow) are durable when they
  * return; block writes are durable after a flush or {@link #commit}; a crash leaves the state of
@@ -37,98 +34,60 @@ public final class ThinPool implements AutoCloseable {
     this.core = core;
   }
 
-  /** Creates a pool in {@code dir} (made if missing); fails if one exists there. */
+  /** Creates a loop-mode pool in {@code dir} (made if missing); fails if one exists there. */
   public static ThinPool create(Path dir, PoolOptions options) throws IOException {
-    Files.createDirectories(dir);
-    PoolLock lock = PoolLock.acquire(dir);
-    Path meta = dir.resolve(METADATA_FILE);
-    Path dataPath = dir.resolve(DATA_FILE);
-    ThinMetadata md = null;
-    FileBlockDevice dataDev = null;
-    try {
-      if (Files.exists(meta) || Files.exists(dataPath)) {
-        throw new PoolStateException("a pool already exists in " + dir);
-      }
-      Files.deleteIfExists(dir.resolve(SizeTable.FILE_NAME));
-      PoolSettings settings = new PoolSettings(options.discardMode(), options.zeroing());
-      settings.store(dir);
-      dataDev = FileBlockDevice.create(dataPath, options.dataSizeBytes());
-      md = ThinMetadata.format(
-          FileBlockDevice.create(meta, options.effectiveMetadataSizeBytes()),
-          options.dataBlockSizeBytes() / SECTOR_BYTES, options.dataBlockCount(),
-          BlockManager.DEFAULT_CACHE_BLOCKS);
-      return new ThinPool(new PoolCore(dir, lock,
-          md, new DataArea(dataDev, options.dataBlockSizeBytes()), settings, Map.of(), null));
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(e, md, dataDev, lock);
-      if (md != null || dataDev != null) {
-        Files.deleteIfExists(meta);
-        Files.deleteIfExists(dataPath);
-      }
-      throw e;
-    }
+    return new ThinPool(PoolOpener.createLoop(dir, options));
   }
 
   /**
-   * Opens the pool in {@code dir}. A data file larger than the pool's data blocks grows the pool
-   * (the way a grown loop file grows a kernel pool). Devices without a recorded size are adopted
-   * with the end of their highest mapped block as their size.
+   * Creates a direct-mode pool on two block devices: dm-thin metadata on {@code metadataDevice}
+   * (all of it, up to {@link MetadataSizing#MAX_BYTES}), data blocks on all of {@code
+   * dataDevice} ({@code options.dataSizeBytes()} must not exceed it); the options' metadata size
+   * is not used. {@code dir} (made if missing) holds the lock, the sizes and {@code pool.conf},
+   * which names the devices, so {@link #open} finds them. Discard passdown is {@code
+   * ioctl(BLKDISCARD)}. The devices' old contents are overwritten.
+   */
+  public static ThinPool createDirect(Path dir, Path metadataDevice, Path dataDevice,
+      PoolOptions options) throws IOException {
+    return new ThinPool(PoolOpener.createDirect(dir, metadataDevice, dataDevice, options));
+  }
+
+  /**
+   * Opens the pool in {@code dir}, loop or direct mode. A data file or device larger than the
+   * pool's data blocks grows the pool (the way a grown loop file grows a kernel pool). Devices
+   * without a recorded size are adopted with the end of their highest mapped block as their size.
+   * A pool whose metadata is down to its reserve opens read-only.
    */
   public static ThinPool open(Path dir) throws IOException {
-    Path meta = dir.resolve(METADATA_FILE);
-    if (!Files.isRegularFile(meta)) {
-      throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
-    }
-    PoolLock lock = PoolLock.acquire(dir);
-    ThinMetadata md = null;
-    FileBlockDevice dataDev = null;
-    try {
-      md = ThinMetadata.open(FileBlockDevice.open(meta), false,
-          BlockManager.DEFAULT_CACHE_BLOCKS);
-      dataDev = FileBlockDevice.open(dir.resolve(DATA_FILE));
-      long bs = md.dataBlockSizeSectors() * SECTOR_BYTES;
-      long fileBlocks = dataDev.sizeBytes() / bs;
-      long poolBlocks = md.dataSpaceMap().nrBlocks();
-      if (fileBlocks < poolBlocks) {
-        throw new PoolStateException("data file " + dir.resolve(DATA_FILE) + " holds "
-            + fileBlocks + " blocks, the metadata " + poolBlocks);
-      }
-      String readOnly = md.superblock().needsCheck()
-          ? "the metadata's needs_check flag is set; run thinpool check" : null;
-      if (fileBlocks > poolBlocks && readOnly == null) {
-        md.resizeDataDevice(fileBlocks);
-        md.commit();
-      }
-      Map<Long, Long> sizes = adoptSizes(md, SizeTable.load(dir, md.transactionId()), bs);
-      return new ThinPool(new PoolCore(dir, lock, md, new DataArea(dataDev, bs),
-          PoolSettings.load(dir), sizes, readOnly));
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(e, md, dataDev, lock);
-      throw e;
-    }
+    return new ThinPool(PoolOpener.open(dir));
   }
 
-  /** Recorded sizes of existing devices; the others sized by their highest mapped block. */
-  private static Map<Long, Long> adoptSizes(ThinMetadata md, Map<Long, Long> recorded, long bs)
-      throws IOException {
-    Map<Long, Long> sizes = new HashMap<>();
-    for (long id : md.deviceIds()) {
-      Long s = recorded.get(id);
-      sizes.put(id, s != null ? s : (md.highestMapped(id) + 1) * bs);
-    }
-    return sizes;
+  /** Where the pool in {@code dir} keeps its metadata: DIR/metadata or its metadata device. */
+  public static Path metadataPath(Path dir) throws IOException {
+    return PoolSettings.load(dir).metadataPath(dir);
   }
 
-  private static void closeQuietly(Exception e, AutoCloseable... resources) {
-    for (AutoCloseable r : resources) {
-      if (r != null) {
-        try {
-          r.close();
-        } catch (Exception x) {
-          e.addSuppressed(x);
-        }
-      }
-    }
+  /** True if the pool in {@code dir} is in direct mode (on block devices). */
+  public static boolean isDirect(Path dir) throws IOException {
+    return PoolSettings.load(dir).direct();
+  }
+
+  /**
+   * The virtual sizes of the devices in {@code md} (the metadata of the pool in {@code dir},
+   * opened by the caller, possibly read-only and without the pool lock): the recorded size of
+   * {@code md}'s transaction, else the end of the highest mapped block.
+   */
+  public static Map<Long, Long> deviceSizes(Path dir, ThinMetadata md) throws IOException {
+    return PoolOpener.adoptSizes(md, SizeTable.load(dir, md.transactionId()),
+        md.dataBlockSizeSectors() * SECTOR_BYTES);
+  }
+
+  /**
+   * Sets the listener told when free data blocks drop to the low water mark ({@link
+   * PoolOptions#lowWaterMarkBlocks}); null removes it.
+   */
+  public void onLowWaterMark(LowWaterMarkListener listener) {
+    core.space.setListener(listener);
   }
 
   public Path directory() {
@@ -149,6 +108,7 @@ public final class ThinPool implements AutoCloseable {
       public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
           throws IOException {
         checkNewId(md, id);
+        checkMinFree(md, "create thin device " + id);
         return with(sizes, id, sizeBytes);
       }
 
@@ -168,6 +128,7 @@ public final class ThinPool implements AutoCloseable {
           throws IOException {
         checkNewId(md, id);
         requireDevice(md, originId);
+        checkMinFree(md, "snapshot thin device " + originId + " as " + id);
         return with(sizes, id, sizes.get(originId));
       }
 
@@ -294,6 +255,11 @@ public final class ThinPool implements AutoCloseable {
     if (md.exists(id)) {
       throw new PoolStateException("thin device " + id + " already exists");
     }
+  }
+
+  /** Docker's dm.min_free_space: no new devices or snapshots on a nearly full pool. */
+  private void checkMinFree(ThinMetadata md, String what) throws PoolStateException {
+    core.space.checkMinFree(core.dir(), what, md.dataSpaceMap(), md.metadataSpaceMap());
   }
 
   private static void requireDevice(ThinMetadata md, long id) throws IOException {
