@@ -186,7 +186,7 @@ public final class KernelThin {
       configured = System.getenv().getOrDefault("THINPOOL_KERNEL_THIN", "");
     }
     Path tool = configured.isBlank()
-        ? Path.of("..", "shared", "tools", "kernel-thin.sh").toAbsolutePath().normalize()
+        ? Testdata.shared().resolve("tools").resolve("kernel-thin.sh")
         : Path.of(configured);
     if (!Files.isExecutable(tool)) {
       hostCannotRun("kernel-thin.sh not found at " + tool

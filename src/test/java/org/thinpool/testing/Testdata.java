@@ -7,6 +7,11 @@ import java.nio.file.Path;
 public final class Testdata {
   private Testdata() {}
 
+  /** The shared folder beside the checkout ({@code ../shared}), else {@code /work/shared}. */
+  public static Path shared() {
+    return dmThin().getParent().getParent().toAbsolutePath().normalize();
+  }
+
   public static Path dmThin() {
     String prop = System.getProperty("thinpool.testdata");
     Path p = prop != null ? Path.of(prop, "dm-thin") : Path.of("../shared/testdata/dm-thin");
