@@ -3,6 +3,7 @@ package org.thinpool.meta.block;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +34,8 @@ public final class BlockManager implements AutoCloseable {
   private final int cacheBlocks;
   private final boolean readOnly;
   private final LinkedHashMap<Long, MetadataBlock> cache;
+  /** Blocks locked for writing since they were last written out: a commit touches only these. */
+  private final Map<Long, MetadataBlock> dirty = new HashMap<>();
   private long blocksRead;
   private long blocksWritten;
 
@@ -72,6 +75,7 @@ public final class BlockManager implements AutoCloseable {
     MetadataBlock b = lookup(blockNr, type);
     b.pin();
     b.markDirty();
+    dirty.put(blockNr, b);
     return b;
   }
 
@@ -79,6 +83,7 @@ public final class BlockManager implements AutoCloseable {
   public synchronized WriteBlock zero(long blockNr, BlockType type) throws IOException {
     checkWritable();
     MetadataBlock old = cache.remove(blockNr);
+    dirty.remove(blockNr);
     if (old != null && old.pins() > 0) {
       throw new AssertionError("block " + blockNr + " reused while still held");
     }
@@ -86,6 +91,7 @@ public final class BlockManager implements AutoCloseable {
     b.markDirty();
     b.pin();
     cache.put(blockNr, b);
+    dirty.put(blockNr, b);
     evictIfNeeded();
     return b;
   }
@@ -104,16 +110,14 @@ public final class BlockManager implements AutoCloseable {
 
   /** Writes every dirty block out and syncs the device. */
   public synchronized void flush() throws IOException {
-    List<MetadataBlock> dirty = new ArrayList<>();
-    for (MetadataBlock b : cache.values()) {
+    List<MetadataBlock> toWrite = new ArrayList<>(dirty.values());
+    toWrite.sort((x, y) -> Long.compare(x.blockNr(), y.blockNr()));
+    for (MetadataBlock b : toWrite) {
       if (b.dirty()) {
-        dirty.add(b);
+        writeOut(b);
       }
     }
-    dirty.sort((x, y) -> Long.compare(x.blockNr(), y.blockNr()));
-    for (MetadataBlock b : dirty) {
-      writeOut(b);
-    }
+    dirty.clear();
     sync();
   }
 
@@ -127,6 +131,7 @@ public final class BlockManager implements AutoCloseable {
     BlockChecks.structure(0, BlockType.SUPERBLOCK, superblock);
     Checksums.seal(superblock, BlockType.SUPERBLOCK);
     cache.remove(0L);
+    dirty.remove(0L);
     writeToDevice(0, superblock);
     sync();
   }
@@ -134,11 +139,13 @@ public final class BlockManager implements AutoCloseable {
   /** Forgets every dirty block (transaction abort); committed blocks stay cached. */
   public synchronized void dropDirty() {
     cache.values().removeIf(MetadataBlock::dirty);
+    dirty.clear();
   }
 
   /** Forgets the whole cache (after the file changed underneath, e.g. a restore). */
   public synchronized void clearCache() {
     cache.clear();
+    dirty.clear();
   }
 
   public synchronized long blocksRead() {
@@ -192,6 +199,7 @@ public final class BlockManager implements AutoCloseable {
       if (b.dirty()) {
         writeOut(b);
       }
+      dirty.remove(b.blockNr());
       it.remove();
     }
   }

@@ -23,9 +23,13 @@ final class Counts {
   private final LongLongHashMap overflow = new LongLongHashMap();
   private final LongHashSet dirtyOverflow = new LongHashSet();
   private boolean[] dirtyBitmaps = new boolean[0];
+  /** Per bitmap: no free entry lies below this index (a lower bound, like none_free_before). */
+  private int[] freeHint = new int[0];
   private long nrBlocks;
   private long nrAllocated;
   private long cursor;
+  /** Whether any count or the size changed since the last commit (or load). */
+  private boolean changed;
 
   Counts(String name) {
     this.name = name;
@@ -59,6 +63,7 @@ final class Counts {
     nrFree.add(free);
     nrBlocks += blocksCovered;
     dirtyBitmaps = Arrays.copyOf(dirtyBitmaps, bitmaps.size());
+    freeHint = Arrays.copyOf(freeHint, bitmaps.size());
   }
 
   /** Records a count >= 3 read from the overflow tree. */
@@ -76,11 +81,15 @@ final class Counts {
         committed.add(null);
         nrFree.add(0);
         dirtyBitmaps = Arrays.copyOf(dirtyBitmaps, bitmaps.size());
+        freeHint = Arrays.copyOf(freeHint, bitmaps.size());
       }
       long bitmapEnd = (long) (k + 1) * Bitmaps.ENTRIES_PER_BITMAP;
       long add = Math.min(target, bitmapEnd) - nrBlocks;
+      int coveredBefore = (int) (nrBlocks - (long) k * Bitmaps.ENTRIES_PER_BITMAP);
+      freeHint[k] = Math.min(freeHint[k], coveredBefore);
       nrFree.set(k, nrFree.get(k) + (int) add);
       dirtyBitmaps[k] = true;
+      changed = true;
       nrBlocks += add;
     }
   }
@@ -115,12 +124,14 @@ final class Counts {
       Bitmaps.set(bm, e, v);
     }
     dirtyBitmaps[k] = true;
+    changed = true;
     if (old == 0 && count > 0) {
       nrAllocated++;
       nrFree.set(k, nrFree.get(k) - 1);
     } else if (old != 0 && count == 0) {
       nrAllocated--;
       nrFree.set(k, nrFree.get(k) + 1);
+      freeHint[k] = Math.min(freeHint[k], e);
     }
     if (count >= 3) {
       if (overflow.get(block, -1) != count) {
@@ -168,6 +179,13 @@ final class Counts {
       int limit = (int) Math.min(Bitmaps.ENTRIES_PER_BITMAP, to - base);
       if (nrFree.get(k) > 0) {
         int e = (int) (b - base);
+        if (e <= freeHint[k]) {
+          e = freeHint[k];
+          int first = Bitmaps.findFree(bitmaps.get(k), e, limit);
+          if (limit == Math.min(Bitmaps.ENTRIES_PER_BITMAP, nrBlocks - base)) {
+            freeHint[k] = first < 0 ? limit : first;
+          }
+        }
         while (e >= 0 && e < limit) {
           e = Bitmaps.findFree(bitmaps.get(k), e, limit);
           if (e < 0) {
@@ -192,7 +210,7 @@ final class Counts {
   int firstFreeIn(int k) {
     long base = (long) k * Bitmaps.ENTRIES_PER_BITMAP;
     int limit = (int) Math.min(Bitmaps.ENTRIES_PER_BITMAP, nrBlocks - base);
-    int e = Bitmaps.findFree(bitmaps.get(k), 0, limit);
+    int e = Bitmaps.findFree(bitmaps.get(k), Math.min(freeHint[k], limit), limit);
     return e < 0 ? limit : e;
   }
 
@@ -212,12 +230,17 @@ final class Counts {
     return keys;
   }
 
+  boolean changed() {
+    return changed;
+  }
+
   boolean hasDirtyOverflow() {
     return dirtyOverflow.size() > 0;
   }
 
   /** After a commit: nothing is dirty, the current counts are the committed ones. */
   void committed() {
+    changed = false;
     Arrays.fill(dirtyBitmaps, false);
     for (int k = 0; k < committed.size(); k++) {
       committed.set(k, null);
