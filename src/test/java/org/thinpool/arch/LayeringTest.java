@@ -6,7 +6,10 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import org.junit.jupiter.api.Test;
 
-/** Dependencies point down: io <- meta.block <- meta.tx <- meta.btree <- meta.space <- thin <- pool <- cli. */
+/**
+ * Dependencies point down: io <- meta.block <- meta.tx <- meta.btree <- meta.space <- thin <-
+ * pool <- cli.
+ */
 class LayeringTest {
   @Test
   void layersDependOnlyDownwards() {

@@ -57,8 +57,8 @@ public final class DataSpaceMap extends CountedSpaceMap {
           try (ReadBlock bm = tm.read(entry.blockNr(), BlockType.BITMAP)) {
             bm.copyTo(image);
           }
-          long covered =
-              Math.min(Bitmaps.ENTRIES_PER_BITMAP, root.nrBlocks() - k * Bitmaps.ENTRIES_PER_BITMAP);
+          long covered = Math.min(
+              Bitmaps.ENTRIES_PER_BITMAP, root.nrBlocks() - k * Bitmaps.ENTRIES_PER_BITMAP);
           sm.counts.loadBitmap(image, covered);
           return true;
         });

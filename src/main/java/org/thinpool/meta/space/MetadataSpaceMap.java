@@ -66,8 +66,8 @@ public final class MetadataSpaceMap extends CountedSpaceMap {
         try (ReadBlock bm = tm.read(loc, BlockType.BITMAP)) {
           bm.copyTo(image);
         }
-        long covered =
-            Math.min(Bitmaps.ENTRIES_PER_BITMAP, root.nrBlocks() - (long) k * Bitmaps.ENTRIES_PER_BITMAP);
+        long covered = Math.min(
+            Bitmaps.ENTRIES_PER_BITMAP, root.nrBlocks() - (long) k * Bitmaps.ENTRIES_PER_BITMAP);
         sm.counts.loadBitmap(image, covered);
       }
     }

@@ -1,4 +1,5 @@
 /**
- * Copy-on-write transactions over metadata blocks and the space-map contract they allocate through. Uses meta.block and io.
+ * Copy-on-write transactions over metadata blocks and the space-map contract they allocate
+ * through. Uses meta.block and io.
  */
 package org.thinpool.meta.tx;
