@@ -49,13 +49,6 @@ public class ChainPoolBench {
   static final long STRIDE = 128;
   static final long WRITTEN_BLOCKS = VIRTUAL_BYTES / BLOCK_BYTES / STRIDE;
 
-  /**
-   * The default (thin_metadata_size's formula, 12 MiB here) runs out at depth 64: every layer's
-   * 1,024 writes are spread over the whole device, so each layer shadows most leaves of the
-   * mapping tree and keeps its own copy of them. The file is sparse.
-   */
-  static final long METADATA_BYTES = 1L << 30;
-
   @Param({"1", "64"})
   public int depth;
 
@@ -68,8 +61,8 @@ public class ChainPoolBench {
   @Setup(Level.Trial)
   public void build() throws IOException {
     dir = PoolBenchSupport.tempDir("chain");
+    // The default metadata size: it must hold the 65 layers' copies of the mapping leaves.
     PoolOptions opts = PoolOptions.ofDataSize((WRITTEN_BLOCKS + 1024) * BLOCK_BYTES)
-        .withMetadataSize(METADATA_BYTES)
         .withDiscardMode(DiscardMode.NOPASSDOWN)
         .withZeroing(false);
     pool = ThinPool.create(dir.resolve("pool"), opts);

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -39,7 +40,11 @@ import org.thinpool.pool.ThinPool;
  * copy of exactly one block. An iteration is one invocation (single-shot), reported per write.
  * The raw peer writes at the same offsets. {@code rawBlockCopy64k} reads and rewrites the whole
  * 64 KiB block around each offset: the bytes a copy-on-write of a 64 KiB block must move, as a
- * floor. Nothing is fsynced in the timed part on either side.
+ * floor. {@code rawBlockCopyToHole64k} copies the same blocks into a sparse file that is all
+ * holes (emptied, untimed, before each iteration): what a copy costs when the target is a hole of
+ * a sparse file, as the pool's new blocks are once passdown has punched the blocks freed before
+ * (here: those of the previous iteration's devices). Nothing is fsynced in the timed part on
+ * either side.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -62,6 +67,7 @@ public class CowPoolBench {
   Path dir;
   ThinPool pool;
   FileChannel raw;
+  FileChannel rawSparse;
   ByteBuffer buf4k;
   ByteBuffer buf64k;
   ByteBuffer buf1m;
@@ -79,6 +85,8 @@ public class CowPoolBench {
     PoolBenchSupport.fill(origin, DEVICE_BYTES, 1);
     pool.commit();
     raw = PoolBenchSupport.rawFile(dir.resolve("raw"), DEVICE_BYTES, 1);
+    rawSparse = FileChannel.open(dir.resolve("raw-sparse"), StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.READ, StandardOpenOption.WRITE);
     buf4k = PoolBenchSupport.randomBuffer(KIB_4, 3);
     buf64k = ByteBuffer.allocateDirect((int) BLOCK_BYTES);
     buf1m = PoolBenchSupport.randomBuffer(MIB_1, 4);
@@ -91,6 +99,8 @@ public class CowPoolBench {
     fresh = pool.createThin(nextId++, DEVICE_BYTES);
     snapshot = pool.createSnapshot(nextId++, ORIGIN);
     offsets = PoolBenchSupport.distinctBlockOffsets(WRITES_4K, BLOCK_COUNT, rng);
+    rawSparse.truncate(0); // every block a hole again
+    PoolBenchSupport.writeFully(rawSparse, DEVICE_BYTES - 1, ByteBuffer.allocate(1));
   }
 
   /** Deleting (passdown) frees and punches the iteration's blocks. */
@@ -105,6 +115,7 @@ public class CowPoolBench {
     try {
       pool.close();
       raw.close();
+      rawSparse.close();
     } finally {
       PoolBenchSupport.deleteTree(dir);
     }
@@ -127,6 +138,16 @@ public class CowPoolBench {
       long block = off - off % BLOCK_BYTES;
       PoolBenchSupport.readFully(raw, block, buf64k.clear());
       PoolBenchSupport.writeFully(raw, block, buf64k.flip());
+    }
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(WRITES_4K)
+  public void rawBlockCopyToHole64k() throws IOException {
+    for (long off : offsets) {
+      long block = off - off % BLOCK_BYTES;
+      PoolBenchSupport.readFully(raw, block, buf64k.clear());
+      PoolBenchSupport.writeFully(rawSparse, block, buf64k.flip());
     }
   }
 

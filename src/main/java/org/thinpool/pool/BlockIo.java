@@ -2,7 +2,7 @@ package org.thinpool.pool;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.thin.DeviceDetails;
@@ -34,8 +34,8 @@ final class BlockIo {
 
   /** Reads [inBlock, inBlock + dst.remaining()) of one virtual block; unmapped reads as zeros. */
   void readBlock(long id, long vblock, int inBlock, ByteBuffer dst) throws IOException {
-    ReentrantReadWriteLock.ReadLock stripe = core.blockLocks.forBlock(id, vblock).readLock();
-    stripe.lock();
+    StampedLock stripe = core.blockLocks.forBlock(id, vblock);
+    long stamp = stripe.readLock();
     try {
       Mapping m;
       core.mdLock.lock();
@@ -50,7 +50,7 @@ final class BlockIo {
         core.data.read(m.dataBlock(), inBlock, dst);
       }
     } finally {
-      stripe.unlock();
+      stripe.unlockRead(stamp);
     }
   }
 
@@ -65,8 +65,8 @@ final class BlockIo {
       while (true) {
         long seen = space.generation();
         OutOfSpaceException full;
-        ReentrantReadWriteLock.WriteLock stripe = core.blockLocks.forBlock(id, vblock).writeLock();
-        stripe.lock();
+        StampedLock stripe = core.blockLocks.forBlock(id, vblock);
+        long stamp = stripe.writeLock();
         try {
           if (tryWriteBlock(id, vblock, inBlock, src)) {
             return;
@@ -77,7 +77,7 @@ final class BlockIo {
           }
           full = core.outOfDataSpace();
         } finally {
-          stripe.unlock();
+          stripe.unlockWrite(stamp);
         }
         space.awaitSpace(seen, full);
       }
@@ -100,6 +100,7 @@ final class BlockIo {
       long old =
           switch (state) {
             case Exclusive e -> {
+              core.dataWritten();
               core.data.write(e.dataBlock(), inBlock, src);
               yield -2;
             }
@@ -138,6 +139,7 @@ final class BlockIo {
     }
     boolean mapped = false;
     try {
+      core.dataWritten();
       core.data.fill(newBlock, oldBlock, core.settings().zeroing(), inBlock, src);
       insert(id, vblock, newBlock);
       mapped = true;

@@ -1,6 +1,6 @@
 package org.thinpool.pool;
 
-import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * Per-virtual-block locks (dm-bio-prison's role), striped: a read or write of (thin id, virtual
@@ -10,6 +10,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>Lock order, everywhere: stripes in ascending index, then the commit gate, then the metadata
  * lock. A thread holds at most one stripe unless it holds a contiguous ascending set.
+ *
+ * <p>Stripes are {@link StampedLock}s: not reentrant (no path takes a stripe it holds), and a
+ * read lock is one compare-and-set each way, where a reentrant lock also keeps per-thread hold
+ * counts; every block read takes one.
  */
 final class BlockLocks {
   /**
@@ -18,11 +22,11 @@ final class BlockLocks {
    */
   static final int STRIPES = 256;
 
-  private final ReentrantReadWriteLock[] stripes = new ReentrantReadWriteLock[STRIPES];
+  private final StampedLock[] stripes = new StampedLock[STRIPES];
 
   BlockLocks() {
     for (int i = 0; i < STRIPES; i++) {
-      stripes[i] = new ReentrantReadWriteLock();
+      stripes[i] = new StampedLock();
     }
   }
 
@@ -31,7 +35,7 @@ final class BlockLocks {
     return (int) Math.floorMod(thinId * 0x9E3779B1L + vblock, (long) STRIPES);
   }
 
-  ReentrantReadWriteLock forBlock(long thinId, long vblock) {
+  StampedLock forBlock(long thinId, long vblock) {
     return stripes[stripe(thinId, vblock)];
   }
 
@@ -56,27 +60,30 @@ final class BlockLocks {
   }
 
   private Held lock(boolean[] want) {
+    long[] stamps = new long[STRIPES];
     for (int i = 0; i < STRIPES; i++) {
       if (want[i]) {
-        stripes[i].writeLock().lock();
+        stamps[i] = stripes[i].writeLock();
       }
     }
-    return new Held(want);
+    return new Held(want, stamps);
   }
 
   /** A set of write-locked stripes, released by close. */
   final class Held implements AutoCloseable {
     private final boolean[] held;
+    private final long[] stamps;
 
-    private Held(boolean[] held) {
+    private Held(boolean[] held, long[] stamps) {
       this.held = held;
+      this.stamps = stamps;
     }
 
     @Override
     public void close() {
       for (int i = STRIPES - 1; i >= 0; i--) {
         if (held[i]) {
-          stripes[i].writeLock().unlock();
+          stripes[i].unlockWrite(stamps[i]);
         }
       }
     }

@@ -1,10 +1,13 @@
 package org.thinpool.pool;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +19,19 @@ import org.thinpool.io.PoolStateException;
  *
  * <p>Consistency with the metadata through a crash, as LVM does it with the transaction id: every
  * change of sizes is a metadata transaction that moves the user-space transaction id from T to
- * T + 1. Before that metadata commit, the file is replaced (atomically) by one holding both
- * generations, T and T + 1. After a crash the metadata is at T or at T + 1, and the reader takes
- * the generation of exactly that id. If there is none (the metadata was restored from XML or
- * moved on by another tool), it takes the newest generation below it; devices it does not name
- * are adopted by the pool.
+ * T + 1. Before that metadata commit, the generations T and T + 1 are made durable in the file.
+ * After a crash the metadata is at T or at T + 1, and the reader takes the generation of exactly
+ * that id (the last record of it in the file). If there is none (the metadata was restored from
+ * XML or moved on by another tool), it takes the newest generation below it; devices it does not
+ * name are adopted by the pool.
+ *
+ * <p>Durability at the cost of one fsync: the two generations are appended to the file and the
+ * file is fdatasynced. A crash during an append leaves a torn tail: lines after the last {@code
+ * end} line. The reader ignores it (its generations were never committed: the metadata commit
+ * comes after the fsync), and the next store rewrites the file instead of appending. Once the file
+ * reaches {@link #REWRITE_AT_BYTES} it is also rewritten, with only the two new generations, by
+ * {@link AtomicFiles#replace} (temporary file, fsync, rename, fsync of the directory), as is a
+ * missing file.
  *
  * <pre>
  * thinpool-sizes 1
@@ -30,21 +41,79 @@ import org.thinpool.io.PoolStateException;
  * transaction T+1
  * ...
  * end
+ * ...                    later appends: more pairs of generations
  * </pre>
  */
 final class SizeTable {
   static final String FILE_NAME = "sizes";
   private static final String HEADER = "thinpool-sizes 1";
 
+  /**
+   * Appends stop and the file is rewritten at this size: reading it on open stays instant, and a
+   * pool with many devices (about 20 bytes per device and generation) rewrites every few changes.
+   */
+  static final long REWRITE_AT_BYTES = 64 << 10;
+
+  private static final byte[] END_LINE = "end\n".getBytes(StandardCharsets.UTF_8);
+
   private SizeTable() {}
 
-  /** Writes the two generations, {@code previous} at T and {@code next} at T + 1. */
+  /** Makes the two generations durable, {@code previous} at T and {@code next} at T + 1. */
   static void store(Path dir, long previousTid, Map<Long, Long> previous, long nextTid,
       Map<Long, Long> next) throws IOException {
-    StringBuilder sb = new StringBuilder(HEADER).append('\n');
+    StringBuilder sb = new StringBuilder();
     appendGeneration(sb, previousTid, previous);
     appendGeneration(sb, nextTid, next);
-    AtomicFiles.replace(dir.resolve(FILE_NAME), sb.toString());
+    byte[] generations = sb.toString().getBytes(StandardCharsets.UTF_8);
+    Path file = dir.resolve(FILE_NAME);
+    if (!tryAppend(file, generations)) {
+      AtomicFiles.replace(file, HEADER + "\n" + sb);
+    }
+  }
+
+  /** Appends and fdatasyncs if the file exists, ends with a whole generation and has room. */
+  private static boolean tryAppend(Path file, byte[] generations) throws IOException {
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
+        StandardOpenOption.WRITE)) {
+      long end = ch.size();
+      if (end + generations.length > REWRITE_AT_BYTES || !endsWithWholeGeneration(ch, end)) {
+        return false;
+      }
+      ByteBuffer b = ByteBuffer.wrap(generations);
+      long pos = end;
+      while (b.hasRemaining()) {
+        pos += ch.write(b, pos);
+      }
+      ch.force(false); // fdatasync: the data and the new file size
+      return true;
+    }
+  }
+
+  private static boolean endsWithWholeGeneration(FileChannel ch, long end) throws IOException {
+    int headerBytes = HEADER.length() + 1;
+    if (end < headerBytes + END_LINE.length) {
+      return false;
+    }
+    ByteBuffer head = ByteBuffer.allocate(headerBytes);
+    ByteBuffer tail = ByteBuffer.allocate(END_LINE.length);
+    readFully(ch, 0, head);
+    readFully(ch, end - END_LINE.length, tail);
+    return new String(head.array(), StandardCharsets.UTF_8).equals(HEADER + "\n")
+        && (end == headerBytes || java.util.Arrays.equals(tail.array(), END_LINE));
+  }
+
+  private static void readFully(FileChannel ch, long pos, ByteBuffer dst) throws IOException {
+    long p = pos;
+    while (dst.hasRemaining()) {
+      int n = ch.read(dst, p);
+      if (n < 0) {
+        return;
+      }
+      p += n;
+    }
   }
 
   private static void appendGeneration(StringBuilder sb, long tid, Map<Long, Long> sizes) {
@@ -61,16 +130,26 @@ final class SizeTable {
     Path file = dir.resolve(FILE_NAME);
     List<String> lines;
     try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1); // a torn tail may hold NULs
     } catch (NoSuchFileException e) {
       return Map.of();
     }
     if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
       throw damaged(file, "missing header '" + HEADER + "'");
     }
-    TreeMap<Long, Map<Long, Long>> generations = parse(file, lines);
+    TreeMap<Long, Map<Long, Long>> generations = parse(file, lines.subList(0, wholeLines(lines)));
     Map.Entry<Long, Map<Long, Long>> best = generations.floorEntry(tid);
     return best == null ? Map.of() : Collections.unmodifiableMap(best.getValue());
+  }
+
+  /** Lines up to the last {@code end}: what follows is a torn append, never committed. */
+  private static int wholeLines(List<String> lines) {
+    for (int i = lines.size() - 1; i > 0; i--) {
+      if (lines.get(i).equals("end")) {
+        return i + 1;
+      }
+    }
+    return 1;
   }
 
   private static TreeMap<Long, Map<Long, Long>> parse(Path file, List<String> lines)
@@ -85,7 +164,7 @@ final class SizeTable {
           currentTid = Long.parseLong(f[1]);
           current = new TreeMap<>();
         } else if (current != null && f.length == 1 && f[0].equals("end")) {
-          generations.put(currentTid, current);
+          generations.put(currentTid, current); // a later record of a tid replaces an earlier
           current = null;
         } else if (current != null && f.length == 2) {
           current.put(Long.parseLong(f[0]), Long.parseLong(f[1]));

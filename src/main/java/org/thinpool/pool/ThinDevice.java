@@ -39,6 +39,11 @@ public final class ThinDevice {
     checkRange(offsetBytes, dst.remaining());
     long bs = core.blockSizeBytes();
     long pos = offsetBytes;
+    int inFirst = (int) (pos % bs);
+    if (dst.hasRemaining() && dst.remaining() <= bs - inFirst) { // one block: no slice
+      core.io.readBlock(id, pos / bs, inFirst, dst);
+      return;
+    }
     while (dst.hasRemaining()) {
       int inBlock = (int) (pos % bs);
       int n = (int) Math.min(bs - inBlock, dst.remaining());

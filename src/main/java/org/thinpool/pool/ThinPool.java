@@ -30,7 +30,7 @@ public final class ThinPool implements AutoCloseable {
 
   private final PoolCore core;
 
-  private ThinPool(PoolCore core) {
+  ThinPool(PoolCore core) {
     this.core = core;
   }
 

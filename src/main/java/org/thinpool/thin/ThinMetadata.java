@@ -49,6 +49,8 @@ public final class ThinMetadata implements AutoCloseable {
   private long metadataSnap;
   /** Details changed in this transaction, written to the details tree at commit. */
   private final Map<Long, DeviceDetails> dirtyDetails = new TreeMap<>();
+  /** Each device's mapping-tree root as {@link #mappingRoot} holds it: see {@link #rootOf}. */
+  private final DeviceRoots deviceRoots = new DeviceRoots();
 
   private ThinMetadata(BlockManager blocks) {
     this.blocks = blocks;
@@ -109,6 +111,7 @@ public final class ThinMetadata implements AutoCloseable {
     flags = sb.flags();
     metadataSnap = sb.metadataSnap();
     dirtyDetails.clear();
+    deviceRoots.clear();
   }
 
   private void initTrees() {
@@ -143,6 +146,24 @@ public final class ThinMetadata implements AutoCloseable {
     blocks.clearCache();
     tm.endTransaction();
     load();
+  }
+
+  /**
+   * True if anything changed since the last commit (or open): a device, a mapping, a space-map
+   * count, the transaction id, the time, a flag. Conservative: every change to a tree allocates or
+   * shadows a metadata block, which changes the metadata space map. A commit while this is false
+   * would rewrite the superblock with the same contents.
+   */
+  public boolean hasUncommittedChanges() {
+    return !dirtyDetails.isEmpty()
+        || dataSm.hasChanges()
+        || metadataSm.hasChanges()
+        || mappingRoot != sb.dataMappingRoot()
+        || detailsRoot != sb.deviceDetailsRoot()
+        || time != sb.time()
+        || transactionId != sb.transactionId()
+        || flags != sb.flags()
+        || metadataSnap != sb.metadataSnap();
   }
 
   public Superblock superblock() {
@@ -210,6 +231,7 @@ public final class ThinMetadata implements AutoCloseable {
     checkNewId(id);
     long root = deviceTree.createEmpty();
     mappingRoot = topTree.insert(mappingRoot, id, root).root();
+    deviceRoots.put(id, root);
     dirtyDetails.put(id, new DeviceDetails(0, transactionId, time, time));
   }
 
@@ -220,9 +242,11 @@ public final class ThinMetadata implements AutoCloseable {
     if (time >= Mapping.MAX_TIME) {
       throw new PoolStateException("pool time exhausted: no more snapshots can be taken");
     }
-    long originRoot = topTree.lookup(mappingRoot, originId);
+    long originRoot = rootOf(originId);
     tm.inc(originRoot);
     mappingRoot = topTree.insert(mappingRoot, id, originRoot).root();
+    // The origin keeps its root (now shared; its next write shadows it and updates the cache).
+    deviceRoots.put(id, originRoot);
     time++;
     dirtyDetails.put(originId, origin.withSnapshottedTime(time));
     dirtyDetails.put(id, new DeviceDetails(origin.mappedBlocks(), transactionId, time, time));
@@ -232,6 +256,7 @@ public final class ThinMetadata implements AutoCloseable {
   public void delete(long id) throws IOException {
     requireDevice(id);
     mappingRoot = topTree.remove(mappingRoot, id).root();
+    deviceRoots.remove(id);
     dirtyDetails.remove(id);
     var r = detailsTree.remove(detailsRoot, id);
     detailsRoot = r.root();
@@ -241,12 +266,37 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** The mapping of a virtual block, or null if unprovisioned. */
   public Mapping lookup(long id, long vblock) throws IOException {
+    Long v = deviceTree.lookup(rootOf(id), vblock);
+    return v == null ? null : Mapping.unpack(v);
+  }
+
+  /**
+   * The root of device {@code id}'s mapping tree: from {@link #deviceRoots}, else looked up in the
+   * top-level tree and remembered. Every I/O needs it, and it changes only when the device's tree
+   * gets a new root ({@link #setDeviceRoot}), on snapshot, delete, abort or reload, each of which
+   * updates or clears the cache.
+   */
+  private long rootOf(long id) throws IOException {
+    long cached = deviceRoots.get(id);
+    if (cached != DeviceRoots.ABSENT) {
+      return cached;
+    }
     Long root = topTree.lookup(mappingRoot, id);
     if (root == null) {
       throw new PoolStateException("no thin device " + id);
     }
-    Long v = deviceTree.lookup(root, vblock);
-    return v == null ? null : Mapping.unpack(v);
+    deviceRoots.put(id, root);
+    return root;
+  }
+
+  /** Checks the root cache against the top-level tree (tests; an AssertionError if stale). */
+  void checkDeviceRoots() throws IOException {
+    for (long[] e : deviceRoots.entries()) {
+      Long root = topTree.lookup(mappingRoot, e[0]);
+      if (root == null || root != e[1]) {
+        throw new AssertionError("device " + e[0] + ": cached root " + e[1] + ", tree " + root);
+      }
+    }
   }
 
   /** Allocates a data block (count 1) for a new mapping. */
@@ -296,7 +346,7 @@ public final class ThinMetadata implements AutoCloseable {
    * let the device tree's own shadowing drop one safely.
    */
   private long deviceRootForWrite(long id) throws IOException {
-    long root = topTree.lookup(mappingRoot, id);
+    long root = rootOf(id);
     mappingRoot = topPointers.insert(mappingRoot, id, root).root();
     return root;
   }
@@ -304,17 +354,14 @@ public final class ThinMetadata implements AutoCloseable {
   private void setDeviceRoot(long id, long oldRoot, long newRoot) throws IOException {
     if (newRoot != oldRoot) {
       mappingRoot = topPointers.insert(mappingRoot, id, newRoot).root();
+      deviceRoots.put(id, newRoot);
     }
   }
 
   /** Visits the device's mappings with begin <= vblock < end, ascending. */
   public void visitMappings(long id, long begin, long end, EntryVisitor<Mapping> visitor)
       throws IOException {
-    Long root = topTree.lookup(mappingRoot, id);
-    if (root == null) {
-      throw new PoolStateException("no thin device " + id);
-    }
-    deviceTree.visit(root, begin, end, (k, v) -> visitor.visit(k, Mapping.unpack(v)));
+    deviceTree.visit(rootOf(id), begin, end, (k, v) -> visitor.visit(k, Mapping.unpack(v)));
   }
 
   /** The highest mapped virtual block of a device, or -1. */
@@ -350,6 +397,7 @@ public final class ThinMetadata implements AutoCloseable {
 
   void restoreDevice(long id, long deviceRoot, DeviceDetails d) throws IOException {
     mappingRoot = topTree.insert(mappingRoot, id, deviceRoot).root();
+    deviceRoots.put(id, deviceRoot);
     dirtyDetails.put(id, d);
   }
 

@@ -78,12 +78,17 @@ class ThinPoolTest {
   }
 
   @Test
-  void defaultMetadataSizeFollowsThinMetadataSize() {
-    // 1 TiB of 64 KiB blocks: 16 777 216 blocks -> 133 153 leaves + 1000 roots, doubled.
-    long blocks = (1L << 40) / (64 * KIB);
-    assertThat(MetadataSizing.estimateBytes(blocks, 1000)).isEqualTo((133_153L + 1000) * 4096);
-    assertThat(MetadataSizing.defaultSizeBytes(blocks)).isEqualTo(2 * (133_153L + 1000) * 4096);
-    assertThat(MetadataSizing.defaultSizeBytes(16)).isEqualTo(2 * (1 + 1000) * 4096);
+  void defaultMetadataSizeIsThinMetadataSizeDoubledPlusSnapshotDivergence() {
+    // 4 GiB of 64 KiB blocks: 65 536 blocks -> 521 leaves + 1000 roots, doubled, + 16 384 leaves.
+    long blocks = (4L << 30) / (64 * KIB);
+    assertThat(MetadataSizing.estimateBytes(blocks, 1000)).isEqualTo((521L + 1000) * 4096);
+    assertThat(MetadataSizing.divergenceBytes(blocks)).isEqualTo(16_384L * 4096);
+    assertThat(MetadataSizing.defaultSizeBytes(blocks))
+        .isEqualTo((2 * (521L + 1000) + 16_384) * 4096);
+    assertThat(MetadataSizing.defaultSizeBytes(16)).isEqualTo((2 * (1 + 1000) + 4) * 4096);
+    // 1 TiB of 64 KiB blocks reaches the maximum the space map can address.
+    assertThat(MetadataSizing.defaultSizeBytes((1L << 40) / (64 * KIB)))
+        .isEqualTo(MetadataSizing.MAX_BYTES);
     assertThat(MetadataSizing.defaultSizeBytes(Long.MAX_VALUE / 8192))
         .isEqualTo(MetadataSizing.MAX_BYTES);
   }

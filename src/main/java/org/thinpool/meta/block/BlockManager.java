@@ -13,7 +13,12 @@ import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.MetadataCorruptException;
 
 /**
- * Reads and writes 4 KiB metadata blocks through a bounded LRU cache.
+ * Reads and writes 4 KiB metadata blocks through a bounded cache, evicted by second chance
+ * (CLOCK): a hit only marks the block referenced; eviction walks the blocks in insertion order,
+ * moves referenced ones to the back with the mark cleared and evicts the first unreferenced one.
+ * That keeps hot blocks (the interior of the trees) as LRU would, and a hit writes nothing but
+ * the block's own mark: an access-ordered map relinks two neighbours on every hit, cache misses
+ * on every level of every lookup once the cache is large.
  *
  * <p>Contract: every block read from the device is validated ({@link BlockChecks}) before any
  * caller sees it, so corrupt metadata surfaces as {@link MetadataCorruptException}, never as
@@ -46,7 +51,7 @@ public final class BlockManager implements AutoCloseable {
     this.device = device;
     this.cacheBlocks = cacheBlocks;
     this.readOnly = readOnly;
-    this.cache = new LinkedHashMap<>(1024, 0.75f, true);
+    this.cache = new LinkedHashMap<>(1024, 0.75f, false);
   }
 
   /** Number of whole 4 KiB blocks the device holds. */
@@ -167,6 +172,7 @@ public final class BlockManager implements AutoCloseable {
   private MetadataBlock lookup(long blockNr, BlockType type) throws IOException {
     MetadataBlock b = cache.get(blockNr);
     if (b != null) {
+      b.markReferenced();
       if (b.type() != type) {
         throw new MetadataCorruptException(
             blockNr, type.description(), "block is in use as a " + b.type().description());
@@ -187,20 +193,31 @@ public final class BlockManager implements AutoCloseable {
   }
 
   private void evictIfNeeded() throws IOException {
-    if (cache.size() <= cacheBlocks) {
-      return;
-    }
-    Iterator<Map.Entry<Long, MetadataBlock>> it = cache.entrySet().iterator();
-    while (cache.size() > cacheBlocks && it.hasNext()) {
-      MetadataBlock b = it.next().getValue();
-      if (b.pins() > 0) {
-        continue;
+    int over = cache.size() - cacheBlocks;
+    // Two passes at most: the first clears the marks it passes, so the second finds a victim
+    // unless every block is pinned.
+    for (int pass = 0; pass < 2 && over > 0; pass++) {
+      List<MetadataBlock> secondChance = new ArrayList<>();
+      Iterator<MetadataBlock> it = cache.values().iterator();
+      while (over > 0 && it.hasNext()) {
+        MetadataBlock b = it.next();
+        if (b.pins() > 0) {
+          continue;
+        }
+        it.remove();
+        if (b.takeReferenced()) {
+          secondChance.add(b);
+          continue;
+        }
+        if (b.dirty()) {
+          writeOut(b);
+        }
+        dirty.remove(b.blockNr());
+        over--;
       }
-      if (b.dirty()) {
-        writeOut(b);
+      for (MetadataBlock b : secondChance) {
+        cache.put(b.blockNr(), b);
       }
-      dirty.remove(b.blockNr());
-      it.remove();
     }
   }
 

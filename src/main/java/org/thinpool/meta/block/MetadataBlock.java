@@ -21,6 +21,8 @@ public final class MetadataBlock implements WriteBlock {
   private final BlockManager owner;
   private boolean dirty;
   private int pins;
+  /** Hit since the cache's eviction last passed it (second chance). */
+  private boolean referenced;
 
   MetadataBlock(long blockNr, BlockType type, byte[] data, BlockManager owner) {
     this.blockNr = blockNr;
@@ -126,6 +128,19 @@ public final class MetadataBlock implements WriteBlock {
 
   int pins() {
     return pins;
+  }
+
+  void markReferenced() {
+    if (!referenced) {
+      referenced = true;
+    }
+  }
+
+  /** Returns the referenced mark and clears it. */
+  boolean takeReferenced() {
+    boolean r = referenced;
+    referenced = false;
+    return r;
   }
 
   void pin() {

@@ -27,6 +27,11 @@ abstract sealed class CountedSpaceMap implements SpaceMap
     return counts.nrAllocated();
   }
 
+  /** True if any count (or the size) changed since the last commit or load. */
+  public final boolean hasChanges() {
+    return counts.changed();
+  }
+
   @Override
   public final long refCount(long block) {
     return counts.get(block);

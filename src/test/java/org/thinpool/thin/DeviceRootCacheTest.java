@@ -1,0 +1,204 @@
+package org.thinpool.thin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
+import org.thinpool.io.FileBlockDevice;
+import org.thinpool.io.MemoryBlockDevice;
+import org.thinpool.io.PoolStateException;
+
+/**
+ * The cache of device roots ({@link DeviceRoots}) never goes stale: random create / snapshot /
+ * delete / map / unmap / commit / abort / reopen sequences, with every device's lookups compared
+ * to a model after every step (so the cache is warm before each change) and the cache compared
+ * entry by entry to the top-level tree.
+ */
+class DeviceRootCacheTest {
+  record Op(int kind, int a, int b, int c) {}
+
+  @Provide
+  Arbitrary<List<Op>> programs() {
+    Arbitrary<Op> op =
+        Combinators.combine(
+                Arbitraries.integers().between(0, 99),
+                Arbitraries.integers().between(0, 1000),
+                Arbitraries.integers().between(0, 3000),
+                Arbitraries.integers().between(1, 400))
+            .as(Op::new);
+    return op.list().ofMinSize(5).ofMaxSize(80);
+  }
+
+  @Property(tries = 40)
+  void lookupsMatchTheModelAcrossSnapshotsDeletesAbortsAndReopens(
+      @ForAll("programs") List<Op> program) throws IOException {
+    Path dir = Files.createTempDirectory("roots");
+    Path meta = dir.resolve("metadata");
+    Map<Long, TreeMap<Long, Long>> model = new TreeMap<>();
+    Map<Long, TreeMap<Long, Long>> committed = new TreeMap<>();
+    long nextId = 0;
+    ThinMetadata md = ThinMetadata.format(FileBlockDevice.create(meta, 16L << 20), 128,
+        200_000, 64);
+    try {
+      for (Op op : program) {
+        List<Long> ids = new ArrayList<>(model.keySet());
+        long id = ids.isEmpty() ? -1 : ids.get(op.a() % ids.size());
+        if (ids.isEmpty() || op.kind() < 8) {
+          md.createThin(nextId);
+          model.put(nextId++, new TreeMap<>());
+        } else if (op.kind() < 20) {
+          md.createSnap(nextId, id);
+          model.put(nextId++, new TreeMap<>(model.get(id)));
+        } else if (op.kind() < 25) {
+          md.delete(id);
+          model.remove(id);
+        } else if (op.kind() < 65) {
+          for (long v = op.b(); v < op.b() + op.c(); v += 1 + op.c() % 3) {
+            long data = md.allocDataBlock();
+            md.insertMapping(id, v, data);
+            model.get(id).put(v, data); // the tree drops its reference to a replaced block
+          }
+        } else if (op.kind() < 75) {
+          md.removeRange(id, op.b(), op.b() + op.c());
+          model.get(id).subMap((long) op.b(), (long) op.b() + op.c()).clear();
+        } else if (op.kind() < 85) {
+          md.commit();
+          committed = copy(model);
+        } else if (op.kind() < 93) {
+          md.abort();
+          model = copy(committed);
+        } else {
+          md.close(); // no commit: a reopen finds the last committed state
+          md = ThinMetadata.open(FileBlockDevice.open(meta), false, 64);
+          model = copy(committed);
+        }
+        md.checkDeviceRoots();
+        verify(md, model, op.b());
+        md.checkDeviceRoots();
+      }
+    } finally {
+      md.close();
+      Files.deleteIfExists(meta);
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static Map<Long, TreeMap<Long, Long>> copy(Map<Long, TreeMap<Long, Long>> m) {
+    Map<Long, TreeMap<Long, Long>> c = new TreeMap<>();
+    m.forEach((k, v) -> c.put(k, new TreeMap<>(v)));
+    return c;
+  }
+
+  /** Every mapped block and its neighbours by lookup; every device by a walk and by its ids. */
+  private static void verify(ThinMetadata md, Map<Long, TreeMap<Long, Long>> model, long probe)
+      throws IOException {
+    assertThat(md.deviceIds()).containsExactlyElementsOf(model.keySet());
+    for (Map.Entry<Long, TreeMap<Long, Long>> e : model.entrySet()) {
+      long id = e.getKey();
+      for (Map.Entry<Long, Long> m : e.getValue().entrySet()) {
+        assertThat(md.lookup(id, m.getKey()).dataBlock()).isEqualTo(m.getValue());
+      }
+      for (long v = probe; v < probe + 8; v++) {
+        Mapping found = md.lookup(id, v);
+        Long want = e.getValue().get(v);
+        assertThat(found == null ? null : found.dataBlock()).isEqualTo(want);
+      }
+      TreeMap<Long, Long> walked = new TreeMap<>();
+      md.visitMappings(id, 0, Long.MAX_VALUE, (k, m) -> {
+        walked.put(k, m.dataBlock());
+        return true;
+      });
+      assertThat(walked).isEqualTo(e.getValue());
+    }
+  }
+
+  @Test
+  void aDeviceCreatedInAnAbortedTransactionIsGoneAndItsIdReusable() throws IOException {
+    try (ThinMetadata md = ThinMetadata.format(new MemoryBlockDevice(8L << 20), 128, 1000, 64)) {
+      md.createThin(1);
+      md.insertMapping(1, 5, md.allocDataBlock());
+      md.commit();
+      md.createThin(2);
+      md.insertMapping(2, 7, md.allocDataBlock());
+      md.createSnap(3, 1);
+      md.insertMapping(1, 5, md.allocDataBlock());
+      assertThat(md.lookup(2, 7)).isNotNull();
+      assertThat(md.lookup(3, 5)).isNotNull();
+      md.abort();
+      md.checkDeviceRoots();
+      assertThatThrownBy(() -> md.lookup(2, 7)).isInstanceOf(PoolStateException.class);
+      assertThatThrownBy(() -> md.lookup(3, 5)).isInstanceOf(PoolStateException.class);
+      assertThat(md.lookup(1, 5).dataBlock()).isZero();
+      md.createThin(2);
+      assertThat(md.lookup(2, 7)).isNull();
+      md.checkDeviceRoots();
+    }
+  }
+
+  @Test
+  void aDeletedDeviceIsNotFoundThroughTheCache() throws IOException {
+    try (ThinMetadata md = ThinMetadata.format(new MemoryBlockDevice(8L << 20), 128, 1000, 64)) {
+      md.createThin(1);
+      md.insertMapping(1, 5, md.allocDataBlock());
+      assertThat(md.lookup(1, 5)).isNotNull();
+      md.delete(1);
+      assertThatThrownBy(() -> md.lookup(1, 5)).isInstanceOf(PoolStateException.class);
+      md.createThin(1);
+      assertThat(md.lookup(1, 5)).isNull();
+      md.checkDeviceRoots();
+    }
+  }
+
+  @Test
+  void uncommittedChangesAreSeenAndACommitClearsThem() throws IOException {
+    try (ThinMetadata md = ThinMetadata.format(new MemoryBlockDevice(8L << 20), 128, 1000, 64)) {
+      assertThat(md.hasUncommittedChanges()).isFalse();
+      md.createThin(1);
+      assertThat(md.hasUncommittedChanges()).isTrue();
+      md.commit();
+      assertThat(md.hasUncommittedChanges()).isFalse();
+      md.lookup(1, 3);
+      md.visitMappings(1, 0, 10, (k, m) -> true);
+      assertThat(md.hasUncommittedChanges()).isFalse();
+
+      long b = md.allocDataBlock();
+      assertThat(md.hasUncommittedChanges()).isTrue();
+      md.dataSpaceMap().dec(b); // allocated and released: still a change of the space map
+      assertThat(md.hasUncommittedChanges()).isTrue();
+      md.abort();
+      assertThat(md.hasUncommittedChanges()).isFalse();
+
+      md.setTransactionId(0, 1);
+      assertThat(md.hasUncommittedChanges()).isTrue();
+      md.commit();
+      md.createSnap(2, 1);
+      assertThat(md.hasUncommittedChanges()).isTrue();
+      md.commit();
+      md.resizeDataDevice(2000);
+      assertThat(md.hasUncommittedChanges()).isTrue();
+      md.commit();
+      md.insertMapping(1, 9, md.allocDataBlock());
+      md.commit();
+      md.removeRange(1, 0, 100);
+      assertThat(md.hasUncommittedChanges()).isTrue();
+      md.commit();
+      md.delete(2);
+      assertThat(md.hasUncommittedChanges()).isTrue();
+      md.commit();
+      assertThat(md.hasUncommittedChanges()).isFalse();
+    }
+  }
+}
