@@ -1,7 +1,6 @@
 package org.thinpool.thin;
 
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -36,12 +35,9 @@ public final class ThinMetadata implements AutoCloseable {
   private final TransactionManager tm;
   private MetadataSpaceMap metadataSm;
   private DataSpaceMap dataSm;
-  private BTree<Long> deviceTree;
-  private BTree<Long> topTree;
-  private BTree<Long> topPointers;
+  private MappingTree mappings;
   private BTree<DeviceDetails> detailsTree;
   private Superblock sb;
-  private long mappingRoot;
   private long detailsRoot;
   private long time;
   private long transactionId;
@@ -49,8 +45,6 @@ public final class ThinMetadata implements AutoCloseable {
   private long metadataSnap;
   /** Details changed in this transaction, written to the details tree at commit. */
   private final Map<Long, DeviceDetails> dirtyDetails = new TreeMap<>();
-  /** Each device's mapping-tree root as {@link #mappingRoot} holds it: see {@link #rootOf}. */
-  private final DeviceRoots deviceRoots = new DeviceRoots();
 
   private ThinMetadata(BlockManager blocks) {
     this.blocks = blocks;
@@ -71,8 +65,8 @@ public final class ThinMetadata implements AutoCloseable {
     }
     md.metadataSm = MetadataSpaceMap.create(md.tm, nrBlocks);
     md.dataSm = DataSpaceMap.create(md.tm, nrDataBlocks);
-    md.initTrees();
-    md.mappingRoot = md.topTree.createEmpty();
+    md.detailsTree = new BTree<>(md.tm, ValueCodecs.DETAILS);
+    md.mappings = MappingTree.create(md.tm, md.dataSm);
     md.detailsRoot = md.detailsTree.createEmpty();
     md.sb =
         new Superblock(0, null, Superblock.CURRENT_VERSION, 0, 0, 0, null, null, 0, 0,
@@ -103,36 +97,25 @@ public final class ThinMetadata implements AutoCloseable {
     }
     metadataSm = MetadataSpaceMap.open(tm, sb.metadataSpaceMap());
     dataSm = DataSpaceMap.open(tm, sb.dataSpaceMap());
-    initTrees();
-    mappingRoot = sb.dataMappingRoot();
+    detailsTree = new BTree<>(tm, ValueCodecs.DETAILS);
+    mappings = new MappingTree(tm, dataSm, sb.dataMappingRoot());
     detailsRoot = sb.deviceDetailsRoot();
     time = sb.time();
     transactionId = sb.transactionId();
     flags = sb.flags();
     metadataSnap = sb.metadataSnap();
     dirtyDetails.clear();
-    deviceRoots.clear();
-  }
-
-  private void initTrees() {
-    deviceTree = new BTree<>(tm, ValueCodecs.blockTime(dataSm));
-    topTree = new BTree<>(tm, ValueCodecs.subtreeRoot(tm, deviceTree));
-    topPointers = new BTree<>(tm, ValueCodecs.subtreePointer(tm));
-    detailsTree = new BTree<>(tm, ValueCodecs.DETAILS);
   }
 
   // ---- transactions ----
 
   /** Makes every change since the last commit durable; the superblock is written last. */
   public void commit() throws IOException {
-    for (Map.Entry<Long, DeviceDetails> e : dirtyDetails.entrySet()) {
-      detailsRoot = detailsTree.insert(detailsRoot, e.getKey(), e.getValue()).root();
-    }
-    dirtyDetails.clear();
+    flushDetails();
     SpaceMapRoot dataRoot = dataSm.writeBack();
     SpaceMapRoot metaRoot = metadataSm.writeBack();
     blocks.flush();
-    sb = sb.withRoots(time, transactionId, flags, metadataSnap, dataRoot, metaRoot, mappingRoot,
+    sb = sb.withRoots(time, transactionId, flags, metadataSnap, dataRoot, metaRoot, mappings.root(),
         detailsRoot);
     blocks.writeSuperblock(sb.encode());
     tm.endTransaction();
@@ -158,7 +141,7 @@ public final class ThinMetadata implements AutoCloseable {
     return !dirtyDetails.isEmpty()
         || dataSm.hasChanges()
         || metadataSm.hasChanges()
-        || mappingRoot != sb.dataMappingRoot()
+        || mappings.root() != sb.dataMappingRoot()
         || detailsRoot != sb.deviceDetailsRoot()
         || time != sb.time()
         || transactionId != sb.transactionId()
@@ -222,16 +205,12 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** Every device id, ascending. */
   public List<Long> deviceIds() throws IOException {
-    List<Long> ids = new ArrayList<>();
-    topTree.visit(mappingRoot, 0, Long.MAX_VALUE, (k, v) -> ids.add(k));
-    return ids;
+    return mappings.deviceIds();
   }
 
   public void createThin(long id) throws IOException {
     checkNewId(id);
-    long root = deviceTree.createEmpty();
-    mappingRoot = topTree.insert(mappingRoot, id, root).root();
-    deviceRoots.put(id, root);
+    mappings.createDevice(id);
     dirtyDetails.put(id, new DeviceDetails(0, transactionId, time, time));
   }
 
@@ -242,11 +221,8 @@ public final class ThinMetadata implements AutoCloseable {
     if (time >= Mapping.MAX_TIME) {
       throw new PoolStateException("pool time exhausted: no more snapshots can be taken");
     }
-    long originRoot = rootOf(originId);
-    tm.inc(originRoot);
-    mappingRoot = topTree.insert(mappingRoot, id, originRoot).root();
-    // The origin keeps its root (now shared; its next write shadows it and updates the cache).
-    deviceRoots.put(id, originRoot);
+    // The origin keeps its root (now shared; its next write shadows it).
+    mappings.snapshot(id, originId);
     time++;
     dirtyDetails.put(originId, origin.withSnapshottedTime(time));
     dirtyDetails.put(id, new DeviceDetails(origin.mappedBlocks(), transactionId, time, time));
@@ -255,8 +231,7 @@ public final class ThinMetadata implements AutoCloseable {
   /** Deletes a device; data blocks no other device references are freed. */
   public void delete(long id) throws IOException {
     requireDevice(id);
-    mappingRoot = topTree.remove(mappingRoot, id).root();
-    deviceRoots.remove(id);
+    mappings.delete(id);
     dirtyDetails.remove(id);
     var r = detailsTree.remove(detailsRoot, id);
     detailsRoot = r.root();
@@ -266,37 +241,13 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** The mapping of a virtual block, or null if unprovisioned. */
   public Mapping lookup(long id, long vblock) throws IOException {
-    Long v = deviceTree.lookup(rootOf(id), vblock);
+    Long v = mappings.lookup(id, vblock);
     return v == null ? null : Mapping.unpack(v);
   }
 
-  /**
-   * The root of device {@code id}'s mapping tree: from {@link #deviceRoots}, else looked up in the
-   * top-level tree and remembered. Every I/O needs it, and it changes only when the device's tree
-   * gets a new root ({@link #setDeviceRoot}), on snapshot, delete, abort or reload, each of which
-   * updates or clears the cache.
-   */
-  private long rootOf(long id) throws IOException {
-    long cached = deviceRoots.get(id);
-    if (cached != DeviceRoots.ABSENT) {
-      return cached;
-    }
-    Long root = topTree.lookup(mappingRoot, id);
-    if (root == null) {
-      throw new PoolStateException("no thin device " + id);
-    }
-    deviceRoots.put(id, root);
-    return root;
-  }
-
-  /** Checks the root cache against the top-level tree (tests; an AssertionError if stale). */
+  /** Checks the device-root cache against the top-level tree (tests). */
   void checkDeviceRoots() throws IOException {
-    for (long[] e : deviceRoots.entries()) {
-      Long root = topTree.lookup(mappingRoot, e[0]);
-      if (root == null || root != e[1]) {
-        throw new AssertionError("device " + e[0] + ": cached root " + e[1] + ", tree " + root);
-      }
-    }
+    mappings.checkDeviceRoots();
   }
 
   /** Allocates a data block (count 1) for a new mapping. */
@@ -314,13 +265,11 @@ public final class ThinMetadata implements AutoCloseable {
     if (dataBlock >= dataSm.nrBlocks()) {
       throw new AssertionError("data block " + dataBlock + " beyond the data device");
     }
-    long root = deviceRootForWrite(id);
-    var r = deviceTree.insert(root, vblock, new Mapping(dataBlock, time).pack());
-    setDeviceRoot(id, root, r.root());
-    if (r.added()) {
+    boolean added = mappings.insert(id, vblock, new Mapping(dataBlock, time).pack());
+    if (added) {
       dirtyDetails.put(id, d.withMappedBlocks(d.mappedBlocks() + 1));
     }
-    return r.added();
+    return added;
   }
 
   /** Unmaps one virtual block, releasing its data block reference. */
@@ -331,37 +280,17 @@ public final class ThinMetadata implements AutoCloseable {
   /** Unmaps [begin, end); returns how many blocks were mapped there. */
   public long removeRange(long id, long begin, long end) throws IOException {
     DeviceDetails d = requireDevice(id);
-    long root = deviceRootForWrite(id);
-    var r = deviceTree.removeRange(root, begin, end);
-    setDeviceRoot(id, root, r.root());
-    if (r.removedCount() > 0) {
-      dirtyDetails.put(id, d.withMappedBlocks(d.mappedBlocks() - r.removedCount()));
+    long removed = mappings.removeRange(id, begin, end);
+    if (removed > 0) {
+      dirtyDetails.put(id, d.withMappedBlocks(d.mappedBlocks() - removed));
     }
-    return r.removedCount();
-  }
-
-  /**
-   * Shadows the top-level path to a device before its tree changes, top-down as the kernel
-   * does: if that path is shared (metadata snapshot), copying it first adds the references that
-   * let the device tree's own shadowing drop one safely.
-   */
-  private long deviceRootForWrite(long id) throws IOException {
-    long root = rootOf(id);
-    mappingRoot = topPointers.insert(mappingRoot, id, root).root();
-    return root;
-  }
-
-  private void setDeviceRoot(long id, long oldRoot, long newRoot) throws IOException {
-    if (newRoot != oldRoot) {
-      mappingRoot = topPointers.insert(mappingRoot, id, newRoot).root();
-      deviceRoots.put(id, newRoot);
-    }
+    return removed;
   }
 
   /** Visits the device's mappings with begin <= vblock < end, ascending. */
   public void visitMappings(long id, long begin, long end, EntryVisitor<Mapping> visitor)
       throws IOException {
-    deviceTree.visit(rootOf(id), begin, end, (k, v) -> visitor.visit(k, Mapping.unpack(v)));
+    mappings.visit(id, begin, end, (k, v) -> visitor.visit(k, Mapping.unpack(v)));
   }
 
   /** The highest mapped virtual block of a device, or -1. */
@@ -383,12 +312,12 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   long newDeviceTree() throws IOException {
-    return deviceTree.createEmpty();
+    return mappings.newDeviceTree();
   }
 
   long restoreMapping(long deviceRoot, long vblock, Mapping m) throws IOException {
     dataSm.inc(m.dataBlock());
-    var r = deviceTree.insert(deviceRoot, vblock, m.pack());
+    var r = mappings.insertDetached(deviceRoot, vblock, m.pack());
     if (!r.added()) {
       throw new PoolStateException("virtual block " + vblock + " mapped twice");
     }
@@ -396,8 +325,7 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   void restoreDevice(long id, long deviceRoot, DeviceDetails d) throws IOException {
-    mappingRoot = topTree.insert(mappingRoot, id, deviceRoot).root();
-    deviceRoots.put(id, deviceRoot);
+    mappings.attach(id, deviceRoot);
     dirtyDetails.put(id, d);
   }
 
@@ -449,7 +377,7 @@ public final class ThinMetadata implements AutoCloseable {
       b.copyFrom(img);
       snap = b.blockNr();
     }
-    tm.inc(mappingRoot);
+    tm.inc(mappings.root());
     tm.inc(detailsRoot);
     metadataSnap = snap;
     commit();
@@ -462,7 +390,7 @@ public final class ThinMetadata implements AutoCloseable {
       throw new PoolStateException("no metadata snapshot is held");
     }
     Superblock snap = readSnapshotSuperblock(metadataSnap);
-    topTree.delete(snap.dataMappingRoot());
+    mappings.deleteTree(snap.dataMappingRoot());
     detailsTree.delete(snap.deviceDetailsRoot());
     tm.dec(metadataSnap);
     metadataSnap = 0;
@@ -480,17 +408,22 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** A read-only view of the trees rooted in a superblock (live or metadata snapshot). */
   public TreeView view(Superblock roots) {
-    return new TreeView(roots.dataMappingRoot(), roots.deviceDetailsRoot(), topTree, deviceTree,
-        detailsTree);
+    return new TreeView(roots.dataMappingRoot(), roots.deviceDetailsRoot(), mappings.topTree(),
+        mappings.deviceTree(), detailsTree);
   }
 
   /** The live trees (uncommitted changes included). */
   public TreeView liveView() throws IOException {
+    flushDetails();
+    return new TreeView(mappings.root(), detailsRoot, mappings.topTree(), mappings.deviceTree(),
+        detailsTree);
+  }
+
+  private void flushDetails() throws IOException {
     for (Map.Entry<Long, DeviceDetails> e : dirtyDetails.entrySet()) {
       detailsRoot = detailsTree.insert(detailsRoot, e.getKey(), e.getValue()).root();
     }
     dirtyDetails.clear();
-    return new TreeView(mappingRoot, detailsRoot, topTree, deviceTree, detailsTree);
   }
 
   private void checkNewId(long id) throws IOException {

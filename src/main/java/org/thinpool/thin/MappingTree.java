@@ -1,0 +1,173 @@
+package org.thinpool.thin;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import org.thinpool.io.PoolStateException;
+import org.thinpool.meta.btree.BTree;
+import org.thinpool.meta.btree.EntryVisitor;
+import org.thinpool.meta.tx.SpaceMap;
+import org.thinpool.meta.tx.TransactionManager;
+
+/**
+ * The two-level mapping tree (spec 3.3, 4): a top-level tree from thin id to the root of that
+ * device's tree, which maps virtual blocks to block_time values. Keeps a cache of each device's
+ * root ({@link DeviceRoots}) so that I/O descends only the device's own tree.
+ *
+ * <p>Reference rules: a top-level value holds one reference to a device-tree root (deleting the
+ * entry deletes that tree); a device-tree value holds one reference to its data block. Changes
+ * shadow the top-level path before the device tree, top-down like the kernel.
+ */
+final class MappingTree {
+  private final TransactionManager tm;
+  private final BTree<Long> deviceTree;
+  private final BTree<Long> topTree;
+  private final BTree<Long> topPointers;
+  private final DeviceRoots deviceRoots = new DeviceRoots();
+  private long root;
+
+  MappingTree(TransactionManager tm, SpaceMap dataSpaceMap, long root) {
+    this.tm = tm;
+    this.deviceTree = new BTree<>(tm, ValueCodecs.blockTime(dataSpaceMap));
+    this.topTree = new BTree<>(tm, ValueCodecs.subtreeRoot(tm, deviceTree));
+    this.topPointers = new BTree<>(tm, ValueCodecs.subtreePointer(tm));
+    this.root = root;
+  }
+
+  /** A new empty top-level tree. */
+  static MappingTree create(TransactionManager tm, SpaceMap dataSpaceMap) throws IOException {
+    MappingTree t = new MappingTree(tm, dataSpaceMap, 0);
+    t.root = t.topTree.createEmpty();
+    return t;
+  }
+
+  long root() {
+    return root;
+  }
+
+  BTree<Long> topTree() {
+    return topTree;
+  }
+
+  BTree<Long> deviceTree() {
+    return deviceTree;
+  }
+
+  /** Every device id, ascending. */
+  List<Long> deviceIds() throws IOException {
+    List<Long> ids = new ArrayList<>();
+    topTree.visit(root, 0, Long.MAX_VALUE, (k, v) -> ids.add(k));
+    return ids;
+  }
+
+  /** Adds device {@code id} with an empty tree. */
+  void createDevice(long id) throws IOException {
+    attach(id, deviceTree.createEmpty());
+  }
+
+  /** Adds device {@code id} sharing {@code originId}'s whole tree: one reference, O(1). */
+  void snapshot(long id, long originId) throws IOException {
+    long originRoot = rootOf(originId);
+    tm.inc(originRoot);
+    attach(id, originRoot);
+  }
+
+  /** Adds device {@code id} with the tree at {@code deviceRoot} (whose reference passes here). */
+  void attach(long id, long deviceRoot) throws IOException {
+    root = topTree.insert(root, id, deviceRoot).root();
+    deviceRoots.put(id, deviceRoot);
+  }
+
+  /** Removes a device; its tree loses one reference (freed if it was the last). */
+  void delete(long id) throws IOException {
+    root = topTree.remove(root, id).root();
+    deviceRoots.remove(id);
+  }
+
+  /** The block_time of a virtual block, or null. */
+  Long lookup(long id, long vblock) throws IOException {
+    return deviceTree.lookup(rootOf(id), vblock);
+  }
+
+  /** Maps a virtual block; returns true if it was unmapped before. */
+  boolean insert(long id, long vblock, long blockTime) throws IOException {
+    long old = rootForWrite(id);
+    var r = deviceTree.insert(old, vblock, blockTime);
+    setRoot(id, old, r.root());
+    return r.added();
+  }
+
+  /** Unmaps [begin, end); returns how many were mapped. */
+  long removeRange(long id, long begin, long end) throws IOException {
+    long old = rootForWrite(id);
+    var r = deviceTree.removeRange(old, begin, end);
+    setRoot(id, old, r.root());
+    return r.removedCount();
+  }
+
+  void visit(long id, long begin, long end, EntryVisitor<Long> visitor) throws IOException {
+    deviceTree.visit(rootOf(id), begin, end, visitor);
+  }
+
+  /** A new, empty, unattached device tree (restore). */
+  long newDeviceTree() throws IOException {
+    return deviceTree.createEmpty();
+  }
+
+  /** Inserts into an unattached device tree (restore); returns the new root and whether new. */
+  BTree.InsertResult insertDetached(long deviceRoot, long vblock, long blockTime)
+      throws IOException {
+    return deviceTree.insert(deviceRoot, vblock, blockTime);
+  }
+
+  /** Drops one reference to a whole top-level tree (the metadata snapshot's). */
+  void deleteTree(long topRoot) throws IOException {
+    topTree.delete(topRoot);
+  }
+
+  /**
+   * The root of device {@code id}'s tree: from the cache, else looked up and remembered. It
+   * changes only through {@link #setRoot}, snapshot, delete or a reload, each of which updates
+   * the cache (a reload builds a new MappingTree).
+   */
+  long rootOf(long id) throws IOException {
+    long cached = deviceRoots.get(id);
+    if (cached != DeviceRoots.ABSENT) {
+      return cached;
+    }
+    Long r = topTree.lookup(root, id);
+    if (r == null) {
+      throw new PoolStateException("no thin device " + id);
+    }
+    deviceRoots.put(id, r);
+    return r;
+  }
+
+  /** Checks the root cache against the top-level tree (tests; an AssertionError if stale). */
+  void checkDeviceRoots() throws IOException {
+    for (long[] e : deviceRoots.entries()) {
+      Long r = topTree.lookup(root, e[0]);
+      if (r == null || r != e[1]) {
+        throw new AssertionError("device " + e[0] + ": cached root " + e[1] + ", tree " + r);
+      }
+    }
+  }
+
+  /**
+   * Shadows the top-level path to a device before its tree changes: if that path is shared
+   * (metadata snapshot), copying it first adds the references that let the device tree's own
+   * shadowing drop one safely.
+   */
+  private long rootForWrite(long id) throws IOException {
+    long r = rootOf(id);
+    root = topPointers.insert(root, id, r).root();
+    return r;
+  }
+
+  private void setRoot(long id, long oldRoot, long newRoot) throws IOException {
+    if (newRoot != oldRoot) {
+      root = topPointers.insert(root, id, newRoot).root();
+      deviceRoots.put(id, newRoot);
+    }
+  }
+}
