@@ -107,5 +107,25 @@ class MetadataModelPropertyTest {
     ExternalTool.Result dump = ExternalTool.run("thin_dump", meta.toString());
     assertThat(dump.exitCode()).as(dump.stderr()).isZero();
     assertThat(dump.stdout()).isEqualTo(org.thinpool.testing.Images.dump(md));
+
+    ThinLsReport report =
+        new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
+    MetadataDumper.dump(md, report.countingPass());
+    MetadataDumper.dump(md, report.classifyingPass());
+    String fields = "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED_SECTORS,"
+        + "EXCLUSIVE_SECTORS,SHARED_SECTORS,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES,MAPPED,"
+        + "EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,SNAP_TIME";
+    ExternalTool.Result ls = ExternalTool.run("thin_ls", "-o", fields, meta.toString());
+    assertThat(ls.exitCode()).as(ls.stderr()).isZero();
+    if (!model.isEmpty()) {
+      assertThat(ls.stdout()).isEqualTo(report.text(ThinLsField.parseList(fields), true));
+    }
+    if (model.size() >= 2) {
+      var ids = new ArrayList<>(model.keySet());
+      ExternalTool.Result delta = ExternalTool.run("thin_delta", "--thin1",
+          ids.get(0).toString(), "--thin2", ids.get(ids.size() - 1).toString(), meta.toString());
+      assertThat(delta.exitCode()).as(delta.all()).isZero();
+      assertThat(delta.stdout()).contains("<diff left=\"" + ids.get(0) + "\"");
+    }
   }
 }
