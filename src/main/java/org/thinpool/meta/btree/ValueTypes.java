@@ -2,11 +2,14 @@ package org.thinpool.meta.btree;
 
 /** Value types without references, shared by several trees. */
 public final class ValueTypes {
+  private static final ValueType<Long> PLAIN_U64 =
+      new ReferencingU64(RefAction.NONE, RefAction.NONE, 0);
+
   private ValueTypes() {}
 
   /** Plain u64 values (8 bytes) that reference nothing. */
   public static ValueType<Long> u64() {
-    return U64ValueType.INSTANCE;
+    return PLAIN_U64;
   }
 
   /**
