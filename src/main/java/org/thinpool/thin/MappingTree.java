@@ -6,24 +6,32 @@ import java.util.List;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.EntryVisitor;
+import org.thinpool.meta.tx.LongLongHashMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
  * The two-level mapping tree (spec 3.3, 4): a top-level tree from thin id to the root of that
  * device's tree, which maps virtual blocks to block_time values. Keeps a cache of each device's
- * root ({@link DeviceRoots}) so that I/O descends only the device's own tree.
+ * root so that I/O descends only the device's own tree.
  *
  * <p>Reference rules: a top-level value holds one reference to a device-tree root (deleting the
  * entry deletes that tree); a device-tree value holds one reference to its data block. Changes
  * shadow the top-level path before the device tree, top-down like the kernel.
  */
 final class MappingTree {
+  private static final long ABSENT = -1;
+
   private final TransactionManager tm;
   private final BTree<Long> deviceTree;
   private final BTree<Long> topTree;
   private final BTree<Long> topPointers;
-  private final DeviceRoots deviceRoots = new DeviceRoots();
+  /**
+   * Each device's root as the top-level tree holds it now. Kept equal to the tree for every id
+   * it holds: updated whenever a device's root changes, dropped on delete; a reload builds a new
+   * MappingTree. A missing entry is looked up in the tree again.
+   */
+  private final LongLongHashMap deviceRoots = new LongLongHashMap();
   private long root;
 
   MappingTree(TransactionManager tm, SpaceMap dataSpaceMap, long root) {
@@ -131,8 +139,8 @@ final class MappingTree {
    * the cache (a reload builds a new MappingTree).
    */
   long rootOf(long id) throws IOException {
-    long cached = deviceRoots.get(id);
-    if (cached != DeviceRoots.ABSENT) {
+    long cached = deviceRoots.get(id, ABSENT);
+    if (cached != ABSENT) {
       return cached;
     }
     Long r = topTree.lookup(root, id);
@@ -145,10 +153,11 @@ final class MappingTree {
 
   /** Checks the root cache against the top-level tree (tests; an AssertionError if stale). */
   void checkDeviceRoots() throws IOException {
-    for (long[] e : deviceRoots.entries()) {
-      Long r = topTree.lookup(root, e[0]);
-      if (r == null || r != e[1]) {
-        throw new AssertionError("device " + e[0] + ": cached root " + e[1] + ", tree " + r);
+    for (long id : deviceRoots.keys()) {
+      long cached = deviceRoots.get(id, ABSENT);
+      Long r = topTree.lookup(root, id);
+      if (r == null || r != cached) {
+        throw new AssertionError("device " + id + ": cached root " + cached + ", tree " + r);
       }
     }
   }

@@ -22,7 +22,7 @@ import org.thinpool.io.MemoryBlockDevice;
 import org.thinpool.io.PoolStateException;
 
 /**
- * The cache of device roots ({@link DeviceRoots}) never goes stale: random create / snapshot /
+ * The cache of device roots (in {@link MappingTree}) never goes stale: random create / snapshot /
  * delete / map / unmap / commit / abort / reopen sequences, with every device's lookups compared
  * to a model after every step (so the cache is warm before each change) and the cache compared
  * entry by entry to the top-level tree.

@@ -6,6 +6,7 @@ import java.util.List;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.tx.LongHashSet;
+import org.thinpool.meta.tx.LongLongHashMap;
 
 /**
  * The in-memory image of one space map: every bitmap block as it will be written, the overflow

@@ -1,9 +1,12 @@
-package org.thinpool.meta.space;
+package org.thinpool.meta.tx;
 
 import java.util.Arrays;
 
-/** Open-addressing map from non-negative long to long, without boxing (overflow ref counts). */
-final class LongLongHashMap {
+/**
+ * Open-addressing map from non-negative long to long, without boxing: overflow ref counts,
+ * device-tree roots by thin id.
+ */
+public final class LongLongHashMap {
   private static final long EMPTY = -1;
   private long[] keys = newKeys(64);
   private long[] values = new long[64];
@@ -20,7 +23,7 @@ final class LongLongHashMap {
     return (int) (h ^ (h >>> 32)) & mask;
   }
 
-  long get(long key, long absent) {
+  public long get(long key, long absent) {
     int mask = keys.length - 1;
     for (int i = hash(key, mask); ; i = (i + 1) & mask) {
       if (keys[i] == key) {
@@ -32,7 +35,10 @@ final class LongLongHashMap {
     }
   }
 
-  void put(long key, long value) {
+  public void put(long key, long value) {
+    if (key < 0) {
+      throw new AssertionError("negative key " + key);
+    }
     if ((size + 1) * 2 > keys.length) {
       rehash(keys.length * 2);
     }
@@ -51,7 +57,7 @@ final class LongLongHashMap {
     }
   }
 
-  void remove(long key) {
+  public void remove(long key) {
     int mask = keys.length - 1;
     int i = hash(key, mask);
     while (keys[i] != key) {
@@ -72,8 +78,25 @@ final class LongLongHashMap {
     }
   }
 
-  int size() {
+  public int size() {
     return size;
+  }
+
+  public void clear() {
+    Arrays.fill(keys, EMPTY);
+    size = 0;
+  }
+
+  /** The keys, in no particular order. */
+  public long[] keys() {
+    long[] out = new long[size];
+    int n = 0;
+    for (long k : keys) {
+      if (k != EMPTY) {
+        out[n++] = k;
+      }
+    }
+    return out;
   }
 
   private void rehash(int capacity) {
