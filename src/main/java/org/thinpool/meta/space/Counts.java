@@ -29,8 +29,6 @@ final class Counts {
   private long nrBlocks;
   private long nrAllocated;
   private long cursor;
-  /** Whether any count or the size changed since the last commit (or load). */
-  private boolean changed;
 
   Counts(String name) {
     this.name = name;
@@ -90,7 +88,6 @@ final class Counts {
       freeHint[k] = Math.min(freeHint[k], coveredBefore);
       nrFree.set(k, nrFree.get(k) + (int) add);
       dirtyBitmaps[k] = true;
-      changed = true;
       nrBlocks += add;
     }
   }
@@ -125,7 +122,6 @@ final class Counts {
       Bitmaps.set(bm, e, v);
     }
     dirtyBitmaps[k] = true;
-    changed = true;
     if (old == 0 && count > 0) {
       nrAllocated++;
       nrFree.set(k, nrFree.get(k) - 1);
@@ -231,8 +227,14 @@ final class Counts {
     return keys;
   }
 
+  /** Whether any count or the size changed since the last commit (or load): a dirty bitmap. */
   boolean changed() {
-    return changed;
+    for (boolean d : dirtyBitmaps) {
+      if (d) {
+        return true;
+      }
+    }
+    return false;
   }
 
   boolean hasDirtyOverflow() {
@@ -241,7 +243,6 @@ final class Counts {
 
   /** After a commit: nothing is dirty, the current counts are the committed ones. */
   void committed() {
-    changed = false;
     Arrays.fill(dirtyBitmaps, false);
     for (int k = 0; k < committed.size(); k++) {
       committed.set(k, null);
