@@ -10,6 +10,13 @@ import java.nio.file.StandardOpenOption;
 public final class FileBlockDevice implements BlockDevice {
   private final Path path;
   private final FileChannel channel;
+  /**
+   * The native fd discards punch holes through, opened on the first discard and kept: not one
+   * open and close per punch. -1 until then, or when punching falls back to writing zeros.
+   */
+  private int punchFd = -1;
+
+  private boolean punchFdOpened;
 
   private FileBlockDevice(Path path, FileChannel channel) {
     this.path = path;
@@ -80,8 +87,12 @@ public final class FileBlockDevice implements BlockDevice {
   }
 
   @Override
-  public void discard(long offsetBytes, long lengthBytes) throws IOException {
-    NativeIo.punchHole(channel, path, offsetBytes, lengthBytes);
+  public synchronized void discard(long offsetBytes, long lengthBytes) throws IOException {
+    if (!punchFdOpened) {
+      punchFd = NativeIo.openForPunch(path);
+      punchFdOpened = true;
+    }
+    NativeIo.punchHole(channel, punchFd, path, offsetBytes, lengthBytes);
   }
 
   @Override
@@ -92,7 +103,12 @@ public final class FileBlockDevice implements BlockDevice {
   }
 
   @Override
-  public void close() throws IOException {
-    channel.close();
+  public synchronized void close() throws IOException {
+    try (FileChannel ch = channel) {
+      if (punchFd >= 0) {
+        NativeIo.closeFd(punchFd);
+        punchFd = -1;
+      }
+    }
   }
 }

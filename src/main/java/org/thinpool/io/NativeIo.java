@@ -91,13 +91,32 @@ final class NativeIo {
 
   private NativeIo() {}
 
-  /** Punches a hole in the file (keeping its size), so the range reads as zero and frees space. */
-  static void punchHole(FileChannel channel, Path path, long offsetBytes, long lengthBytes)
-      throws IOException {
+  /**
+   * An fd for {@link #punchHole} on {@code path} (opened read-write), or -1 when the native
+   * calls are missing or the open fails: then punching falls back to writing zeros.
+   */
+  static int openForPunch(Path path) {
+    if (OPEN == null || FALLOCATE == null) {
+      return -1;
+    }
+    try {
+      return openFd(path, O_RDWR);
+    } catch (DeviceIoException e) {
+      return -1;
+    }
+  }
+
+  /**
+   * Punches a hole in the file (keeping its size) through {@code fd} from {@link #openForPunch},
+   * so the range reads as zero and frees space; where that is not possible ({@code fd} is -1 or
+   * fallocate refuses) the range is overwritten with zeros through {@code channel}.
+   */
+  static void punchHole(FileChannel channel, int fd, Path path, long offsetBytes,
+      long lengthBytes) throws IOException {
     if (lengthBytes <= 0) {
       return;
     }
-    if (OPEN != null && tryPunch(path, offsetBytes, lengthBytes)) {
+    if (fd >= 0 && fallocatePunch(fd, path, offsetBytes, lengthBytes)) {
       return;
     }
     ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(lengthBytes, 1 << 20));
@@ -110,14 +129,8 @@ final class NativeIo {
     }
   }
 
-  private static boolean tryPunch(Path path, long offsetBytes, long lengthBytes)
+  private static boolean fallocatePunch(int fd, Path path, long offsetBytes, long lengthBytes)
       throws IOException {
-    int fd;
-    try {
-      fd = openFd(path, O_RDWR);
-    } catch (DeviceIoException e) {
-      return false;
-    }
     try {
       int rc =
           (int)
@@ -128,8 +141,6 @@ final class NativeIo {
       throw e;
     } catch (Throwable t) {
       throw new DeviceIoException("fallocate(PUNCH_HOLE) on " + path + " failed", t);
-    } finally {
-      closeFd(fd);
     }
   }
 

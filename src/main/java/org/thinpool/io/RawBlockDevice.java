@@ -13,8 +13,8 @@ import java.nio.file.StandardOpenOption;
  * is {@code fsync} of the device, which also flushes its volatile write cache; {@link #discard}
  * is {@code ioctl(BLKDISCARD)}, which a loop device turns into a hole in its backing file.
  *
- * <p>The size comes from {@code ioctl(BLKGETSIZE64)}: {@link FileChannel#size} reports the
- * inode's size, which is 0 for a device node. A block device cannot be grown from here, so
+ * <p>The size comes from {@code ioctl(BLKGETSIZE64)}, the kernel's own answer: what {@link
+ * FileChannel#size} reports for a device node is not specified (older JDKs report 0). A block device cannot be grown from here, so
  * {@link #resize} only accepts sizes the device already has. After a discard the range reads
  * as zero only if the device guarantees it (a loop device does); the pool discards only free
  * blocks, which nothing reads before writing them again.
