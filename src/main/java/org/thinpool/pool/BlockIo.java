@@ -96,18 +96,15 @@ final class BlockIo {
       throws IOException {
     core.gate.readLock().lock();
     try {
-      BlockState state = stateForWrite(id, vblock);
-      long old =
-          switch (state) {
-            case Exclusive e -> {
-              core.dataWritten();
-              core.data.write(e.dataBlock(), inBlock, src);
-              yield -2;
-            }
-            case Shared s -> s.dataBlock();
-            case Unmapped u -> -1;
-          };
-      return old == -2 || provision(id, vblock, old, inBlock, src);
+      return switch (stateForWrite(id, vblock)) {
+        case Exclusive e -> {
+          core.dataWritten();
+          core.data.write(e.dataBlock(), inBlock, src);
+          yield true;
+        }
+        case Shared s -> provision(id, vblock, s.dataBlock(), inBlock, src);
+        case Unmapped u -> provision(id, vblock, -1, inBlock, src);
+      };
     } finally {
       core.gate.readLock().unlock();
     }

@@ -22,6 +22,13 @@ final class LongList {
     return size == 0;
   }
 
+  /** The values in the order added; the list is left empty. */
+  long[] drain() {
+    long[] a = Arrays.copyOf(values, size);
+    size = 0;
+    return a;
+  }
+
   /** The values sorted ascending, duplicates removed; the list is left empty. */
   long[] drainSortedUnique() {
     long[] a = Arrays.copyOf(values, size);

@@ -90,8 +90,7 @@ final class PoolCore implements AutoCloseable {
     this.space = new SpacePolicy(settings);
     this.sizes = Map.copyOf(sizes);
     this.failedReason = failedReason;
-    SpaceMap ms = md.metadataSpaceMap();
-    this.metadataFull = ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks());
+    this.metadataFull = metadataAtReserve();
     this.committedSinceFull = true;
   }
 
@@ -205,7 +204,7 @@ final class PoolCore implements AutoCloseable {
       }
     }
     dataWritten(); // a punch is a change of the data file too; the next commit syncs it
-    data.punch(free.drainSortedUnique());
+    data.punch(free.drain()); // a subsequence of the sorted candidates: still sorted, unique
   }
 
   /**
@@ -294,8 +293,7 @@ final class PoolCore implements AutoCloseable {
         boolean wasFull = metadataFull;
         metadataFull = false;
         commitLocked();
-        SpaceMap ms = md.metadataSpaceMap();
-        metadataFull = ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks());
+        metadataFull = metadataAtReserve();
         committedSinceFull = metadataFull || !wasFull;
       } finally {
         mdLock.unlock();
@@ -334,14 +332,19 @@ final class PoolCore implements AutoCloseable {
    * read-only (the next commit still runs, on the reserve) and the change is refused.
    */
   void checkMetadataSpace() throws PoolStateException {
-    SpaceMap ms = md.metadataSpaceMap();
-    if (ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks())) {
+    if (metadataAtReserve()) {
       if (!metadataFull) {
         metadataFull = true;
         committedSinceFull = false;
       }
       throw new PoolStateException("pool " + dir + " is read-only: " + metadataFullReason());
     }
+  }
+
+  /** True when free metadata blocks are down to dm-thin's reserve (kept for commits). */
+  private boolean metadataAtReserve() {
+    SpaceMap ms = md.metadataSpaceMap();
+    return ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks());
   }
 
   private String metadataFullReason() {

@@ -154,7 +154,7 @@ public final class ThinDevice {
       });
       return null;
     });
-    return blocks.drainSortedUnique();
+    return blocks.drain(); // visited in ascending order, each once
   }
 
   /** Data synced, then the metadata committed (the whole pool's, as dm-thin does). */
@@ -165,10 +165,7 @@ public final class ThinDevice {
   public ThinStatus status() throws IOException {
     long size = sizeBytes();
     return core.withMetadata(md -> {
-      var d = md.details(id);
-      if (d == null) {
-        throw new PoolStateException("no thin device " + id);
-      }
+      var d = md.requireDevice(id);
       return new ThinStatus(id, size, d.mappedBlocks(), md.highestMapped(id));
     });
   }

@@ -107,7 +107,7 @@ public final class ThinPool implements AutoCloseable {
       @Override
       public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
           throws IOException {
-        checkNewId(md, id);
+        md.checkNewId(id);
         checkMinFree(md, "create thin device " + id);
         return with(sizes, id, sizeBytes);
       }
@@ -126,8 +126,8 @@ public final class ThinPool implements AutoCloseable {
       @Override
       public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
           throws IOException {
-        checkNewId(md, id);
-        requireDevice(md, originId);
+        md.checkNewId(id);
+        md.requireDevice(originId);
         checkMinFree(md, "snapshot thin device " + originId + " as " + id);
         return with(sizes, id, sizes.get(originId));
       }
@@ -147,7 +147,7 @@ public final class ThinPool implements AutoCloseable {
       @Override
       public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
           throws IOException {
-        requireDevice(md, id);
+        md.requireDevice(id);
         Map<Long, Long> next = new TreeMap<>(sizes);
         next.remove(id);
         return next;
@@ -181,7 +181,7 @@ public final class ThinPool implements AutoCloseable {
       @Override
       public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
           throws IOException {
-        requireDevice(md, id);
+        md.requireDevice(id);
         return with(sizes, id, sizeBytes);
       }
 
@@ -247,25 +247,9 @@ public final class ThinPool implements AutoCloseable {
     }
   }
 
-  private static void checkNewId(ThinMetadata md, long id) throws IOException {
-    if (id < 0 || id > ThinMetadata.MAX_DEVICE_ID) {
-      throw new PoolStateException(
-          "thin id " + id + " is outside 0.." + ThinMetadata.MAX_DEVICE_ID);
-    }
-    if (md.exists(id)) {
-      throw new PoolStateException("thin device " + id + " already exists");
-    }
-  }
-
   /** Docker's dm.min_free_space: no new devices or snapshots on a nearly full pool. */
   private void checkMinFree(ThinMetadata md, String what) throws PoolStateException {
     core.space.checkMinFree(core.dir(), what, md.dataSpaceMap(), md.metadataSpaceMap());
-  }
-
-  private static void requireDevice(ThinMetadata md, long id) throws IOException {
-    if (!md.exists(id)) {
-      throw new PoolStateException("no thin device " + id);
-    }
   }
 
   private static Map<Long, Long> with(Map<Long, Long> sizes, long id, long size) {

@@ -426,7 +426,8 @@ public final class ThinMetadata implements AutoCloseable {
     dirtyDetails.clear();
   }
 
-  private void checkNewId(long id) throws IOException {
+  /** Fails unless {@code id} is a 24-bit id that no device has yet. */
+  public void checkNewId(long id) throws IOException {
     if (id < 0 || id > MAX_DEVICE_ID) {
       throw new PoolStateException("device id " + id + " is outside 0.." + MAX_DEVICE_ID);
     }
@@ -435,7 +436,8 @@ public final class ThinMetadata implements AutoCloseable {
     }
   }
 
-  private DeviceDetails requireDevice(long id) throws IOException {
+  /** The details of device {@code id}; fails if there is no such device. */
+  public DeviceDetails requireDevice(long id) throws IOException {
     DeviceDetails d = details(id);
     if (d == null) {
       throw new PoolStateException("no thin device " + id);
