@@ -4,14 +4,10 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.util.Map;
-import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.ThinPool;
-import org.thinpool.thin.DeviceInfo;
 import org.thinpool.thin.MetadataDumper;
-import org.thinpool.thin.RestoreSink;
-import org.thinpool.thin.SuperblockInfo;
 import org.thinpool.thin.ThinLsField;
 import org.thinpool.thin.ThinLsReport;
 import org.thinpool.thin.ThinMetadata;
@@ -59,7 +55,7 @@ final class ThinLsCommand implements Callable<Integer> {
       ThinLsReport report =
           new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
       MetadataDumper.dump(md, report.countingPass());
-      MetadataDumper.dump(md, classifyingPass(report, sizes(md)));
+      MetadataDumper.dump(md, report.classifyingPass(sizes(md)));
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
         out.print(report.json());
@@ -83,31 +79,5 @@ final class ThinLsCommand implements Callable<Integer> {
     boolean wholePool = Files.isRegularFile(dir.resolve("sizes"))
         || Files.isRegularFile(dir.resolve(ThinPool.DATA_FILE)) || ThinPool.isDirect(dir);
     return wholePool ? ThinPool.deviceSizes(dir, md) : Map.of();
-  }
-
-  private static RestoreSink classifyingPass(ThinLsReport report, Map<Long, Long> sizes) {
-    return new RestoreSink() {
-      @Override
-      public void superblock(SuperblockInfo sb) {}
-
-      @Override
-      public void beginDevice(DeviceInfo d) {
-        Long size = sizes.get(d.devId());
-        report.beginDevice(d, size == null ? OptionalLong.empty() : OptionalLong.of(size));
-      }
-
-      @Override
-      public void mapping(long originBlock, long dataBlock, long time) {
-        report.classifyMapping(dataBlock);
-      }
-
-      @Override
-      public void endDevice() {
-        report.endDevice();
-      }
-
-      @Override
-      public void end() {}
-    };
   }
 }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -124,10 +125,20 @@ public final class ThinLsReport {
 
   /** A sink that runs the classifying pass on every device it receives (sizes unknown). */
   public RestoreSink classifyingPass() {
+    return classifyingPass(Map.of());
+  }
+
+  /**
+   * A sink that runs the classifying pass on every device it receives, with the virtual sizes
+   * in bytes that {@code sizesBytes} knows (the others unknown).
+   */
+  public RestoreSink classifyingPass(Map<Long, Long> sizesBytes) {
     return new PassSink() {
       @Override
       public void beginDevice(DeviceInfo d) {
-        ThinLsReport.this.beginDevice(d);
+        Long size = sizesBytes.get(d.devId());
+        ThinLsReport.this.beginDevice(
+            d, size == null ? OptionalLong.empty() : OptionalLong.of(size));
       }
 
       @Override
