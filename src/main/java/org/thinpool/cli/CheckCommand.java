@@ -1,6 +1,8 @@
 package org.thinpool.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.thin.PoolCheck;
@@ -24,6 +26,8 @@ final class CheckCommand implements Callable<Integer> {
   @Option(names = {"-q", "--quiet"}, description = "Print nothing; only the exit code.")
   boolean quiet;
 
+  @Option(names = "--json", description = "JSON output (docs/cli-json.md), problems included.")
+  boolean json;
 
   @Override
   public Integer call() throws Exception {
@@ -31,7 +35,9 @@ final class CheckCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try (BlockDevice dev = pool().openMetadataReadOnly()) {
       PoolCheck.Report r = PoolCheck.run(dev);
-      if (!quiet) {
+      if (json && !quiet) {
+        out.print(json(r));
+      } else if (!quiet) {
         for (PoolCheck.Problem p : r.problems()) {
           err.println((p.fatal() ? "error: " : "warning: ") + p.message());
         }
@@ -43,5 +49,20 @@ final class CheckCommand implements Callable<Integer> {
       err.flush();
       return r.clean() ? ExitCodes.OK : ExitCodes.CHECK_FAILED;
     }
+  }
+
+  static String json(PoolCheck.Report r) {
+    List<JsonOutput> problems = new ArrayList<>();
+    for (PoolCheck.Problem p : r.problems()) {
+      problems.add(JsonOutput.nested()
+          .put("severity", p.fatal() ? "error" : "warning")
+          .put("message", p.message()));
+    }
+    return JsonOutput.document()
+        .put("clean", r.clean())
+        .put("transaction_id", r.transactionId())
+        .put("metadata_free_blocks", r.metadataFreeBlocks())
+        .put("problems", problems)
+        .render();
   }
 }

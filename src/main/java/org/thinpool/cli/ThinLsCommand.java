@@ -3,6 +3,8 @@ package org.thinpool.cli;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.thinpool.meta.block.BlockManager;
@@ -10,6 +12,7 @@ import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.MetadataDumper;
 import org.thinpool.thin.ThinLsField;
 import org.thinpool.thin.ThinLsReport;
+import org.thinpool.thin.ThinLsRow;
 import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -33,8 +36,8 @@ final class ThinLsCommand implements Callable<Integer> {
     return Main.pool(spec);
   }
 
-  @Option(names = "--json", description = "JSON output (keys id, size, mapped_blocks, "
-      + "exclusive_blocks, shared_blocks, ...).")
+  @Option(names = "--json", description = "JSON output (docs/cli-json.md): version, "
+      + "devices[] with id, size, mapped_blocks, exclusive_blocks, shared_blocks, ...")
   boolean json;
 
   @Option(
@@ -58,7 +61,7 @@ final class ThinLsCommand implements Callable<Integer> {
       MetadataDumper.dump(md, report.classifyingPass(sizes(md)));
       PrintWriter out = spec.commandLine().getOut();
       if (json) {
-        out.print(report.json());
+        out.print(json(report));
       } else {
         String list = fields != null ? fields
             : "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED,EXCLUSIVE,SHARED,"
@@ -68,6 +71,25 @@ final class ThinLsCommand implements Callable<Integer> {
       out.flush();
     }
     return ExitCodes.OK;
+  }
+
+  static String json(ThinLsReport report) {
+    List<JsonOutput> devices = new ArrayList<>();
+    for (ThinLsRow r : report.rows()) {
+      JsonOutput d = JsonOutput.nested().put("id", r.devId());
+      if (r.sizeBytes().isPresent()) {
+        d.put("size", r.sizeBytes().getAsLong());
+      } else {
+        d.putNull("size");
+      }
+      devices.add(d.put("mapped_blocks", r.mappedBlocks())
+          .put("exclusive_blocks", r.exclusiveBlocks())
+          .put("shared_blocks", r.sharedBlocks())
+          .put("transaction", r.transactionId())
+          .put("creation_time", r.creationTime())
+          .put("snap_time", r.snapTime()));
+    }
+    return JsonOutput.document().put("devices", devices).render();
   }
 
   /**
