@@ -30,6 +30,8 @@ public final class AotTraining {
     } finally {
       deleteTree(tmp);
     }
+    // Main ends in System.exit, whose shutdown path (Runtime.exit logging) belongs in the cache.
+    System.exit(ExitCodes.OK);
   }
 
   private static void train(Path tmp) throws IOException {

@@ -47,6 +47,9 @@ final class CommandTree {
 
   /** Only the commands that {@code args} names, level by level. */
   static CommandLine forArgs(CommandLine root, String[] args) {
+    if (nextWord(args, 0) < 0 && versionOnly(args)) {
+      return root;
+    }
     CommandLine at = root;
     List<Node> level = ROOT;
     int i = 0;
@@ -64,6 +67,13 @@ final class CommandTree {
       i++;
     }
     return root;
+  }
+
+  /** {@code --version} without help: the version needs no subcommand at all. */
+  private static boolean versionOnly(String[] args) {
+    List<String> list = List.of(args);
+    return (list.contains("--version") || list.contains("-V"))
+        && !list.contains("--help") && !list.contains("-h");
   }
 
   private static void addAll(CommandLine at, List<Node> level) {

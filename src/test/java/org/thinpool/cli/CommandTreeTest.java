@@ -56,6 +56,9 @@ class CommandTreeTest {
     CommandLine lean = Main.commandLine("thin", "ls", "--json", "--pool", "p");
     assertThat(lean.getSubcommands()).containsOnlyKeys("thin");
     assertThat(lean.getSubcommands().get("thin").getSubcommands()).containsOnlyKeys("ls");
+    assertThat(Main.commandLine("--version").getSubcommands()).isEmpty();
+    assertThat(Main.commandLine("--help").getSubcommands().keySet())
+        .isEqualTo(Main.commandLine().getSubcommands().keySet());
     CommandLine unknown = Main.commandLine("--pool", "p", "frobnicate");
     assertThat(unknown.getSubcommands().keySet())
         .isEqualTo(Main.commandLine().getSubcommands().keySet());
