@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -19,6 +19,9 @@ import org.thinpool.meta.space.DataSpaceMap;
 import org.thinpool.meta.space.MetadataSpaceMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
+import org.thinpool.thin.DeviceDetails;
+import org.thinpool.thin.Superblock;
+import org.thinpool.thin.ValueCodecs;
 
 /**
  * The full metadata checker behind {@code thinpool check}: every block's checksum and header,
