@@ -1,6 +1,7 @@
 package org.thinpool.cli;
 
 import java.io.BufferedWriter;
+import java.io.Closeable;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +39,8 @@ final class DumpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinMetadata md = ThinMetadata.open(
+    try (Closeable lock = pool().lockForReading();
+        ThinMetadata md = ThinMetadata.open(
             pool().openMetadataReadOnly(), true,
             BlockManager.DEFAULT_CACHE_BLOCKS);
         Writer w = output == null

@@ -1,5 +1,6 @@
 package org.thinpool.pool;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,6 +61,17 @@ public final class ThinPool implements AutoCloseable {
    */
   public static ThinPool open(Path dir) throws IOException {
     return new ThinPool(PoolOpener.open(dir));
+  }
+
+  /**
+   * A reader's lock on the pool in {@code dir}, for commands that read its metadata without
+   * opening it (check, dump, thin ls): while it is held no process can open the pool for writing,
+   * so the committed metadata stays as it is; other readers may hold it too. Fails with "pool DIR
+   * is in use by process N" while a writer has the pool open: its metadata changes under a
+   * reader, and blocks of the last commit are reused after the next one.
+   */
+  public static Closeable lockForReading(Path dir) throws IOException {
+    return PoolLock.acquireShared(dir);
   }
 
   /** Where the pool in {@code dir} keeps its metadata: DIR/metadata or its metadata device. */
