@@ -5,8 +5,11 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.Map;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.FileBlockDevice;
@@ -191,12 +194,42 @@ final class PoolOpener {
         md.resizeDataDevice(deviceBlocks);
         md.commit();
       }
-      Map<Long, Long> sizes = adoptSizes(md, SizeTable.load(dir, md.transactionId()), bs);
-      return new PoolCore(dir, lock, md, new DataArea(dataDev, bs), settings, sizes, failed);
+      List<String> warnings = new ArrayList<>();
+      Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
+      PoolCore core =
+          new PoolCore(dir, lock, md, new DataArea(dataDev, bs), settings, sizes, failed);
+      core.setOpenWarnings(warnings);
+      return core;
     } catch (IOException | RuntimeException e) {
       closeQuietly(e, md != null ? md : metaDev, dataDev, lock);
       throw e;
     }
+  }
+
+  /**
+   * The devices' sizes: recorded, or adopted by their highest mapped block, with a warning and
+   * recorded at once, so a missing or incomplete sizes file is rebuilt and never shrinks a
+   * device silently.
+   */
+  private static Map<Long, Long> loadSizes(Path dir, ThinMetadata md, long bs,
+      List<String> warnings) throws IOException {
+    boolean missing = !Files.exists(dir.resolve(SizeTable.FILE_NAME));
+    Map<Long, Long> recorded = SizeTable.load(dir, md.transactionId());
+    Map<Long, Long> sizes = adoptSizes(md, recorded, bs);
+    Map<Long, Long> adopted = new TreeMap<>(sizes);
+    adopted.keySet().removeAll(recorded.keySet());
+    if (adopted.isEmpty() && !missing) {
+      return sizes;
+    }
+    if (!adopted.isEmpty()) {
+      warnings.add((missing ? dir.resolve(SizeTable.FILE_NAME) + " was missing: rebuilt "
+          : "no size recorded in " + dir.resolve(SizeTable.FILE_NAME) + " for ")
+          + "thin device(s) " + adopted.keySet() + ", each sized by its highest mapped block "
+          + "(bytes: " + adopted.values() + ")");
+    }
+    long tid = md.transactionId();
+    SizeTable.store(dir, tid, sizes, tid, sizes);
+    return sizes;
   }
 
   /** Recorded sizes of existing devices; the others sized by their highest mapped block. */

@@ -102,6 +102,15 @@ public final class ThinPool implements AutoCloseable {
     core.space.setListener(listener);
   }
 
+  /**
+   * What opening the pool found worth telling a person, one sentence each: thin devices without
+   * a recorded size (a missing or incomplete {@code DIR/sizes}), sized by their highest mapped
+   * block and recorded so.
+   */
+  public List<String> openWarnings() {
+    return core.openWarnings();
+  }
+
   public Path directory() {
     return core.dir();
   }
