@@ -5,10 +5,25 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
-/** A cached 4 KiB metadata block; the single implementation of {@link WriteBlock}. */
+/**
+ * A cached 4 KiB metadata block; the single implementation of {@link WriteBlock}. Every metadata
+ * block starts with the same two fields, which the block manager owns; the rest of the layout
+ * belongs to the block's type (spec 1.3, 1.4):
+ *
+ * <pre>
+ * offset size field
+ *      0    4 csum     CRC-32C of bytes 4..4095 XOR the type's salt ({@link Checksums})
+ *      4    4          the type's (node flags, superblock flags, bitmap not_used)
+ *      8    8 blocknr  the block's own location, set on every write
+ *     16      the type's
+ * </pre>
+ */
 public final class MetadataBlock implements WriteBlock {
   /** Metadata block size, fixed by the format (spec 1.1). */
   public static final int SIZE_BYTES = 4096;
+
+  public static final int OFFSET_CSUM = 0;
+  public static final int OFFSET_BLOCKNR = 8;
 
   private static final VarHandle LONG_LE =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);

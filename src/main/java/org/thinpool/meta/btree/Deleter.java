@@ -1,6 +1,7 @@
 package org.thinpool.meta.btree;
 
 import java.io.IOException;
+import org.thinpool.meta.block.BlockImage;
 
 /**
  * Drops one reference to a whole tree (the kernel's dm_btree_del), depth first with an explicit
@@ -60,7 +61,7 @@ final class Deleter<V> {
       io.tm.dec(blockNr);
       return null;
     }
-    NodeImage node = io.readImage(blockNr, range);
+    BlockImage node = io.readImage(blockNr, range);
     boolean leaf = BTreeNode.isLeaf(node);
     if (leafDepth > 0 && (depth == leafDepth) != leaf) {
       throw NodeCheck.corrupt(node, (leaf ? "leaf" : "internal node") + " at depth " + depth
@@ -78,11 +79,11 @@ final class Deleter<V> {
   /** A node being deleted: an internal node with the index of its next child, or a leaf. */
   private static final class Frame {
     final long blockNr;
-    final NodeImage node;
+    final BlockImage node;
     final KeyRange range;
     int next;
 
-    Frame(long blockNr, NodeImage node, KeyRange range) {
+    Frame(long blockNr, BlockImage node, KeyRange range) {
       this.blockNr = blockNr;
       this.node = node;
       this.range = range;

@@ -2,6 +2,7 @@ package org.thinpool.meta.btree;
 
 import java.io.IOException;
 import java.util.OptionalLong;
+import org.thinpool.meta.block.BlockImage;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
@@ -13,7 +14,7 @@ final class TreeReader<V> {
   /** Receives the leaves of a walk in key order; returns false to stop. */
   @FunctionalInterface
   interface LeafAction {
-    boolean leaf(NodeImage leaf) throws IOException;
+    boolean leaf(BlockImage leaf) throws IOException;
   }
 
   private final NodeIo<V> io;
@@ -101,7 +102,7 @@ final class TreeReader<V> {
     boolean seeking = true;
     while (true) {
       // Descend from blockNr (at depth top + 2) to the leftmost leaf, or towards begin.
-      NodeImage node = io.readImage(blockNr, range);
+      BlockImage node = io.readImage(blockNr, range);
       while (BTreeNode.isInternal(node)) {
         if (top + 2 == leafDepth) {
           throw NodeCheck.corrupt(node, "internal node at depth " + leafDepth + " of the leaves");
@@ -142,11 +143,11 @@ final class TreeReader<V> {
 
   /** An internal node on the walk's stack and the child being walked. */
   private static final class Frame {
-    final NodeImage node;
+    final BlockImage node;
     final KeyRange range;
     int index;
 
-    Frame(NodeImage node, KeyRange range, int index) {
+    Frame(BlockImage node, KeyRange range, int index) {
       this.node = node;
       this.range = range;
       this.index = index;
