@@ -18,7 +18,7 @@ import java.util.Arrays;
  *     16      the type's
  * </pre>
  */
-public final class MetadataBlock implements WriteBlock {
+public final class MetadataBlock extends BlockBytes implements WriteBlock {
   /** Metadata block size, fixed by the format (spec 1.1). */
   public static final int SIZE_BYTES = 4096;
 
@@ -30,9 +30,6 @@ public final class MetadataBlock implements WriteBlock {
   private static final VarHandle INT_LE =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private final long blockNr;
-  private final BlockType type;
-  private final byte[] data;
   private final BlockManager owner;
   private boolean dirty;
   private int pins;
@@ -40,9 +37,7 @@ public final class MetadataBlock implements WriteBlock {
   private boolean referenced;
 
   MetadataBlock(long blockNr, BlockType type, byte[] data, BlockManager owner) {
-    this.blockNr = blockNr;
-    this.type = type;
-    this.data = data;
+    super(blockNr, type, data);
     this.owner = owner;
   }
 
@@ -63,31 +58,6 @@ public final class MetadataBlock implements WriteBlock {
       throw new AssertionError("u32 out of range: " + v);
     }
     INT_LE.set(b, offset, (int) v);
-  }
-
-  @Override
-  public long blockNr() {
-    return blockNr;
-  }
-
-  @Override
-  public BlockType type() {
-    return type;
-  }
-
-  @Override
-  public long u64(int offset) {
-    return u64(data, offset);
-  }
-
-  @Override
-  public long u32(int offset) {
-    return u32(data, offset);
-  }
-
-  @Override
-  public void copyTo(byte[] dst) {
-    System.arraycopy(data, 0, dst, 0, SIZE_BYTES);
   }
 
   @Override
@@ -164,7 +134,7 @@ public final class MetadataBlock implements WriteBlock {
 
   void unpinOnce() {
     if (pins <= 0) {
-      throw new AssertionError("block " + blockNr + " released more often than held");
+      throw new AssertionError("block " + blockNr() + " released more often than held");
     }
     pins--;
   }

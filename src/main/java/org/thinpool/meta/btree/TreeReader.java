@@ -94,7 +94,7 @@ final class TreeReader<V> {
    */
   void leaves(long root, long begin, long end, boolean bounded, LeafAction action)
       throws IOException {
-    Frame[] stack = new Frame[BTree.MAX_DEPTH];
+    WalkFrame[] stack = new WalkFrame[BTree.MAX_DEPTH];
     int top = -1;
     int leafDepth = -1;
     long blockNr = root;
@@ -111,7 +111,7 @@ final class TreeReader<V> {
           throw NodeCheck.corrupt(node, "tree deeper than " + BTree.MAX_DEPTH + " levels");
         }
         int i = seeking ? Math.max(0, BTreeNode.lowerBound(node, begin)) : 0;
-        stack[++top] = new Frame(node, range, i);
+        stack[++top] = new WalkFrame(node, range, i);
         range = KeyRange.child(node, i, range);
         node = io.readImage(BTreeNode.child(node, i), range);
       }
@@ -130,7 +130,7 @@ final class TreeReader<V> {
       if (top < 0) {
         return;
       }
-      Frame f = stack[top];
+      WalkFrame f = stack[top];
       f.index++;
       if (bounded && Long.compareUnsigned(BTreeNode.key(f.node, f.index), end) >= 0) {
         return;
@@ -138,19 +138,6 @@ final class TreeReader<V> {
       blockNr = BTreeNode.child(f.node, f.index);
       range = KeyRange.child(f.node, f.index, f.range);
       seeking = false;
-    }
-  }
-
-  /** An internal node on the walk's stack and the child being walked. */
-  private static final class Frame {
-    final BlockImage node;
-    final KeyRange range;
-    int index;
-
-    Frame(BlockImage node, KeyRange range, int index) {
-      this.node = node;
-      this.range = range;
-      this.index = index;
     }
   }
 }
