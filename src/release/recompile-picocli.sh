@@ -17,4 +17,4 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sources" ] || [ "$sources" -nt 
   printf '%s' "$sources" > "$stamp"
 fi
 mkdir -p "$classes"
-cp -rp "$work/classes/picocli" "$classes/"
+cp -rpu "$work/classes/picocli" "$classes/"
