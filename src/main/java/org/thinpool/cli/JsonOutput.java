@@ -65,7 +65,10 @@ final class JsonOutput {
     return this;
   }
 
-  /** The object, two-space indented, ending with a newline. */
+  /**
+   * The object, one key per line, ending with a newline; an object in an array takes one line
+   * of its own (one line per device, per problem: easy to grep as well as to parse).
+   */
   String render() {
     StringBuilder out = new StringBuilder();
     write(out, 0);
@@ -87,12 +90,24 @@ final class JsonOutput {
     pad(out, indent).append('}');
   }
 
+  private void writeInline(StringBuilder out) {
+    out.append('{');
+    String separator = "";
+    for (Map.Entry<String, Object> e : fields.entrySet()) {
+      out.append(separator).append(quote(e.getKey())).append(": ");
+      writeValue(out, e.getValue(), -1);
+      separator = ", ";
+    }
+    out.append('}');
+  }
+
   private static void writeValue(StringBuilder out, Object value, int indent) {
     switch (value) {
       case null -> out.append("null");
       case String s -> out.append(quote(s));
       case Long n -> out.append(n.longValue());
       case Boolean b -> out.append(b.booleanValue());
+      case JsonOutput o when indent < 0 -> o.writeInline(out);
       case JsonOutput o -> o.write(out, indent);
       case List<?> list -> writeArray(out, list, indent);
       default -> throw new AssertionError("not a JSON value: " + value.getClass());
@@ -104,10 +119,13 @@ final class JsonOutput {
       out.append("[]");
       return;
     }
+    if (indent < 0) {
+      throw new AssertionError("arrays nest only in a top-level object");
+    }
     out.append("[\n");
     for (int i = 0; i < list.size(); i++) {
       pad(out, indent + 2);
-      writeValue(out, list.get(i), indent + 2);
+      writeValue(out, list.get(i), -1);
       out.append(i + 1 < list.size() ? ",\n" : "\n");
     }
     pad(out, indent).append(']');
