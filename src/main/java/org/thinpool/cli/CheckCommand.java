@@ -4,7 +4,7 @@ import java.io.Closeable;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.thinpool.io.BlockDevice;
-import org.thinpool.thin.PoolCheck;
+import org.thinpool.thin.check.PoolCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;

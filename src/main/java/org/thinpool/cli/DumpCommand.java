@@ -13,7 +13,7 @@ import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.OutputFile;
 import org.thinpool.thin.MetadataDumper;
 import org.thinpool.thin.ThinMetadata;
-import org.thinpool.thin.XmlDumpWriter;
+import org.thinpool.thin.xml.XmlDumpWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

@@ -107,23 +107,16 @@ public final class RawBlockDevice implements BlockDevice {
   @Override
   public void read(long offsetBytes, ByteBuffer dst) throws IOException {
     checkRange(offsetBytes, dst.remaining());
-    long pos = offsetBytes;
-    while (dst.hasRemaining()) {
-      int n = channel.read(dst, pos);
-      if (n < 0) {
-        throw new DeviceIoException("unexpected end of " + path + " at " + pos);
-      }
-      pos += n;
+    long end = ChannelIo.readFully(channel, offsetBytes, dst);
+    if (end >= 0) {
+      throw new DeviceIoException("unexpected end of " + path + " at " + end);
     }
   }
 
   @Override
   public void write(long offsetBytes, ByteBuffer src) throws IOException {
     checkRange(offsetBytes, src.remaining());
-    long pos = offsetBytes;
-    while (src.hasRemaining()) {
-      pos += channel.write(src, pos);
-    }
+    ChannelIo.writeFully(channel, offsetBytes, src);
   }
 
   @Override
