@@ -21,6 +21,7 @@ import org.thinpool.meta.space.MetadataSpaceMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 import org.thinpool.thin.DeviceDetails;
+import org.thinpool.thin.Mapping;
 import org.thinpool.thin.Superblock;
 import org.thinpool.thin.ValueCodecs;
 
