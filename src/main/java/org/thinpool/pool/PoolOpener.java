@@ -198,6 +198,7 @@ final class PoolOpener {
     BlockDevice dataDev = null;
     try {
       PoolSettings settings = PoolSettings.load(dir);
+      PoolRestore.finishInterrupted(dir);
       Path meta = settings.metadataPath(dir);
       if (!settings.direct() && !Files.isRegularFile(meta)) {
         throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
@@ -240,7 +241,7 @@ final class PoolOpener {
    */
   private static Map<Long, Long> loadSizes(Path dir, ThinMetadata md, long bs,
       List<String> warnings) throws IOException {
-    boolean missing = !Files.exists(dir.resolve(SizeTable.FILE_NAME));
+    boolean missing = !Files.exists(PoolRestore.sizesFile(dir));
     Map<Long, Long> recorded = SizeTable.load(dir, md.transactionId());
     Map<Long, Long> sizes = adoptSizes(md, recorded, bs);
     Map<Long, Long> adopted = new TreeMap<>(sizes);

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.thinpool.io.PoolStateException;
+import org.thinpool.thin.RestoreSink;
 import org.thinpool.thin.ThinMetadata;
 
 /**
@@ -61,6 +62,22 @@ public final class ThinPool implements AutoCloseable {
    */
   public static ThinPool open(Path dir) throws IOException {
     return new ThinPool(PoolOpener.open(dir));
+  }
+
+  /** Feeds a dump (thin_dump XML, parsed by the caller) to the sink that builds the metadata. */
+  @FunctionalInterface
+  public interface RestoreSource {
+    void readInto(RestoreSink sink) throws IOException;
+  }
+
+  /**
+   * thin_restore into the pool folder {@code dir} (made if missing): refused while the pool is
+   * open, and over metadata that passes check unless {@code force}. The new metadata is built
+   * beside the old and switched in by a rename, so a bad dump or a crash leaves the old pool as
+   * it was. The restored devices are sized by their highest mapped block.
+   */
+  public static void restore(Path dir, RestoreSource source, boolean force) throws IOException {
+    PoolRestore.restore(dir, source, force);
   }
 
   /**
