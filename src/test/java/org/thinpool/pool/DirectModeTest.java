@@ -143,6 +143,23 @@ class DirectModeTest {
     }
   }
 
+  @Test
+  void exportRefusesALoopDeviceOverTheLoopPoolsOwnFiles() throws Exception {
+    Path dir = tmp.resolve("pool");
+    try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(16 * MIB))) {
+      pool.createThin(1, 4 * MIB).write(0, bytes(3, 10_000));
+    }
+    byte[] before = Files.readAllBytes(dir.resolve("data"));
+    try (LoopDevices loops = new LoopDevices()) {
+      Path overData = loops.attach(dir.resolve("data"));
+      ChildJvm.Result r = ChildJvm.runCli(tmp, "--pool", dir.toString(), "export", "1",
+          overData.toString());
+      assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+      assertThat(r.err()).contains("it is a loop device over the pool's data");
+    }
+    assertThat(Files.readAllBytes(dir.resolve("data"))).isEqualTo(before);
+  }
+
   private static void thinCheckClean(Path metadata) throws IOException {
     ExternalTool.Result r = ExternalTool.run("thin_check", metadata.toString());
     assertThat(r.exitCode()).as("thin_check: %s", r.all()).isZero();
