@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.MetadataCorruptException;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.btree.BTree;
@@ -59,7 +58,7 @@ public final class ThinMetadata implements AutoCloseable {
     ThinMetadata md = new ThinMetadata(new BlockManager(device, cacheBlocks, false));
     long nrBlocks = Math.min(md.blocks.blockCount(), MetadataSpaceMap.MAX_BLOCKS);
     if (nrBlocks < 8) {
-      throw new PoolStateException("metadata device too small: " + nrBlocks + " blocks");
+      throw new MetadataStateException("metadata device too small: " + nrBlocks + " blocks");
     }
     md.metadataSm = MetadataSpaceMap.create(md.tm, nrBlocks);
     md.dataSm = DataSpaceMap.create(md.tm, nrDataBlocks);
@@ -72,7 +71,7 @@ public final class ThinMetadata implements AutoCloseable {
     if (dataBlockSizeSectors < Superblock.MIN_DATA_BLOCK_SECTORS
         || dataBlockSizeSectors > Superblock.MAX_DATA_BLOCK_SECTORS
         || dataBlockSizeSectors % Superblock.MIN_DATA_BLOCK_SECTORS != 0) {
-      throw new PoolStateException("data block size of " + dataBlockSizeSectors
+      throw new MetadataStateException("data block size of " + dataBlockSizeSectors
           + " sectors is not a multiple of 128 between 128 and 2097152");
     }
     md.commit();
@@ -149,9 +148,9 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   /** Compare-and-swap of the user-space transaction id (pool message set_transaction_id). */
-  public void setTransactionId(long expected, long next) throws PoolStateException {
+  public void setTransactionId(long expected, long next) throws MetadataStateException {
     if (expected != transactionId) {
-      throw new PoolStateException(
+      throw new MetadataStateException(
           "transaction id is " + transactionId + ", not " + expected);
     }
     transactionId = next;
@@ -210,7 +209,7 @@ public final class ThinMetadata implements AutoCloseable {
     checkNewId(id);
     DeviceDetails origin = requireDevice(originId);
     if (time >= Mapping.MAX_TIME) {
-      throw new PoolStateException("pool time exhausted: no more snapshots can be taken");
+      throw new MetadataStateException("pool time exhausted: no more snapshots can be taken");
     }
     // The origin keeps its root (now shared; its next write shadows it).
     mappings.snapshot(id, originId);
@@ -310,7 +309,7 @@ public final class ThinMetadata implements AutoCloseable {
     dataSm.inc(m.dataBlock());
     var r = mappings.insertDetached(deviceRoot, vblock, m.pack());
     if (!r.added()) {
-      throw new PoolStateException("virtual block " + vblock + " mapped twice");
+      throw new MetadataStateException("virtual block " + vblock + " mapped twice");
     }
     return r.root();
   }
@@ -325,7 +324,7 @@ public final class ThinMetadata implements AutoCloseable {
   public void resizeDataDevice(long nrBlocks) throws IOException {
     long cur = dataSm.nrBlocks();
     if (nrBlocks < cur) {
-      throw new PoolStateException("the data device cannot shrink (" + cur + " -> " + nrBlocks
+      throw new MetadataStateException("the data device cannot shrink (" + cur + " -> " + nrBlocks
           + " blocks)");
     }
     dataSm.extend(nrBlocks - cur);
@@ -334,10 +333,10 @@ public final class ThinMetadata implements AutoCloseable {
   public void resizeMetadataDevice(long nrBlocks) throws IOException {
     long cur = metadataSm.nrBlocks();
     if (nrBlocks < cur) {
-      throw new PoolStateException("the metadata device cannot shrink");
+      throw new MetadataStateException("the metadata device cannot shrink");
     }
     if (nrBlocks > blocks.blockCount()) {
-      throw new PoolStateException("metadata device holds only " + blocks.blockCount()
+      throw new MetadataStateException("metadata device holds only " + blocks.blockCount()
           + " blocks");
     }
     metadataSm.extend(nrBlocks - cur);
@@ -355,7 +354,7 @@ public final class ThinMetadata implements AutoCloseable {
    */
   public long reserveMetadataSnap() throws IOException {
     if (metadataSnap != 0) {
-      throw new PoolStateException("a metadata snapshot is already held at block "
+      throw new MetadataStateException("a metadata snapshot is already held at block "
           + metadataSnap);
     }
     commit();
@@ -375,7 +374,7 @@ public final class ThinMetadata implements AutoCloseable {
   /** Drops the metadata snapshot and every block only it referenced. */
   public void releaseMetadataSnap() throws IOException {
     if (metadataSnap == 0) {
-      throw new PoolStateException("no metadata snapshot is held");
+      throw new MetadataStateException("no metadata snapshot is held");
     }
     Superblock snap = readSnapshotSuperblock(metadataSnap);
     mappings.deleteTree(snap.dataMappingRoot());
@@ -413,10 +412,10 @@ public final class ThinMetadata implements AutoCloseable {
   /** Fails unless {@code id} is a 24-bit id that no device has yet. */
   public void checkNewId(long id) throws IOException {
     if (id < 0 || id > MAX_DEVICE_ID) {
-      throw new PoolStateException("device id " + id + " is outside 0.." + MAX_DEVICE_ID);
+      throw new MetadataStateException("device id " + id + " is outside 0.." + MAX_DEVICE_ID);
     }
     if (exists(id)) {
-      throw new PoolStateException("thin device " + id + " already exists");
+      throw new MetadataStateException("thin device " + id + " already exists");
     }
   }
 
@@ -424,7 +423,7 @@ public final class ThinMetadata implements AutoCloseable {
   public DeviceDetails requireDevice(long id) throws IOException {
     DeviceDetails d = details(id);
     if (d == null) {
-      throw new PoolStateException("no thin device " + id);
+      throw new MetadataStateException("no thin device " + id);
     }
     return d;
   }

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.MemoryBlockDevice;
+import org.thinpool.thin.check.PoolCheck;
 
 /**
  * The commit order of {@code TransactionManager#commit}, seen from the device: every block of

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -20,6 +20,10 @@ import org.thinpool.meta.space.MetadataIndex;
 import org.thinpool.meta.space.MetadataSpaceMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
+import org.thinpool.thin.DeviceDetails;
+import org.thinpool.thin.Mapping;
+import org.thinpool.thin.Superblock;
+import org.thinpool.thin.ValueCodecs;
 
 /**
  * The full metadata checker behind {@code thinpool check}: every block's checksum and header,
