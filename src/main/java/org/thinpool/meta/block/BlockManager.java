@@ -38,7 +38,9 @@ public final class BlockManager implements AutoCloseable {
   private final BlockDevice device;
   private final int cacheBlocks;
   private final boolean readOnly;
-  private final LinkedHashMap<Long, MetadataBlock> cache;
+  private final LinkedHashMap<BlockKey, MetadataBlock> cache;
+  /** Looks blocks up in {@link #cache} without boxing (guarded by this object's monitor). */
+  private final BlockKey probe = new BlockKey(0);
   /** Blocks locked for writing since they were last written out: a commit touches only these. */
   private final Map<Long, MetadataBlock> dirty = new HashMap<>();
   private long blocksRead;
@@ -87,7 +89,7 @@ public final class BlockManager implements AutoCloseable {
   /** A zero-filled block for writing, without reading the device (a new block). */
   public synchronized WriteBlock zero(long blockNr, BlockType type) throws IOException {
     checkWritable();
-    MetadataBlock old = cache.remove(blockNr);
+    MetadataBlock old = cache.remove(probe.probe(blockNr));
     dirty.remove(blockNr);
     if (old != null && old.pins() > 0) {
       throw new AssertionError("block " + blockNr + " reused while still held");
@@ -95,7 +97,7 @@ public final class BlockManager implements AutoCloseable {
     MetadataBlock b = new MetadataBlock(blockNr, type, new byte[MetadataBlock.SIZE_BYTES], this);
     b.markDirty();
     b.pin();
-    cache.put(blockNr, b);
+    cache.put(new BlockKey(blockNr), b);
     dirty.put(blockNr, b);
     evictIfNeeded();
     return b;
@@ -103,7 +105,7 @@ public final class BlockManager implements AutoCloseable {
 
   /** Reads a block's raw bytes without validation or caching (checkers, dumps of bad blocks). */
   public synchronized byte[] readRaw(long blockNr) throws IOException {
-    MetadataBlock cached = cache.get(blockNr);
+    MetadataBlock cached = cache.get(probe.probe(blockNr));
     byte[] buf = new byte[MetadataBlock.SIZE_BYTES];
     if (cached != null && cached.dirty()) {
       cached.copyTo(buf);
@@ -135,7 +137,7 @@ public final class BlockManager implements AutoCloseable {
     MetadataBlock.putU64(superblock, 8, 0);
     BlockChecks.structure(0, BlockType.SUPERBLOCK, superblock);
     Checksums.seal(superblock, BlockType.SUPERBLOCK);
-    cache.remove(0L);
+    cache.remove(probe.probe(0));
     dirty.remove(0L);
     writeToDevice(0, superblock);
     sync();
@@ -170,7 +172,7 @@ public final class BlockManager implements AutoCloseable {
   }
 
   private MetadataBlock lookup(long blockNr, BlockType type) throws IOException {
-    MetadataBlock b = cache.get(blockNr);
+    MetadataBlock b = cache.get(probe.probe(blockNr));
     if (b != null) {
       b.markReferenced();
       if (b.type() != type) {
@@ -187,7 +189,7 @@ public final class BlockManager implements AutoCloseable {
     readFromDevice(blockNr, buf);
     BlockChecks.verify(blockNr, type, buf);
     b = new MetadataBlock(blockNr, type, buf, this);
-    cache.put(blockNr, b);
+    cache.put(new BlockKey(blockNr), b);
     evictIfNeeded();
     return b;
   }
@@ -216,7 +218,7 @@ public final class BlockManager implements AutoCloseable {
         over--;
       }
       for (MetadataBlock b : secondChance) {
-        cache.put(b.blockNr(), b);
+        cache.put(new BlockKey(b.blockNr()), b);
       }
     }
   }
