@@ -154,8 +154,8 @@ final class MappingTree {
 
   /**
    * The root of device {@code id}'s tree: from the cache, else looked up and remembered. It
-   * changes only through {@link #updateDeviceTree}, snapshot, delete or a reload, each of which updates
-   * the cache (a reload builds a new MappingTree).
+   * changes only through {@link #updateDeviceTree}, snapshot, delete or a reload, each of which
+   * updates the cache (a reload builds a new MappingTree).
    */
   long rootOf(long id) throws IOException {
     long cached = deviceRoots.get(id, ABSENT);
