@@ -9,14 +9,14 @@ import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
 /** The value types of the thin trees and what a reference held by each value means. */
-final class ValueCodecs {
+public final class ValueCodecs {
   private ValueCodecs() {}
 
   /** Device-tree leaf value: block_time; each value holds one reference to its data block. */
   static ValueType<Long> blockTime(SpaceMap dataSpaceMap) {
     return ValueTypes.u64(
         v -> dataSpaceMap.inc(Mapping.dataBlockOf(v)),
-        v -> dataSpaceMap.dec(Mapping.dataBlockOf(v)), 24);
+        v -> dataSpaceMap.dec(Mapping.dataBlockOf(v)), Mapping.TIME_BITS);
   }
 
   /** Top-level leaf value: a device tree's root; dropping the value drops that tree. */
@@ -24,7 +24,7 @@ final class ValueCodecs {
     return ValueTypes.u64(tm::inc, deviceTree::delete, 0);
   }
 
-  static final ValueType<DeviceDetails> DETAILS =
+  public static final ValueType<DeviceDetails> DETAILS =
       new ValueType<>() {
         @Override
         public int sizeBytes() {

@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.thinpool.io.MemoryBlockDevice;
 import org.thinpool.io.OutOfSpaceException;
+import org.thinpool.thin.check.PoolCheck;
 
 /**
  * The thin layer's lookup and provisioning protocol ({@link BlockLookup}, {@link Provision}):

@@ -1,7 +1,7 @@
 package org.thinpool.meta.btree;
 
 import java.io.IOException;
-import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.BlockImage;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.tx.TransactionManager;
@@ -31,7 +31,7 @@ final class NodeIo<V> {
 
   /** {@link #read(long, KeyRange)} with the range in its parts (lookups allocate nothing). */
   ReadBlock read(long blockNr, long lowest, long limit, boolean bounded) throws IOException {
-    ReadBlock b = tm.read(blockNr, BlockType.BTREE_NODE);
+    ReadBlock b = tm.read(blockNr, BTreeNode.BLOCK_TYPE);
     try {
       NodeCheck.check(b, leafValueSize, lowest, limit, bounded);
       return b;
@@ -42,9 +42,9 @@ final class NodeIo<V> {
   }
 
   /** A checked private copy of node {@code blockNr}; nothing stays held. */
-  NodeImage readImage(long blockNr, KeyRange range) throws IOException {
+  BlockImage readImage(long blockNr, KeyRange range) throws IOException {
     try (ReadBlock b = read(blockNr, range)) {
-      return NodeImage.copyOf(b);
+      return BlockImage.copyOf(b);
     }
   }
 
@@ -54,7 +54,7 @@ final class NodeIo<V> {
    */
   WriteBlock shadow(long blockNr, KeyRange range) throws IOException {
     nodesShadowed++;
-    TransactionManager.Shadow s = tm.shadow(blockNr, BlockType.BTREE_NODE);
+    TransactionManager.Shadow s = tm.shadow(blockNr, BTreeNode.BLOCK_TYPE);
     WriteBlock b = s.block();
     try {
       NodeCheck.check(b, leafValueSize, range);
@@ -83,7 +83,7 @@ final class NodeIo<V> {
 
   /** A new empty node, zero-filled, with count 1. */
   WriteBlock newNode(int flags) throws IOException {
-    WriteBlock b = tm.newBlock(BlockType.BTREE_NODE);
+    WriteBlock b = tm.newBlock(BTreeNode.BLOCK_TYPE);
     NodeEdit.init(b, flags, flags == BTreeNode.FLAG_LEAF ? leafValueSize : 8);
     return b;
   }
