@@ -126,7 +126,7 @@ final class MetadataPrograms {
           model.remove(id);
         }
         case MAP -> {
-          long stride = 1 + op.blockCount() % shape.maxStride();
+          long stride = 1L + op.blockCount() % shape.maxStride();
           for (long v = first; v < end; v += stride) {
             long data = md.allocDataBlock();
             md.insertMapping(id, v, data);
