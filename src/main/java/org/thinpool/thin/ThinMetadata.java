@@ -7,14 +7,10 @@ import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.MetadataCorruptException;
 import org.thinpool.meta.block.BlockManager;
-import org.thinpool.meta.block.BlockType;
-import org.thinpool.meta.block.MetadataBlock;
-import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.EntryVisitor;
 import org.thinpool.meta.space.DataSpaceMap;
 import org.thinpool.meta.space.MetadataSpaceMap;
-import org.thinpool.meta.space.SpaceMapRoot;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
@@ -23,8 +19,9 @@ import org.thinpool.meta.tx.TransactionManager;
  * their mappings, both space maps, transactions and the metadata snapshot.
  *
  * <p>Contract: nothing reaches the committed state before {@link #commit}; a commit writes every
- * new block, syncs, then writes the superblock and syncs, so a crash at any point leaves either
- * the previous or the new transaction, whole. Not thread-safe: the pool serialises callers.
+ * new block, syncs, then writes the superblock and syncs ({@link TransactionManager#commit} owns
+ * that order), so a crash at any point leaves either the previous or the new transaction, whole.
+ * Not thread-safe: the pool serialises callers.
  */
 public final class ThinMetadata implements AutoCloseable {
   /** dm-thin device ids are 24 bits (spec 0). */
@@ -89,11 +86,7 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   private void load() throws IOException {
-    try (ReadBlock b = blocks.read(0, BlockType.SUPERBLOCK)) {
-      byte[] img = new byte[MetadataBlock.SIZE_BYTES];
-      b.copyTo(img);
-      sb = Superblock.decode(0, img);
-    }
+    sb = Superblock.read(blocks, 0);
     metadataSm = MetadataSpaceMap.open(tm, sb.metadataSpaceMap());
     dataSm = DataSpaceMap.open(tm, sb.dataSpaceMap());
     detailsTree = new BTree<>(tm, ValueCodecs.DETAILS);
@@ -111,22 +104,19 @@ public final class ThinMetadata implements AutoCloseable {
   /** Makes every change since the last commit durable; the superblock is written last. */
   public void commit() throws IOException {
     flushDetails();
-    SpaceMapRoot dataRoot = dataSm.writeBack();
-    SpaceMapRoot metaRoot = metadataSm.writeBack();
-    blocks.flush();
-    sb = sb.withRoots(time, transactionId, flags, metadataSnap, dataRoot, metaRoot, mappings.root(),
-        detailsRoot);
-    blocks.writeSuperblock(sb.encode());
-    tm.endTransaction();
-    metadataSm.committed();
-    dataSm.committed();
+    tm.commit(Superblock.BLOCK_TYPE, this::encodeSuperblock, dataSm);
+  }
+
+  /** The new superblock, asked for by the commit once both space maps are written. */
+  private byte[] encodeSuperblock() {
+    sb = sb.withRoots(time, transactionId, flags, metadataSnap, dataSm.root(), metadataSm.root(),
+        mappings.root(), detailsRoot);
+    return sb.encode();
   }
 
   /** Throws away every change since the last commit. */
   public void abort() throws IOException {
-    blocks.dropDirty();
-    blocks.clearCache();
-    tm.endTransaction();
+    tm.abort();
     load();
   }
 
@@ -367,13 +357,9 @@ public final class ThinMetadata implements AutoCloseable {
           + metadataSnap);
     }
     commit();
-    byte[] img = sb.encode();
-    java.util.Arrays.fill(img, 64, 320, (byte) 0);
-    MetadataBlock.putU64(img, 56, 0);
     long snap;
-    try (var b = tm.newBlock(BlockType.SUPERBLOCK)) {
-      MetadataBlock.putU64(img, 8, b.blockNr());
-      b.copyFrom(img);
+    try (var b = tm.newBlock(Superblock.BLOCK_TYPE)) {
+      b.copyFrom(sb.encodeMetadataSnapCopy());
       snap = b.blockNr();
     }
     tm.inc(mappings.root());
@@ -398,11 +384,7 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** Reads the superblock copy at {@code blockNr} (the metadata snapshot). */
   public Superblock readSnapshotSuperblock(long blockNr) throws IOException {
-    try (ReadBlock b = blocks.read(blockNr, BlockType.SUPERBLOCK)) {
-      byte[] img = new byte[MetadataBlock.SIZE_BYTES];
-      b.copyTo(img);
-      return Superblock.decode(blockNr, img);
-    }
+    return Superblock.read(blocks, blockNr);
   }
 
   /** A read-only view of the trees rooted in a superblock (live or metadata snapshot). */
