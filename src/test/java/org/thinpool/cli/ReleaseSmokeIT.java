@@ -99,7 +99,7 @@ class ReleaseSmokeIT {
     assertThat(java.util.Arrays.copyOf(exported, image.length)).isEqualTo(image);
     assertThat(thinpool(tp, "--pool", pool, "check")).contains("clean");
     Object ls = JsonReader.parse(thinpool(tp, "--pool", pool, "thin", "ls", "--json"));
-    assertThat(((Map<?, ?>) ls).get("devices")).asList().hasSize(1);
+    assertThat((List<?>) ((Map<?, ?>) ls).get("devices")).hasSize(1);
 
     Result usage = exec(List.of(tp.toString(), "--no-such-option"), bare());
     assertThat(usage.exit()).isEqualTo(ExitCodes.USAGE);
