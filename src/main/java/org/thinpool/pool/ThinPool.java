@@ -116,7 +116,7 @@ public final class ThinPool implements AutoCloseable {
    * PoolOptions#lowWaterMarkBlocks}); null removes it.
    */
   public void onLowWaterMark(LowWaterMarkListener listener) {
-    core.space.setListener(listener);
+    core.space().setListener(listener);
   }
 
   /**
@@ -287,7 +287,7 @@ public final class ThinPool implements AutoCloseable {
 
   /** Docker's dm.min_free_space: no new devices or snapshots on a nearly full pool. */
   private void checkMinFree(ThinMetadata md, String what) throws PoolStateException {
-    core.space.checkMinFree(core.dir(), what, md.dataSpaceMap(), md.metadataSpaceMap());
+    core.space().checkMinFree(core.dir(), what, md.dataSpaceMap(), md.metadataSpaceMap());
   }
 
   private static Map<Long, Long> with(Map<Long, Long> sizes, long id, long size) {
