@@ -9,6 +9,7 @@ import org.thinpool.io.FileBlockDevice;
 import org.thinpool.thin.MetadataRestorer;
 import org.thinpool.thin.SuperblockInfo;
 import org.thinpool.thin.ThinMetadata;
+import org.thinpool.thin.XmlFormatException;
 import org.thinpool.thin.XmlRestoreReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,7 +53,11 @@ final class RestoreCommand implements Callable<Integer> {
     MetadataRestorer restorer =
         new MetadataRestorer(sb -> FileBlockDevice.create(tmp, sizeFor(sb, existing)), 4096);
     try {
-      XmlRestoreReader.read(xml, restorer);
+      try {
+        XmlRestoreReader.read(xml, restorer);
+      } catch (XmlFormatException e) {
+        throw new IOException(xml + ": " + e.getMessage(), e);
+      }
       ThinMetadata md = restorer.result();
       if (md != null) {
         md.close();
