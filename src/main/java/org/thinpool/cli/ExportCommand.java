@@ -1,39 +1,87 @@
 package org.thinpool.cli;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
+import org.thinpool.io.RawBlockDevice;
 import org.thinpool.pool.ThinDevice;
 import org.thinpool.pool.ThinPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code thinpool export ID FILE}: the device's bytes as a raw image of its virtual size. Only
- * provisioned blocks that hold something other than zeros are written; the rest stay holes.
+ * {@code thinpool export ID FILE [-q]}: the device's bytes as a raw image of its virtual size. To
+ * a regular file only provisioned blocks that hold something other than zeros are written; the
+ * rest stay holes. To {@code -} (standard output), a named pipe, a character device or a block
+ * device every byte is written in order, zeros included (see {@link ImageExport}).
  */
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
-    description = "Write a thin device to a raw image file, sparse where it is unmapped.")
+    description = "Write a thin device to a raw image: a file (sparse where it is unmapped), a "
+        + "block device, a named pipe or character device, or - for standard output.")
 final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "ID", description = "Thin id.")
   long id;
 
-  @Parameters(index = "1", paramLabel = "FILE", description = "Image to write (replaced).")
+  @Parameters(index = "1", paramLabel = "FILE", description = "Image to write: a file "
+      + "(replaced), a block device, a named pipe or character device, or - for standard "
+      + "output.")
   Path file;
+
+  @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is drawn only when "
+      + "standard error is a terminal).")
+  boolean quiet;
 
   @Override
   public Integer call() throws Exception {
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir());
-        RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+    ImageKind kind = ImageKind.of(file);
+    if (kind == ImageKind.DIRECTORY || kind == ImageKind.OTHER) {
+      throw new IOException("cannot write image " + file
+          + ": not a file, block device, pipe or character device");
+    }
+    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
       ThinDevice dev = pool.device(id);
+      Progress progress = Progress.of(spec.commandLine().getErr(), "export", dev.sizeBytes(),
+          quiet);
+      ImageExport export = new ImageExport(dev, pool.dataBlockSizeBytes(), progress);
+      switch (kind) {
+        case REGULAR, MISSING -> toRegularFile(pool, dev, progress);
+        case BLOCK_DEVICE -> {
+          try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            export.toBlockDevice(out, RawBlockDevice.sizeBytesOf(file), file.toString());
+          }
+        }
+        case STDIO -> {
+          // Standard output stays open: the stream is flushed by every write, nothing to close.
+          export.streamTo(Channels.newChannel(new FileOutputStream(FileDescriptor.out)));
+        }
+        default -> {
+          try (FileChannel out = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            export.streamTo(out);
+          }
+        }
+      }
+    }
+    return ExitCodes.OK;
+  }
+
+  /** A regular file: sparse, only blocks that hold something other than zeros are written. */
+  private void toRegularFile(ThinPool pool, ThinDevice dev, Progress progress)
+      throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
       long size = dev.sizeBytes();
       long bs = pool.dataBlockSizeBytes();
       raf.setLength(0);
@@ -47,6 +95,7 @@ final class ExportCommand implements Callable<Integer> {
         buf.clear().limit((int) Math.min(bs, size - pos));
         dev.read(pos, buf);
         buf.flip();
+        progress.update(pos);
         if (ImportCommand.isZero(buf)) {
           continue;
         }
@@ -56,7 +105,7 @@ final class ExportCommand implements Callable<Integer> {
       }
       raf.setLength(size);
       out.force(true);
+      progress.finish(size);
     }
-    return ExitCodes.OK;
   }
 }
