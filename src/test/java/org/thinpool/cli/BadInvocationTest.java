@@ -101,6 +101,8 @@ class BadInvocationTest {
             "TMP/missing.img"),
         error("import image too big", List.of("import", "1", "TMP/big.img"),
             "TMP/big.img", "does not fit", "POOL"),
+        error("import from a folder", List.of("import", "1", "TMP"), "TMP", "not a file"),
+        error("export to a folder", List.of("export", "1", "TMP"), "TMP", "not a file"),
         error("import into nothing", List.of("import", "7", "TMP/in.img"), "thin device 7",
             "POOL"),
         error("export nothing", List.of("export", "7", "TMP/out.img"), "thin device 7",
