@@ -55,7 +55,7 @@ final class ImportCommand implements Callable<Integer> {
           + ": not a file, block device, pipe or character device");
       default -> { }
     }
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       ThinDevice dev = pool.device(id);
       ImageImport copy = new ImageImport(dev, pool.dataBlockSizeBytes(), offsetBytes,
           file.toString(), progress(kind));

@@ -1,5 +1,6 @@
 package org.thinpool.cli;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -11,8 +12,8 @@ import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.MetadataDumper;
-import org.thinpool.thin.ThinLsField;
-import org.thinpool.thin.ThinLsReport;
+import org.thinpool.thin.check.ThinLsField;
+import org.thinpool.thin.check.ThinLsReport;
 import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -23,8 +24,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code thinpool thin ls}: per device mapped, exclusive and shared blocks, like thin_ls (every
  * thin_ls field and option), and the virtual size from the pool's sizes file (field SIZE, in the
- * default columns too). Reads the committed metadata read-only without the
- * pool lock, so it works on a bare metadata file and beside a process that has the pool open.
+ * default columns too). Reads the committed metadata read-only under a reader's lock, so it
+ * works on a bare metadata file; a pool another process has open for writing is refused (its
+ * metadata changes under a reader).
  */
 @Command(
     name = "ls",
@@ -65,8 +67,9 @@ final class ThinLsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<ThinLsField> columns = columns();
-    try (ThinMetadata md = ThinMetadata.open(
-        pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
+    try (Closeable lock = pool().lockForReading();
+        ThinMetadata md = ThinMetadata.open(
+            pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
       ThinLsReport report =
           new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
       if (metadataSnap) {

@@ -36,7 +36,7 @@ final class ThinResizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       ShrinkLoss loss = pool.shrinkLoss(id, sizeBytes);
       if (!loss.losesNothing() && !force) {
         throw new IllegalArgumentException("shrinking thin device " + id + " of pool "
