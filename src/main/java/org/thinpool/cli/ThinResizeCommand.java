@@ -40,7 +40,7 @@ final class ThinResizeCommand implements Callable<Integer> {
       ShrinkLoss loss = pool.shrinkLoss(id, sizeBytes);
       if (!loss.losesNothing() && !force) {
         throw new IllegalArgumentException("shrinking thin device " + id + " of pool "
-            + pool.directory() + " to " + sizeBytes + " bytes would " + describe(loss)
+            + pool.directory() + " to " + sizeBytes + " bytes would " + describe(loss, false)
             + "; add --force to do it");
       }
       long usedBefore = pool.status().dataBlocksUsed();
@@ -48,17 +48,20 @@ final class ThinResizeCommand implements Callable<Integer> {
       if (!loss.losesNothing()) {
         long freed = usedBefore - pool.status().dataBlocksUsed();
         PrintWriter out = spec.commandLine().getOut();
-        out.println("thin device " + id + ": " + describe(loss).replace("unmap ", "unmapped ")
-            .replace("zero ", "zeroed ") + "; " + freed + " data blocks freed");
+        out.println("thin device " + id + ": " + describe(loss, true) + "; " + freed
+            + " data blocks freed");
         out.flush();
       }
     }
     return ExitCodes.OK;
   }
 
-  private static String describe(ShrinkLoss loss) {
+  /** What the shrink loses, as what it would do ({@code done} false) or what it did. */
+  private static String describe(ShrinkLoss loss, boolean done) {
     long n = loss.unmappedBlocks();
-    String s = "unmap " + n + (n == 1 ? " mapped block" : " mapped blocks");
-    return loss.tailZeroed() ? s + " and zero the tail of the block at the new end" : s;
+    String s = (done ? "unmapped " : "unmap ") + n + (n == 1 ? " mapped block" : " mapped blocks");
+    return loss.tailZeroed()
+        ? s + (done ? " and zeroed" : " and zero") + " the tail of the block at the new end"
+        : s;
   }
 }
