@@ -47,6 +47,7 @@ final class BlockIo {
       if (m == null) {
         DataArea.zeroFill(dst);
       } else {
+        core.checkMapped(m.dataBlock());
         core.data.read(m.dataBlock(), inBlock, dst);
       }
     } finally {
@@ -94,20 +95,31 @@ final class BlockIo {
   /** False when no data block can be allocated now. */
   private boolean tryWriteBlock(long id, long vblock, int inBlock, ByteBuffer src)
       throws IOException {
+    long mapped;
     core.gate.readLock().lock();
     try {
-      return switch (stateForWrite(id, vblock)) {
-        case Exclusive e -> {
-          core.dataWritten();
-          core.data.write(e.dataBlock(), inBlock, src);
-          yield true;
-        }
-        case Shared s -> provision(id, vblock, s.dataBlock(), inBlock, src);
-        case Unmapped u -> provision(id, vblock, -1, inBlock, src);
+      BlockState state = stateForWrite(id, vblock);
+      mapped = switch (state) {
+        case Exclusive e -> e.dataBlock();
+        case Shared s -> s.dataBlock();
+        case Unmapped u -> -1;
       };
+      if (mapped < 0 || core.data.isInside(mapped)) {
+        return switch (state) {
+          case Exclusive e -> {
+            core.dataWritten();
+            core.data.write(e.dataBlock(), inBlock, src);
+            yield true;
+          }
+          case Shared s -> provision(id, vblock, s.dataBlock(), inBlock, src);
+          case Unmapped u -> provision(id, vblock, -1, inBlock, src);
+        };
+      }
     } finally {
       core.gate.readLock().unlock();
     }
+    core.checkMapped(mapped); // outside the data device: flags needs_check (takes the gate)
+    throw new AssertionError("data block " + mapped + " is both outside and inside");
   }
 
   private BlockState stateForWrite(long id, long vblock) throws IOException {
@@ -134,18 +146,30 @@ final class BlockIo {
     if (newBlock < 0) {
       return false;
     }
-    boolean mapped = false;
     try {
       core.dataWritten();
       core.data.fill(newBlock, oldBlock, core.settings().zeroing(), inBlock, src);
       insert(id, vblock, newBlock);
-      mapped = true;
-    } finally {
-      if (!mapped) {
-        release(newBlock);
-      }
+    } catch (IOException | RuntimeException | Error e) {
+      returnBlock(newBlock, e);
+      throw e;
     }
     return true;
+  }
+
+  /**
+   * A block this request allocated but did not map (the host refused the fill, or the insert
+   * failed): its space is punched, since a half-done fill may hold host space the pool cannot
+   * use, and then it is freed. Punching first: once freed, another write may take it. The block
+   * was free at the last commit, so no committed mapping names it.
+   */
+  private void returnBlock(long newBlock, Throwable failure) throws IOException {
+    try {
+      core.data.punch(new long[] {newBlock});
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
+    release(newBlock);
   }
 
   /** A new data block, or -1 if none is free now. */

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.tx.SpaceMap;
@@ -81,13 +82,18 @@ final class PoolCore implements AutoCloseable {
 
   PoolCore(Path dir, PoolLock lock, ThinMetadata md, DataArea data, PoolSettings settings,
       Map<Long, Long> sizes, String failedReason) {
+    this(dir, lock, md, data, settings, sizes, failedReason, PoolClock.SYSTEM);
+  }
+
+  PoolCore(Path dir, PoolLock lock, ThinMetadata md, DataArea data, PoolSettings settings,
+      Map<Long, Long> sizes, String failedReason, PoolClock clock) {
     this.dir = dir;
     this.lock = lock;
     this.md = md;
     this.data = data;
     this.blockSizeBytes = md.dataBlockSizeSectors() * 512;
     this.settings = settings;
-    this.space = new SpacePolicy(settings);
+    this.space = new SpacePolicy(settings, clock);
     this.sizes = Map.copyOf(sizes);
     this.failedReason = failedReason;
     this.metadataFull = metadataAtReserve();
@@ -267,7 +273,7 @@ final class PoolCore implements AutoCloseable {
               + nrBlocks + " blocks)");
         }
         dataWritten();
-        data.device().resize(nrBlocks * blockSizeBytes);
+        data.grow(nrBlocks);
         md.resizeDataDevice(nrBlocks);
         commitLocked();
         space.rearmLowWater();
@@ -363,6 +369,42 @@ final class PoolCore implements AutoCloseable {
       md.abort();
     } catch (IOException x) {
       e.addSuppressed(x);
+    }
+    return e;
+  }
+
+  /**
+   * Fails unless the metadata's mapping to {@code dataBlock} lies on the data device. If not, the
+   * metadata is wrong: needs_check is set (durably, as dm-thin does on metadata errors) and the
+   * pool turns read-only; the error names the device and the block. Call holding no pool lock
+   * but block stripes.
+   */
+  void checkMapped(long dataBlock) throws IOException {
+    try {
+      data.checkInside(dataBlock);
+    } catch (DeviceIoException e) {
+      throw mappingOutsideData(e);
+    }
+  }
+
+  private IOException mappingOutsideData(DeviceIoException e) {
+    gate.writeLock().lock();
+    try {
+      mdLock.lock();
+      try {
+        if (failedReason == null) {
+          failedReason = "the metadata maps a data block outside the data device; run thinpool"
+              + " check (" + e.getMessage() + ")";
+          data.sync(); // setNeedsCheck commits the transaction: its data first
+          md.setNeedsCheck();
+        }
+      } catch (IOException x) {
+        e.addSuppressed(x);
+      } finally {
+        mdLock.unlock();
+      }
+    } finally {
+      gate.writeLock().unlock();
     }
     return e;
   }

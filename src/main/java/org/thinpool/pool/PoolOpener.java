@@ -10,6 +10,7 @@ import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.io.RawBlockDevice;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.thin.PoolCheck;
 import org.thinpool.thin.ThinMetadata;
 
 /**
@@ -19,10 +20,16 @@ import org.thinpool.thin.ThinMetadata;
  */
 final class PoolOpener {
   private static final long SECTOR_BYTES = 512;
+  /** Clearing a flag reads the superblock and the space maps' roots: a small cache will do. */
+  private static final int CHECK_CACHE_BLOCKS = 64;
 
   private PoolOpener() {}
 
   static PoolCore createLoop(Path dir, PoolOptions options) throws IOException {
+    return createLoop(dir, options, PoolHooks.NONE);
+  }
+
+  static PoolCore createLoop(Path dir, PoolOptions options, PoolHooks hooks) throws IOException {
     Files.createDirectories(dir);
     PoolLock lock = PoolLock.acquire(dir);
     Path meta = dir.resolve(ThinPool.METADATA_FILE);
@@ -32,9 +39,12 @@ final class PoolOpener {
     try {
       refuseExisting(dir);
       PoolSettings settings = PoolSettings.of(options, null, null);
-      dataDev = FileBlockDevice.create(dataPath, options.dataSizeBytes());
-      metaDev = FileBlockDevice.create(meta, options.effectiveMetadataSizeBytes());
-      return format(dir, lock, settings, options, metaDev, dataDev, options.dataBlockCount());
+      dataDev = hooks.data().wrap(dataPath,
+          FileBlockDevice.create(dataPath, options.dataSizeBytes()));
+      metaDev = hooks.metadata().wrap(meta,
+          FileBlockDevice.create(meta, options.effectiveMetadataSizeBytes()));
+      return format(dir, lock, settings, options, metaDev, dataDev, options.dataBlockCount(),
+          hooks);
     } catch (IOException | RuntimeException e) {
       closeQuietly(e, metaDev, dataDev, lock);
       if (metaDev != null || dataDev != null) {
@@ -65,7 +75,7 @@ final class PoolOpener {
       }
       long nrBlocks = dataDev.sizeBytes() / options.dataBlockSizeBytes();
       PoolSettings settings = PoolSettings.of(options, metadataDevice, dataDevice);
-      return format(dir, lock, settings, options, metaDev, dataDev, nrBlocks);
+      return format(dir, lock, settings, options, metaDev, dataDev, nrBlocks, PoolHooks.NONE);
     } catch (IOException | RuntimeException e) {
       closeQuietly(e, metaDev, dataDev, lock);
       throw e;
@@ -83,14 +93,15 @@ final class PoolOpener {
 
   /** Formats the metadata; settings are stored before, so a half-made pool is recognisable. */
   private static PoolCore format(Path dir, PoolLock lock, PoolSettings settings,
-      PoolOptions options, BlockDevice metaDev, BlockDevice dataDev, long nrDataBlocks)
-      throws IOException {
+      PoolOptions options, BlockDevice metaDev, BlockDevice dataDev, long nrDataBlocks,
+      PoolHooks hooks) throws IOException {
     Files.deleteIfExists(dir.resolve(SizeTable.FILE_NAME));
     settings.store(dir);
     ThinMetadata md = ThinMetadata.format(metaDev, options.dataBlockSizeBytes() / SECTOR_BYTES,
         nrDataBlocks, BlockManager.DEFAULT_CACHE_BLOCKS);
-    return new PoolCore(dir, lock, md,
-        new DataArea(dataDev, options.dataBlockSizeBytes()), settings, Map.of(), null);
+    DataArea data = new DataArea(dataDev, settings.dataPath(dir).toString(),
+        options.dataBlockSizeBytes(), nrDataBlocks);
+    return new PoolCore(dir, lock, md, data, settings, Map.of(), null, hooks.clock());
   }
 
   /**
@@ -99,6 +110,10 @@ final class PoolOpener {
    * adopted with the end of their highest mapped block as their size.
    */
   static PoolCore open(Path dir) throws IOException {
+    return open(dir, PoolHooks.NONE);
+  }
+
+  static PoolCore open(Path dir, PoolHooks hooks) throws IOException {
     PoolSettings settings = PoolSettings.load(dir);
     Path meta = settings.metadataPath(dir);
     if (!settings.direct() && !Files.isRegularFile(meta)) {
@@ -108,12 +123,12 @@ final class PoolOpener {
     ThinMetadata md = null;
     BlockDevice dataDev = null;
     try {
-      BlockDevice metaDev = settings.direct() ? RawBlockDevice.open(meta)
-          : FileBlockDevice.open(meta);
-      md = ThinMetadata.open(metaDev, false, BlockManager.DEFAULT_CACHE_BLOCKS);
+      BlockDevice metaDev = hooks.metadata().wrap(meta,
+          settings.direct() ? RawBlockDevice.open(meta) : FileBlockDevice.open(meta));
+      md = openMetadata(meta, metaDev);
       Path dataPath = settings.dataPath(dir);
-      dataDev = settings.direct() ? RawBlockDevice.open(dataPath)
-          : FileBlockDevice.open(dataPath);
+      dataDev = hooks.data().wrap(dataPath,
+          settings.direct() ? RawBlockDevice.open(dataPath) : FileBlockDevice.open(dataPath));
       long bs = md.dataBlockSizeSectors() * SECTOR_BYTES;
       long deviceBlocks = dataDev.sizeBytes() / bs;
       long poolBlocks = md.dataSpaceMap().nrBlocks();
@@ -128,9 +143,51 @@ final class PoolOpener {
         md.commit();
       }
       Map<Long, Long> sizes = adoptSizes(md, SizeTable.load(dir, md.transactionId()), bs);
-      return new PoolCore(dir, lock, md, new DataArea(dataDev, bs), settings, sizes, failed);
+      DataArea data = new DataArea(dataDev, dataPath.toString(), bs,
+          md.dataSpaceMap().nrBlocks());
+      return new PoolCore(dir, lock, md, data, settings, sizes, failed, hooks.clock());
     } catch (IOException | RuntimeException e) {
       closeQuietly(e, md, dataDev, lock);
+      throw e;
+    }
+  }
+
+  /**
+   * thin_check's {@code --clear-needs-check-flag}: under the pool lock, checks the metadata and
+   * clears needs_check only if the check is clean. Returns the check's report.
+   */
+  static PoolCheck.Report checkAndClearNeedsCheck(Path dir) throws IOException {
+    PoolSettings settings = PoolSettings.load(dir);
+    Path meta = settings.metadataPath(dir);
+    if (!settings.direct() && !Files.isRegularFile(meta)) {
+      throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
+    }
+    try (PoolLock lock = PoolLock.acquire(dir);
+        BlockDevice dev = settings.direct() ? RawBlockDevice.open(meta)
+            : FileBlockDevice.open(meta)) {
+      PoolCheck.Report report = PoolCheck.run(dev);
+      if (report.clean()) {
+        ThinMetadata md = ThinMetadata.open(dev, false, CHECK_CACHE_BLOCKS);
+        if (md.superblock().needsCheck()) {
+          md.clearNeedsCheck();
+        }
+      }
+      return report;
+    }
+  }
+
+  /**
+   * Opens the metadata for writing; one that cannot be opened (truncated, corrupt) is refused
+   * before anything is written, with the file named.
+   */
+  private static ThinMetadata openMetadata(Path meta, BlockDevice metaDev) throws IOException {
+    try {
+      return ThinMetadata.open(metaDev, false, BlockManager.DEFAULT_CACHE_BLOCKS);
+    } catch (PoolStateException e) {
+      metaDev.close();
+      throw new PoolStateException("metadata " + meta + ": " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      metaDev.close();
       throw e;
     }
   }

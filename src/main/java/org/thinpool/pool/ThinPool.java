@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.thinpool.io.PoolStateException;
+import org.thinpool.thin.PoolCheck;
 import org.thinpool.thin.ThinMetadata;
 
 /**
@@ -60,6 +61,15 @@ public final class ThinPool implements AutoCloseable {
    */
   public static ThinPool open(Path dir) throws IOException {
     return new ThinPool(PoolOpener.open(dir));
+  }
+
+  /**
+   * {@code thin_check --clear-needs-check-flag}: checks the metadata of the pool in {@code dir}
+   * under its lock and clears needs_check only if the check is clean (so a clean report means
+   * the flag is clear now). Returns the check's report.
+   */
+  public static PoolCheck.Report checkAndClearNeedsCheck(Path dir) throws IOException {
+    return PoolOpener.checkAndClearNeedsCheck(dir);
   }
 
   /** Where the pool in {@code dir} keeps its metadata: DIR/metadata or its metadata device. */
