@@ -40,6 +40,16 @@ public final class ThinPool implements AutoCloseable {
     return new ThinPool(PoolOpener.createLoop(dir, options));
   }
 
+  /** As {@link #create}, with the test seams of {@link PoolHooks} (clock, device wrappers). */
+  static ThinPool create(Path dir, PoolOptions options, PoolHooks hooks) throws IOException {
+    return new ThinPool(PoolOpener.createLoop(dir, options, hooks));
+  }
+
+  /** As {@link #open}, with the test seams of {@link PoolHooks} (clock, device wrappers). */
+  static ThinPool open(Path dir, PoolHooks hooks) throws IOException {
+    return new ThinPool(PoolOpener.open(dir, hooks));
+  }
+
   /**
    * Creates a direct-mode pool on two block devices: dm-thin metadata on {@code metadataDevice}
    * (all of it, up to {@link MetadataSizing#MAX_BYTES}), data blocks on all of {@code
