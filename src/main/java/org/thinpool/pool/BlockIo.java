@@ -179,6 +179,7 @@ final class BlockIo {
       core.checkWritable();
       try {
         long b = core.md.allocDataBlock();
+        core.allocated(b);
         core.space.allocated(core.md.dataSpaceMap().nrFree());
         return b;
       } catch (OutOfSpaceException e) {

@@ -67,6 +67,12 @@ final class PoolCore implements AutoCloseable {
   private final PoolLock lock;
   private final long blockSizeBytes;
   private final LongList punchCandidates = new LongList();
+  /**
+   * Data blocks allocated since the last commit, guarded by the metadata lock: if the
+   * transaction is aborted they are free again, and their space is punched so that a host
+   * filesystem that filled up gets it back.
+   */
+  private final LongList allocatedSinceCommit = new LongList();
   private final PoolSettings settings;
   private volatile Map<Long, Long> sizes;
   private volatile String failedReason;
@@ -174,6 +180,11 @@ final class PoolCore implements AutoCloseable {
   }
 
   private void commitLocked() throws IOException {
+    commitLocked(false);
+  }
+
+  /** {@code changeOnly}: the transaction holds one device change only (see commitChange). */
+  private void commitLocked(boolean changeOnly) throws IOException {
     if (failedReason != null || (metadataFull && committedSinceFull)) {
       return;
     }
@@ -193,10 +204,16 @@ final class PoolCore implements AutoCloseable {
     if (md.hasUncommittedChanges()) {
       try {
         md.commit();
+      } catch (OutOfSpaceException e) {
+        if (changeOnly) {
+          abortChange(e);
+        }
+        throw failMetadata(e);
       } catch (IOException e) {
         throw failMetadata(e);
       }
     }
+    allocatedSinceCommit.drain();
     committedSinceFull = metadataFull;
     long[] candidates = punchCandidates.drainSortedUnique();
     if (candidates.length == 0 || settings.discardMode() != DiscardMode.PASSDOWN) {
@@ -236,7 +253,7 @@ final class PoolCore implements AutoCloseable {
           } catch (IOException e) {
             abortChange(e);
           }
-          commitLocked();
+          commitChange();
           sizes = Map.copyOf(next);
         } finally {
           mdLock.unlock();
@@ -248,16 +265,53 @@ final class PoolCore implements AutoCloseable {
     space.spaceAdded(); // a delete or shrink may have freed blocks
   }
 
+  /**
+   * Commits a device change. The transaction holds only the change (what came before was
+   * committed first), so a commit the host has no room for (its filesystem is full) drops the
+   * change and leaves the pool as it was, usable once room is made; other failures fail the
+   * pool as any commit does.
+   */
+  private void commitChange() throws IOException {
+    commitLocked(true);
+  }
+
   /** The transaction held only the failed change: drop it; go read-only if that fails too. */
   private void abortChange(IOException e) throws IOException {
     punchCandidates.drainSortedUnique();
     try {
       md.abort();
+      punchAborted(e);
     } catch (IOException x) {
       e.addSuppressed(x);
       failedReason = "abort after a failed change failed: " + x.getMessage();
     }
     throw e;
+  }
+
+  /** Called holding the metadata lock when a data block is allocated. */
+  void allocated(long dataBlock) {
+    allocatedSinceCommit.add(dataBlock);
+  }
+
+  /**
+   * After an abort: punches the blocks the dropped transaction had allocated and the committed
+   * metadata leaves free, so their host space returns. A punch that fails is noted on {@code e}.
+   */
+  private void punchAborted(IOException e) {
+    long[] allocated = allocatedSinceCommit.drainSortedUnique();
+    SpaceMap sm = md.dataSpaceMap();
+    LongList free = new LongList();
+    try {
+      for (long b : allocated) {
+        if (b < sm.nrBlocks() && sm.refCount(b) == 0) {
+          free.add(b);
+        }
+      }
+      dataWritten();
+      data.punch(free.drain());
+    } catch (IOException x) {
+      e.addSuppressed(x);
+    }
   }
 
   /** Grows the data device to {@code nrBlocks} data blocks; re-arms the low water mark. */
@@ -367,6 +421,7 @@ final class PoolCore implements AutoCloseable {
     punchCandidates.drainSortedUnique();
     try {
       md.abort();
+      punchAborted(e);
     } catch (IOException x) {
       e.addSuppressed(x);
     }
