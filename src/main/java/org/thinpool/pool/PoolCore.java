@@ -314,6 +314,37 @@ final class PoolCore implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes ({@code reserve}) or drops the metadata snapshot, after committing what came before;
+   * each commits. A failure half-way fails the pool as a failed commit does.
+   */
+  void metadataSnap(boolean reserve) throws IOException {
+    gate.writeLock().lock();
+    try {
+      mdLock.lock();
+      try {
+        checkWritable();
+        commitLocked();
+        checkMetadataSpace();
+        try {
+          if (reserve) {
+            md.reserveMetadataSnap();
+          } else {
+            md.releaseMetadataSnap();
+          }
+        } catch (PoolStateException e) {
+          throw e; // none held, or one held already: nothing was changed
+        } catch (IOException e) {
+          throw failMetadata(e);
+        }
+      } finally {
+        mdLock.unlock();
+      }
+    } finally {
+      gate.writeLock().unlock();
+    }
+  }
+
   /** Grows the data device to {@code nrBlocks} data blocks; re-arms the low water mark. */
   void growData(long nrBlocks) throws IOException {
     gate.writeLock().lock();

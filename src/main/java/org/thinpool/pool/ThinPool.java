@@ -243,6 +243,14 @@ public final class ThinPool implements AutoCloseable {
     core.commit();
   }
 
+  /**
+   * Takes ({@code reserve}) or drops the metadata snapshot ({@code thin_dump -m} reads it); each
+   * commits. Package-private: the fault harness drives it.
+   */
+  void metadataSnapshot(boolean reserve) throws IOException {
+    core.metadataSnap(reserve);
+  }
+
   /** Grows the data file and the pool to {@code dataSizeBytes} (whole blocks count). */
   public void growData(long dataSizeBytes) throws IOException {
     core.growData(dataSizeBytes / core.blockSizeBytes());

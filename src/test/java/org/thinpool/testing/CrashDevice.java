@@ -195,9 +195,7 @@ public final class CrashDevice implements BlockDevice {
     byte[] b = new byte[src.remaining()];
     src.get(b);
     if (f == Fault.TORN_WRITE) {
-      int sectors = b.length / SECTOR;
-      int keep = sectors <= 1 ? 0 : 1 + plan.tear.nextInt(sectors - 1);
-      pending.add(new Pending(offsetBytes, java.util.Arrays.copyOf(b, keep * SECTOR)));
+      pending.add(new Pending(offsetBytes, torn(offsetBytes, b, plan.tear)));
     }
     inject(f, "write");
     pending.add(new Pending(offsetBytes, b));
@@ -210,8 +208,7 @@ public final class CrashDevice implements BlockDevice {
       for (Pending p : pending) {
         durable.write(p.offset, ByteBuffer.wrap(p.bytes));
       }
-      pending.clear();
-      durable.sync();
+      pending.clear(); // durable by simulation: the real file needs no fsync
     }
   }
 
@@ -240,6 +237,21 @@ public final class CrashDevice implements BlockDevice {
     return (MemoryBlockDevice) durable;
   }
 
+  /**
+   * The part of a write at {@code offset} that lands before power goes: up to a sector boundary
+   * of the device (not of the write) strictly inside it; nothing if there is none.
+   */
+  private static byte[] torn(long offset, byte[] bytes, Random rng) {
+    long firstBoundary = (offset / SECTOR + 1) * SECTOR;
+    long end = offset + bytes.length;
+    if (firstBoundary >= end) {
+      return new byte[0];
+    }
+    long boundaries = (end - 1 - firstBoundary) / SECTOR + 1;
+    long cut = firstBoundary + SECTOR * (long) rng.nextInt((int) boundaries);
+    return java.util.Arrays.copyOf(bytes, (int) (cut - offset));
+  }
+
   private void settle(Random rng) {
     try {
       for (Pending p : pending) {
@@ -247,12 +259,9 @@ public final class CrashDevice implements BlockDevice {
         if (fate == 0) {
           durable.write(p.offset, ByteBuffer.wrap(p.bytes));
         } else if (fate == 1) {
-          int sectors = p.bytes.length / SECTOR;
-          int keep = sectors <= 1 ? 0 : 1 + rng.nextInt(sectors - 1);
-          durable.write(p.offset, ByteBuffer.wrap(p.bytes, 0, keep * SECTOR));
+          durable.write(p.offset, ByteBuffer.wrap(torn(p.offset, p.bytes, rng)));
         }
       }
-      durable.sync();
     } catch (IOException e) {
       throw new AssertionError("the durable state of " + name + " cannot be written", e);
     }
