@@ -1,11 +1,12 @@
 package org.thinpool.cli;
 
+import java.io.Closeable;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.pool.ThinPool;
-import org.thinpool.thin.PoolCheck;
+import org.thinpool.thin.check.PoolCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -50,7 +51,8 @@ final class CheckCommand implements Callable<Integer> {
       pool().existingMetadata();
       r = ThinPool.checkAndClearNeedsCheck(pool().dir());
     } else {
-      try (BlockDevice dev = pool().openMetadataReadOnly()) {
+      try (Closeable lock = pool().lockForReading();
+          BlockDevice dev = pool().openMetadataReadOnly()) {
         r = PoolCheck.run(dev);
       }
     }

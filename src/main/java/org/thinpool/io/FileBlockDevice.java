@@ -59,29 +59,20 @@ public final class FileBlockDevice implements BlockDevice {
 
   @Override
   public void read(long offsetBytes, ByteBuffer dst) throws IOException {
-    long pos = offsetBytes;
-    while (dst.hasRemaining()) {
-      int n = channel.read(dst, pos);
-      if (n < 0) {
-        // Past the end of the file: zeros, like an unwritten region.
-        while (dst.hasRemaining()) {
-          dst.put((byte) 0);
-        }
-        return;
+    if (ChannelIo.readFully(channel, offsetBytes, dst) >= 0) {
+      // Past the end of the file: zeros, like an unwritten region.
+      while (dst.hasRemaining()) {
+        dst.put((byte) 0);
       }
-      pos += n;
     }
   }
 
   @Override
   public void write(long offsetBytes, ByteBuffer src) throws IOException {
-    long pos = offsetBytes;
     try {
-      while (src.hasRemaining()) {
-        pos += channel.write(src, pos);
-      }
+      ChannelIo.writeFully(channel, offsetBytes, src);
     } catch (IOException e) {
-      throw writeFailed(e, pos);
+      throw writeFailed(e, offsetBytes);
     }
   }
 
@@ -90,13 +81,14 @@ public final class FileBlockDevice implements BlockDevice {
    * passes strerror's text) is out of space, anything else a device error. Either way the
    * message names the file, since the caller may hold several.
    */
-  private IOException writeFailed(IOException e, long pos) {
+  private IOException writeFailed(IOException e, long offsetBytes) {
     String why = String.valueOf(e.getMessage());
     if (why.contains("No space left") || why.contains("quota")) {
       return new OutOfSpaceException("no space left on the filesystem holding " + path
-          + " (writing at byte " + pos + "): " + why, e);
+          + " (writing at byte " + offsetBytes + "): " + why, e);
     }
-    return new DeviceIoException("write to " + path + " at byte " + pos + " failed: " + why, e);
+    return new DeviceIoException("write to " + path + " at byte " + offsetBytes + " failed: "
+        + why, e);
   }
 
   @Override

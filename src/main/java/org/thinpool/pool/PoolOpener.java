@@ -1,17 +1,23 @@
 package org.thinpool.pool;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.Map;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.io.RawBlockDevice;
 import org.thinpool.meta.block.BlockManager;
-import org.thinpool.thin.PoolCheck;
 import org.thinpool.thin.ThinMetadata;
+import org.thinpool.thin.check.PoolCheck;
 
 /**
  * Creating and opening pools, in loop mode (files {@code DIR/metadata} and {@code DIR/data}) and
@@ -29,79 +35,130 @@ final class PoolOpener {
     return createLoop(dir, options, PoolHooks.NONE);
   }
 
+  /** As {@link #createLoop(Path, PoolOptions)}; the pool is opened with {@code hooks}. */
   static PoolCore createLoop(Path dir, PoolOptions options, PoolHooks hooks) throws IOException {
-    Files.createDirectories(dir);
-    PoolLock lock = PoolLock.acquire(dir);
-    Path meta = dir.resolve(ThinPool.METADATA_FILE);
-    Path dataPath = dir.resolve(ThinPool.DATA_FILE);
-    BlockDevice metaDev = null;
-    BlockDevice dataDev = null;
-    try {
-      refuseExisting(dir);
+    return create(dir, hooks, tmp -> {
       PoolSettings settings = PoolSettings.of(options, null, null);
-      dataDev = hooks.data().wrap(dataPath,
-          FileBlockDevice.create(dataPath, options.dataSizeBytes()));
-      metaDev = hooks.metadata().wrap(meta,
-          FileBlockDevice.create(meta, options.effectiveMetadataSizeBytes()));
-      return format(dir, lock, settings, options, metaDev, dataDev, options.dataBlockCount(),
-          hooks);
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(e, metaDev, dataDev, lock);
-      if (metaDev != null || dataDev != null) {
-        Files.deleteIfExists(meta);
-        Files.deleteIfExists(dataPath);
+      try (BlockDevice dataDev = FileBlockDevice.create(tmp.resolve(ThinPool.DATA_FILE),
+              options.dataSizeBytes());
+          BlockDevice metaDev = FileBlockDevice.create(tmp.resolve(ThinPool.METADATA_FILE),
+              options.effectiveMetadataSizeBytes())) {
+        format(tmp, settings, options, metaDev, options.dataBlockCount());
+        dataDev.sync();
       }
-      throw e;
-    }
+    });
   }
 
   static PoolCore createDirect(Path dir, Path metadataDevice, Path dataDevice,
       PoolOptions options) throws IOException {
-    Files.createDirectories(dir);
-    PoolLock lock = PoolLock.acquire(dir);
-    BlockDevice metaDev = null;
-    BlockDevice dataDev = null;
+    if (metadataDevice.toRealPath().equals(dataDevice.toRealPath())) {
+      throw new PoolStateException("the metadata and data devices are both " + dataDevice);
+    }
+    return create(dir, PoolHooks.NONE, tmp -> {
+      try (BlockDevice metaDev = RawBlockDevice.openExclusive(metadataDevice);
+          BlockDevice dataDev = RawBlockDevice.open(dataDevice)) {
+        if (options.dataSizeBytes() > dataDev.sizeBytes()) {
+          throw new PoolStateException("data device " + dataDevice + " holds "
+              + dataDev.sizeBytes() + " bytes, less than the " + options.dataSizeBytes()
+              + " asked for");
+        }
+        long nrBlocks = dataDev.sizeBytes() / options.dataBlockSizeBytes();
+        PoolSettings settings = PoolSettings.of(options, metadataDevice, dataDevice);
+        format(tmp, settings, options, metaDev, nrBlocks);
+      }
+    });
+  }
+
+  /** Makes a new pool's files in a folder that is not yet the pool's. */
+  private interface Builder {
+    void build(Path tmp) throws IOException;
+  }
+
+  /**
+   * Builds the pool in a temporary folder beside {@code dir}, locked from the start, and renames
+   * it into place (over an empty {@code dir}, if one exists): a failed or killed create leaves
+   * no half-made pool behind, only at worst a hidden {@code .NAME.creating-*} folder that no
+   * command takes for a pool, so a retry works. The lock follows the folder through the rename.
+   */
+  private static PoolCore create(Path dir, PoolHooks hooks, Builder builder)
+      throws IOException {
+    Path target = refuseExisting(dir);
+    Path parent = target.getParent();
+    Files.createDirectories(parent);
+    Path tmp = parent.resolve("." + target.getFileName() + ".creating-"
+        + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
+    Files.createDirectory(tmp);
+    PoolLock lock = null;
     try {
-      refuseExisting(dir);
-      if (metadataDevice.toRealPath().equals(dataDevice.toRealPath())) {
-        throw new PoolStateException("the metadata and data devices are both " + dataDevice);
-      }
-      metaDev = RawBlockDevice.open(metadataDevice);
-      dataDev = RawBlockDevice.open(dataDevice);
-      if (options.dataSizeBytes() > dataDev.sizeBytes()) {
-        throw new PoolStateException("data device " + dataDevice + " holds "
-            + dataDev.sizeBytes() + " bytes, less than the " + options.dataSizeBytes()
-            + " asked for");
-      }
-      long nrBlocks = dataDev.sizeBytes() / options.dataBlockSizeBytes();
-      PoolSettings settings = PoolSettings.of(options, metadataDevice, dataDevice);
-      return format(dir, lock, settings, options, metaDev, dataDev, nrBlocks, PoolHooks.NONE);
+      lock = PoolLock.acquire(tmp);
+      builder.build(tmp);
+      AtomicFiles.syncDirectory(tmp);
+      moveIntoPlace(tmp, target, dir);
+      AtomicFiles.syncDirectory(parent);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(e, metaDev, dataDev, lock);
+      closeQuietly(e, lock);
+      deleteTree(tmp, e);
+      throw e;
+    }
+    return openLocked(dir, lock, hooks);
+  }
+
+  /**
+   * The real path to create the pool at; refuses a folder that holds a pool (files, or devices
+   * named in pool.conf) or anything else.
+   */
+  private static Path refuseExisting(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return dir.toAbsolutePath().normalize();
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new PoolStateException("cannot create a pool at " + dir + ": not a directory");
+    }
+    if (Files.exists(dir.resolve(ThinPool.METADATA_FILE))
+        || Files.exists(dir.resolve(ThinPool.DATA_FILE))
+        || Files.exists(dir.resolve(PoolSettings.FILE_NAME))) {
+      throw new PoolStateException("a pool already exists in " + dir);
+    }
+    try (var entries = Files.list(dir)) {
+      if (entries.findAny().isPresent()) {
+        throw new PoolStateException("cannot create a pool in " + dir
+            + ": the directory is not empty");
+      }
+    }
+    return dir.toRealPath();
+  }
+
+  private static void moveIntoPlace(Path tmp, Path target, Path dir) throws IOException {
+    try {
+      // rename(2): replaces an empty directory, fails if another create got there first.
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileSystemException e) {
+      if (Files.isDirectory(target)) {
+        throw new PoolStateException("a pool already exists in " + dir
+            + " (created while this one was being made)");
+      }
       throw e;
     }
   }
 
-  /** Refuses a directory that already holds a pool (files, or devices named in pool.conf). */
-  private static void refuseExisting(Path dir) throws IOException {
-    if (Files.exists(dir.resolve(ThinPool.METADATA_FILE))
-        || Files.exists(dir.resolve(ThinPool.DATA_FILE))
-        || PoolSettings.load(dir).direct()) {
-      throw new PoolStateException("a pool already exists in " + dir);
+  private static void deleteTree(Path tmp, Exception e) {
+    try (var walk = Files.walk(tmp)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | RuntimeException x) {
+      e.addSuppressed(x);
     }
   }
 
-  /** Formats the metadata; settings are stored before, so a half-made pool is recognisable. */
-  private static PoolCore format(Path dir, PoolLock lock, PoolSettings settings,
-      PoolOptions options, BlockDevice metaDev, BlockDevice dataDev, long nrDataBlocks,
-      PoolHooks hooks) throws IOException {
-    Files.deleteIfExists(dir.resolve(SizeTable.FILE_NAME));
-    settings.store(dir);
+  /** Formats the metadata and writes the settings and an empty sizes file. */
+  private static void format(Path tmp, PoolSettings settings, PoolOptions options,
+      BlockDevice metaDev, long nrDataBlocks) throws IOException {
+    settings.store(tmp);
     ThinMetadata md = ThinMetadata.format(metaDev, options.dataBlockSizeBytes() / SECTOR_BYTES,
         nrDataBlocks, BlockManager.DEFAULT_CACHE_BLOCKS);
-    DataArea data = new DataArea(dataDev, settings.dataPath(dir).toString(),
-        options.dataBlockSizeBytes(), nrDataBlocks);
-    return new PoolCore(dir, lock, md, data, settings, Map.of(), null, hooks.clock());
+    SizeTable.store(tmp, md.transactionId(), Map.of(), md.transactionId(), Map.of());
+    md.close();
   }
 
   /**
@@ -113,22 +170,32 @@ final class PoolOpener {
     return open(dir, PoolHooks.NONE);
   }
 
+  /** As {@link #open(Path)}, with the test seams of {@code hooks}. */
   static PoolCore open(Path dir, PoolHooks hooks) throws IOException {
-    PoolSettings settings = PoolSettings.load(dir);
-    Path meta = settings.metadataPath(dir);
-    if (!settings.direct() && !Files.isRegularFile(meta)) {
-      throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
+    if (!Files.isDirectory(dir)) {
+      throw new PoolStateException("no pool at " + dir + " (not a directory)");
     }
-    PoolLock lock = PoolLock.acquire(dir);
+    return openLocked(dir, PoolLock.acquire(dir), hooks);
+  }
+
+  /** Opens the pool whose writer's lock the caller holds; closes the lock if it fails. */
+  private static PoolCore openLocked(Path dir, PoolLock lock, PoolHooks hooks)
+      throws IOException {
+    BlockDevice metaDev = null;
     ThinMetadata md = null;
     BlockDevice dataDev = null;
     try {
-      BlockDevice metaDev = hooks.metadata().wrap(meta,
-          settings.direct() ? RawBlockDevice.open(meta) : FileBlockDevice.open(meta));
+      PoolSettings settings = PoolSettings.load(dir);
+      Path meta = settings.metadataPath(dir);
+      if (!settings.direct() && !Files.isRegularFile(meta)) {
+        throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
+      }
+      metaDev = hooks.metadata().wrap(meta, settings.direct()
+          ? RawBlockDevice.openExclusive(meta) : FileBlockDevice.open(meta));
       md = openMetadata(meta, metaDev);
       Path dataPath = settings.dataPath(dir);
-      dataDev = hooks.data().wrap(dataPath,
-          settings.direct() ? RawBlockDevice.open(dataPath) : FileBlockDevice.open(dataPath));
+      dataDev = hooks.data().wrap(dataPath, settings.direct()
+          ? RawBlockDevice.open(dataPath) : FileBlockDevice.open(dataPath));
       long bs = md.dataBlockSizeSectors() * SECTOR_BYTES;
       long deviceBlocks = dataDev.sizeBytes() / bs;
       long poolBlocks = md.dataSpaceMap().nrBlocks();
@@ -142,13 +209,29 @@ final class PoolOpener {
         md.resizeDataDevice(deviceBlocks);
         md.commit();
       }
-      Map<Long, Long> sizes = adoptSizes(md, SizeTable.load(dir, md.transactionId()), bs);
+      List<String> warnings = new ArrayList<>();
+      Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
       DataArea data = new DataArea(dataDev, dataPath.toString(), bs,
           md.dataSpaceMap().nrBlocks());
-      return new PoolCore(dir, lock, md, data, settings, sizes, failed, hooks.clock());
+      PoolCore core =
+          new PoolCore(dir, lock, md, data, settings, sizes, failed, hooks.clock());
+      core.setOpenWarnings(warnings);
+      return core;
     } catch (IOException | RuntimeException e) {
-      closeQuietly(e, md, dataDev, lock);
+      closeQuietly(e, md != null ? md : metaDev, dataDev, lock);
       throw e;
+    }
+  }
+
+  /**
+   * Opens the metadata for writing; metadata that cannot be opened as it is (truncated, say) is
+   * refused before anything is written, naming the file.
+   */
+  private static ThinMetadata openMetadata(Path meta, BlockDevice metaDev) throws IOException {
+    try {
+      return ThinMetadata.open(metaDev, false, BlockManager.DEFAULT_CACHE_BLOCKS);
+    } catch (PoolStateException e) {
+      throw new PoolStateException("metadata " + meta + ": " + e.getMessage());
     }
   }
 
@@ -163,7 +246,7 @@ final class PoolOpener {
       throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
     }
     try (PoolLock lock = PoolLock.acquire(dir);
-        BlockDevice dev = settings.direct() ? RawBlockDevice.open(meta)
+        BlockDevice dev = settings.direct() ? RawBlockDevice.openExclusive(meta)
             : FileBlockDevice.open(meta)) {
       PoolCheck.Report report = PoolCheck.run(dev);
       if (report.clean()) {
@@ -177,19 +260,29 @@ final class PoolOpener {
   }
 
   /**
-   * Opens the metadata for writing; one that cannot be opened (truncated, corrupt) is refused
-   * before anything is written, with the file named.
+   * The devices' sizes: recorded, or adopted by their highest mapped block, with a warning and
+   * recorded at once, so a missing or incomplete sizes file is rebuilt and never shrinks a
+   * device silently.
    */
-  private static ThinMetadata openMetadata(Path meta, BlockDevice metaDev) throws IOException {
-    try {
-      return ThinMetadata.open(metaDev, false, BlockManager.DEFAULT_CACHE_BLOCKS);
-    } catch (PoolStateException e) {
-      metaDev.close();
-      throw new PoolStateException("metadata " + meta + ": " + e.getMessage());
-    } catch (IOException | RuntimeException e) {
-      metaDev.close();
-      throw e;
+  private static Map<Long, Long> loadSizes(Path dir, ThinMetadata md, long bs,
+      List<String> warnings) throws IOException {
+    boolean missing = !Files.exists(dir.resolve(SizeTable.FILE_NAME));
+    Map<Long, Long> recorded = SizeTable.load(dir, md.transactionId());
+    Map<Long, Long> sizes = adoptSizes(md, recorded, bs);
+    Map<Long, Long> adopted = new TreeMap<>(sizes);
+    adopted.keySet().removeAll(recorded.keySet());
+    if (adopted.isEmpty() && !missing) {
+      return sizes;
     }
+    if (!adopted.isEmpty()) {
+      warnings.add((missing ? dir.resolve(SizeTable.FILE_NAME) + " was missing: rebuilt "
+          : "no size recorded in " + dir.resolve(SizeTable.FILE_NAME) + " for ")
+          + "thin device(s) " + adopted.keySet() + ", each sized by its highest mapped block "
+          + "(bytes: " + adopted.values() + ")");
+    }
+    long tid = md.transactionId();
+    SizeTable.store(dir, tid, sizes, tid, sizes);
+    return sizes;
   }
 
   /** Recorded sizes of existing devices; the others sized by their highest mapped block. */

@@ -9,8 +9,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.thinpool.io.FileBlockDevice;
-import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.Checksums;
+import org.thinpool.meta.btree.BTreeNode;
 import org.thinpool.thin.ThinMetadata;
 
 /**
@@ -76,7 +76,7 @@ final class MetadataImages {
         long time = b.getLong(at) & 0xFFFFFF;
         b.putLong(at, dataBlock << 24 | time);
         byte[] img = b.array();
-        Checksums.seal(img, BlockType.BTREE_NODE);
+        Checksums.seal(img, BTreeNode.BLOCK_TYPE);
         write(meta, leaf, ByteBuffer.wrap(img));
         return;
       }
