@@ -15,6 +15,7 @@ import org.thinpool.io.BlockDevice;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.io.RawBlockDevice;
+import org.thinpool.io.StateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.check.PoolCheck;
@@ -230,7 +231,7 @@ final class PoolOpener {
   private static ThinMetadata openMetadata(Path meta, BlockDevice metaDev) throws IOException {
     try {
       return ThinMetadata.open(metaDev, false, BlockManager.DEFAULT_CACHE_BLOCKS);
-    } catch (PoolStateException e) {
+    } catch (StateException e) {
       throw new PoolStateException("metadata " + meta + ": " + e.getMessage());
     }
   }

@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.MetadataCorruptException;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.EntryVisitor;
@@ -92,7 +91,7 @@ public final class ThinMetadata implements AutoCloseable {
     if (blocks.blockCount() < counted) {
       // Blocks past the end would read as zeros and be handed out as free: refuse up front,
       // with what is wrong, rather than fail later on whichever block is read first.
-      throw new PoolStateException("metadata device holds " + blocks.blockCount()
+      throw new MetadataStateException("metadata device holds " + blocks.blockCount()
           + " blocks of 4 KiB but its space map counts " + counted + ": it was truncated or"
           + " shrunk; run thinpool check, and restore the metadata from a dump");
     }

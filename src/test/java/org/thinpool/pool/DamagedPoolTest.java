@@ -127,6 +127,22 @@ class DamagedPoolTest {
     assertThat(Files.size(data)).isEqualTo(before);
   }
 
+  @Test
+  void aShrunkDataFileIsRefusedAtOpenAndExportFails() throws IOException {
+    Path dir = smallPool();
+    Path data = dir.resolve(ThinPool.DATA_FILE);
+    try (FileChannel ch = FileChannel.open(data, StandardOpenOption.WRITE)) {
+      ch.truncate(2L * BLOCK); // blocks 2 and 3 of device 1 are gone
+    }
+    assertThatThrownBy(() -> ThinPool.open(dir).close())
+        .isInstanceOf(PoolStateException.class)
+        .hasMessageContaining(data.toString())
+        .hasMessageContaining("holds 2 blocks");
+    Run export = cli(dir, "export", "1", tmp.resolve("out.img").toString());
+    assertThat(export.exitCode()).isNotZero();
+    assertThat(Files.exists(tmp.resolve("out.img"))).as("no partial export").isFalse();
+  }
+
   // ---- item 8 ----
 
   @Test
