@@ -1,14 +1,17 @@
 package org.thinpool.pool;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.io.PoolStateException;
+import org.thinpool.io.StateException;
+import org.thinpool.meta.tx.LongLongHashMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.thin.ThinMetadata;
 
@@ -23,7 +26,8 @@ import org.thinpool.thin.ThinMetadata;
  * <ul>
  *   <li>The <b>metadata lock</b> guards {@link ThinMetadata} (not thread-safe), the punch
  *       candidates and the read-only state. It is held only for metadata calls, never across data
- *       I/O.
+ *       I/O. Holding it is a value: the metadata is reachable only through the {@link
+ *       LockedMetadata} that {@link #lockMetadata} returns.
  *   <li>The <b>commit gate</b>: a write holds it shared from allocating a data block until the
  *       mapping is inserted (or the block released); a commit holds it exclusively. So no commit
  *       ever records an allocated block without its mapping, and the data device is synced before
@@ -57,13 +61,12 @@ final class PoolCore implements AutoCloseable {
     T apply(ThinMetadata md) throws IOException;
   }
 
-  final ThinMetadata md;
-  final DataArea data;
-  final BlockLocks blockLocks = new BlockLocks();
-  final ReentrantLock mdLock = new ReentrantLock();
-  final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
-  final SpacePolicy space;
-  final BlockIo io = new BlockIo(this);
+  private final LockedMetadata metadata;
+  private final DataArea data;
+  private final BlockLocks blockLocks = new BlockLocks();
+  private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
+  private final SpacePolicy space;
+  private final BlockIo io = new BlockIo(this);
   private final Path dir;
   private final PoolLock lock;
   private final long blockSizeBytes;
@@ -76,6 +79,11 @@ final class PoolCore implements AutoCloseable {
   private final LongList allocatedSinceCommit = new LongList();
   private final PoolSettings settings;
   private volatile Map<Long, Long> sizes;
+  /**
+   * The same sizes keyed by primitive ids, for the check every I/O makes ({@link #sizeOf}) without
+   * boxing the id. Built whole and never changed after it is published through this field.
+   */
+  private volatile LongLongHashMap sizeIndex;
   private volatile String failedReason;
   private volatile boolean metadataFull;
   /** Whether the commit that makes the metadata-full state durable has run. */
@@ -98,15 +106,49 @@ final class PoolCore implements AutoCloseable {
       Map<Long, Long> sizes, String failedReason, PoolClock clock) {
     this.dir = dir;
     this.lock = lock;
-    this.md = md;
+    this.metadata = new LockedMetadata(md);
     this.data = data;
     this.blockSizeBytes = md.dataBlockSizeSectors() * 512;
     this.settings = settings;
     this.space = new SpacePolicy(settings, clock);
-    this.sizes = Map.copyOf(sizes);
+    setSizes(sizes);
     this.failedReason = failedReason;
-    this.metadataFull = metadataAtReserve();
+    this.metadataFull = metadataAtReserve(md);
     this.committedSinceFull = true;
+  }
+
+  /** Takes the metadata lock; the result, closed by this thread, releases it. */
+  LockedMetadata lockMetadata() {
+    return metadata.lock();
+  }
+
+  /** The metadata; the caller holds the metadata lock. */
+  private ThinMetadata md() {
+    return metadata.metadata();
+  }
+
+  BlockIo io() {
+    return io;
+  }
+
+  DataArea data() {
+    return data;
+  }
+
+  SpacePolicy space() {
+    return space;
+  }
+
+  BlockLocks blockLocks() {
+    return blockLocks;
+  }
+
+  /**
+   * The commit gate, shared: held by a write from allocating a data block until it is mapped or
+   * released, so no commit sees the allocation without its mapping.
+   */
+  Lock commitGateShared() {
+    return gate.readLock();
   }
 
   Path dir() {
@@ -134,11 +176,18 @@ final class PoolCore implements AutoCloseable {
   }
 
   long sizeOf(long id) throws PoolStateException {
-    Long s = sizes.get(id);
-    if (s == null) {
+    long s = id < 0 ? -1 : sizeIndex.get(id, -1); // the index takes non-negative keys only
+    if (s < 0) {
       throw new PoolStateException("no thin device " + id);
     }
     return s;
+  }
+
+  private void setSizes(Map<Long, Long> next) {
+    LongLongHashMap index = new LongLongHashMap();
+    next.forEach(index::put);
+    sizes = Map.copyOf(next);
+    sizeIndex = index;
   }
 
   /**
@@ -153,18 +202,19 @@ final class PoolCore implements AutoCloseable {
 
   /** Remembers the data blocks mapped in [begin, end) as punch candidates. */
   void collectFreed(long id, long begin, long end) throws IOException {
-    if (!mdLock.isHeldByCurrentThread()) {
-      throw new AssertionError("collectFreed without the metadata lock");
-    }
-    md.visitMappings(id, begin, end, (k, m) -> {
+    md().visitMappings(id, begin, end, (k, m) -> {
       punchCandidates.add(m.dataBlock());
       return true;
     });
   }
 
   OutOfSpaceException outOfDataSpace() {
+    long nrBlocks;
+    try (LockedMetadata m = lockMetadata()) {
+      nrBlocks = m.metadata().dataSpaceMap().nrBlocks();
+    }
     return new OutOfSpaceException("pool " + dir + " is out of data space (all "
-        + md.dataSpaceMap().nrBlocks() + " data blocks in use): grow the data device or "
+        + nrBlocks + " data blocks in use): grow the data device or "
         + "free blocks");
   }
 
@@ -175,12 +225,9 @@ final class PoolCore implements AutoCloseable {
     boolean freeData;
     gate.writeLock().lock();
     try {
-      mdLock.lock();
-      try {
+      try (LockedMetadata m = lockMetadata()) {
         commitLocked();
-        freeData = md.dataSpaceMap().nrFree() > 0;
-      } finally {
-        mdLock.unlock();
+        freeData = m.metadata().dataSpaceMap().nrFree() > 0;
       }
     } finally {
       gate.writeLock().unlock();
@@ -196,6 +243,7 @@ final class PoolCore implements AutoCloseable {
 
   /** {@code changeOnly}: the transaction holds one device change only (see commitChange). */
   private void commitLocked(boolean changeOnly) throws IOException {
+    ThinMetadata md = md();
     if (failedReason != null || (metadataFull && committedSinceFull)) {
       return;
     }
@@ -250,8 +298,8 @@ final class PoolCore implements AutoCloseable {
     try (BlockLocks.Held all = blockLocks.lockAll()) {
       gate.writeLock().lock();
       try {
-        mdLock.lock();
-        try {
+        try (LockedMetadata m = lockMetadata()) {
+          ThinMetadata md = m.metadata();
           checkWritable();
           commitLocked();
           checkMetadataSpace();
@@ -265,9 +313,7 @@ final class PoolCore implements AutoCloseable {
             abortChange(e);
           }
           commitChange();
-          sizes = Map.copyOf(next);
-        } finally {
-          mdLock.unlock();
+          setSizes(next);
         }
       } finally {
         gate.writeLock().unlock();
@@ -290,7 +336,7 @@ final class PoolCore implements AutoCloseable {
   private void abortChange(IOException e) throws IOException {
     punchCandidates.drainSortedUnique();
     try {
-      md.abort();
+      md().abort();
       punchAborted(e);
     } catch (IOException x) {
       e.addSuppressed(x);
@@ -310,7 +356,7 @@ final class PoolCore implements AutoCloseable {
    */
   private void punchAborted(IOException e) {
     long[] allocated = allocatedSinceCommit.drainSortedUnique();
-    SpaceMap sm = md.dataSpaceMap();
+    SpaceMap sm = md().dataSpaceMap();
     LongList free = new LongList();
     try {
       for (long b : allocated) {
@@ -331,25 +377,20 @@ final class PoolCore implements AutoCloseable {
    */
   void metadataSnap(boolean reserve) throws IOException {
     gate.writeLock().lock();
-    try {
-      mdLock.lock();
+    try (LockedMetadata m = lockMetadata()) {
+      checkWritable();
+      commitLocked();
+      checkMetadataSpace();
       try {
-        checkWritable();
-        commitLocked();
-        checkMetadataSpace();
-        try {
-          if (reserve) {
-            md.reserveMetadataSnap();
-          } else {
-            md.releaseMetadataSnap();
-          }
-        } catch (PoolStateException e) {
-          throw e; // none held, or one held already: nothing was changed
-        } catch (IOException e) {
-          throw failMetadata(e);
+        if (reserve) {
+          m.metadata().reserveMetadataSnap();
+        } else {
+          m.metadata().releaseMetadataSnap();
         }
-      } finally {
-        mdLock.unlock();
+      } catch (StateException e) {
+        throw e; // none held, or one held already: nothing was changed
+      } catch (IOException e) {
+        throw failMetadata(e);
       }
     } finally {
       gate.writeLock().unlock();
@@ -360,8 +401,8 @@ final class PoolCore implements AutoCloseable {
   void growData(long nrBlocks) throws IOException {
     gate.writeLock().lock();
     try {
-      mdLock.lock();
-      try {
+      try (LockedMetadata m = lockMetadata()) {
+        ThinMetadata md = m.metadata();
         checkWritable();
         long cur = md.dataSpaceMap().nrBlocks();
         if (nrBlocks < cur) {
@@ -373,8 +414,6 @@ final class PoolCore implements AutoCloseable {
         md.resizeDataDevice(nrBlocks);
         commitLocked();
         space.rearmLowWater();
-      } finally {
-        mdLock.unlock();
       }
     } finally {
       gate.writeLock().unlock();
@@ -386,8 +425,8 @@ final class PoolCore implements AutoCloseable {
   void growMetadata(long sizeBytes) throws IOException {
     gate.writeLock().lock();
     try {
-      mdLock.lock();
-      try {
+      try (LockedMetadata m = lockMetadata()) {
+        ThinMetadata md = m.metadata();
         checkNotFailed();
         long nrBlocks = Math.min(sizeBytes, MetadataSizing.MAX_BYTES) / 4096;
         md.blockManager().device().resize(nrBlocks * 4096);
@@ -395,10 +434,8 @@ final class PoolCore implements AutoCloseable {
         boolean wasFull = metadataFull;
         metadataFull = false;
         commitLocked();
-        metadataFull = metadataAtReserve();
+        metadataFull = metadataAtReserve(md);
         committedSinceFull = metadataFull || !wasFull;
-      } finally {
-        mdLock.unlock();
       }
     } finally {
       gate.writeLock().unlock();
@@ -434,7 +471,7 @@ final class PoolCore implements AutoCloseable {
    * read-only (the next commit still runs, on the reserve) and the change is refused.
    */
   void checkMetadataSpace() throws PoolStateException {
-    if (metadataAtReserve()) {
+    if (metadataAtReserve(md())) {
       if (!metadataFull) {
         metadataFull = true;
         committedSinceFull = false;
@@ -444,13 +481,13 @@ final class PoolCore implements AutoCloseable {
   }
 
   /** True when free metadata blocks are down to dm-thin's reserve (kept for commits). */
-  private boolean metadataAtReserve() {
+  private static boolean metadataAtReserve(ThinMetadata md) {
     SpaceMap ms = md.metadataSpaceMap();
     return ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks());
   }
 
   private String metadataFullReason() {
-    SpaceMap ms = md.metadataSpaceMap();
+    SpaceMap ms = md().metadataSpaceMap();
     return "out of metadata space (" + ms.nrFree() + " of " + ms.nrBlocks()
         + " metadata blocks free, the last " + SpacePolicy.metadataReserveBlocks(ms.nrBlocks())
         + " are kept for commits): grow the metadata device; everything written before is "
@@ -462,7 +499,7 @@ final class PoolCore implements AutoCloseable {
     failedReason = "metadata update failed: " + e.getMessage();
     punchCandidates.drainSortedUnique();
     try {
-      md.abort();
+      md().abort();
       punchAborted(e);
     } catch (IOException x) {
       e.addSuppressed(x);
@@ -486,20 +523,15 @@ final class PoolCore implements AutoCloseable {
 
   private IOException mappingOutsideData(DeviceIoException e) {
     gate.writeLock().lock();
-    try {
-      mdLock.lock();
-      try {
-        if (failedReason == null) {
-          failedReason = "the metadata maps a data block outside the data device; run thinpool"
-              + " check (" + e.getMessage() + ")";
-          data.sync(); // setNeedsCheck commits the transaction: its data first
-          md.setNeedsCheck();
-        }
-      } catch (IOException x) {
-        e.addSuppressed(x);
-      } finally {
-        mdLock.unlock();
+    try (LockedMetadata m = lockMetadata()) {
+      if (failedReason == null) {
+        failedReason = "the metadata maps a data block outside the data device; run thinpool"
+            + " check (" + e.getMessage() + ")";
+        data.sync(); // setNeedsCheck commits the transaction: its data first
+        m.metadata().setNeedsCheck();
       }
+    } catch (IOException x) {
+      e.addSuppressed(x);
     } finally {
       gate.writeLock().unlock();
     }
@@ -508,11 +540,8 @@ final class PoolCore implements AutoCloseable {
 
   /** Runs a read of the metadata under the metadata lock. */
   <T> T withMetadata(MetadataRead<T> read) throws IOException {
-    mdLock.lock();
-    try {
-      return read.apply(md);
-    } finally {
-      mdLock.unlock();
+    try (LockedMetadata m = lockMetadata()) {
+      return read.apply(m.metadata());
     }
   }
 
@@ -535,8 +564,14 @@ final class PoolCore implements AutoCloseable {
   public void close() throws IOException {
     try (PoolLock l = lock;
         DataArea d = data;
-        ThinMetadata m = md) {
+        Closeable m = this::closeMetadata) {
       commit();
+    }
+  }
+
+  private void closeMetadata() throws IOException {
+    try (LockedMetadata m = lockMetadata()) {
+      m.metadata().close();
     }
   }
 }
