@@ -75,7 +75,8 @@ final class MetadataImages {
         int at = valueOffset(b, i);
         long time = b.getLong(at) & 0xFFFFFF;
         b.putLong(at, dataBlock << 24 | time);
-        byte[] img = b.array();
+        byte[] img = new byte[BLOCK_BYTES];
+        b.get(0, img);
         Checksums.seal(img, BTreeNode.BLOCK_TYPE);
         write(meta, leaf, ByteBuffer.wrap(img));
         return;

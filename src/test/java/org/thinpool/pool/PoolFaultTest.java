@@ -51,7 +51,6 @@ class PoolFaultTest {
   static final int LONG_POINTS = 10_000;
   private static final int BLOCK = (int) (64 * KIB);
   private static final long DATA_BYTES = 16 * MIB;
-  private static final long DATA_BLOCKS = DATA_BYTES / BLOCK;
   private static final long METADATA_BYTES = 4 * MIB;
   private static final int MAX_DEVICES = 4;
   private static final int MAX_DEVICE_BLOCKS = 40;
@@ -59,6 +58,10 @@ class PoolFaultTest {
   /** Fault points per program: the program is counted once for all of them. */
   private static final int POINTS_PER_PROGRAM = 10;
   private static final int SECTOR = 512;
+  private static final List<DiscardMode> MODES =
+      List.of(DiscardMode.PASSDOWN, DiscardMode.NOPASSDOWN, DiscardMode.IGNORE);
+  private static final List<Fault> FAULTS =
+      List.of(Fault.POWER_CUT, Fault.TORN_WRITE, Fault.EIO, Fault.ENOSPC);
 
   @TempDir Path tempDir;
   /** Where the pools go: memory if possible (durability is simulated, fsyncs are waste). */
@@ -95,7 +98,7 @@ class PoolFaultTest {
         continue;
       }
       List<Op> program = program(new Random(seed * 31 + p));
-      DiscardMode mode = DiscardMode.values()[p % 3];
+      DiscardMode mode = MODES.get(p % MODES.size());
       long ops = countOps(program, mode, p);
       for (int i = 0; i < POINTS_PER_PROGRAM; i++) {
         if (onlyPoint != null && onlyPoint != i) {
@@ -105,7 +108,7 @@ class PoolFaultTest {
             + " -Dthinpool.fault.program=" + p + " -Dthinpool.fault.point=" + i;
         Random r = new Random((seed * 31 + p) * 131 + i);
         long faultAt = 1 + (long) (r.nextDouble() * ops);
-        Fault fault = Fault.values()[r.nextInt(Fault.values().length)];
+        Fault fault = FAULTS.get(r.nextInt(FAULTS.size()));
         try {
           faultRun(program, mode, p * 100 + i, faultAt, fault, r.nextLong());
         } catch (IOException | RuntimeException | AssertionError e) {
