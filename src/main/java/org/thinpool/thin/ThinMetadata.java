@@ -92,6 +92,14 @@ public final class ThinMetadata implements AutoCloseable {
 
   private void load() throws IOException {
     sb = Superblock.read(blocks, 0);
+    long counted = sb.metadataSpaceMap().nrBlocks();
+    if (blocks.blockCount() < counted) {
+      // Blocks past the end would read as zeros and be handed out as free: refuse up front,
+      // with what is wrong, rather than fail later on whichever block is read first.
+      throw new MetadataStateException("metadata device holds " + blocks.blockCount()
+          + " blocks of 4 KiB but its space map counts " + counted + ": it was truncated or"
+          + " shrunk; run thinpool check, and restore the metadata from a dump");
+    }
     metadataSm = MetadataSpaceMap.open(tm, sb.metadataSpaceMap());
     dataSm = DataSpaceMap.open(tm, sb.dataSpaceMap());
     detailsTree = new BTree<>(tm, ValueCodecs.DETAILS);
@@ -188,6 +196,12 @@ public final class ThinMetadata implements AutoCloseable {
 
   public void setNeedsCheck() throws IOException {
     flags |= Superblock.FLAG_NEEDS_CHECK;
+    commit();
+  }
+
+  /** Clears needs_check and commits (thin_check --clear-needs-check-flag, after a clean check). */
+  public void clearNeedsCheck() throws IOException {
+    flags &= ~Superblock.FLAG_NEEDS_CHECK;
     commit();
   }
 
