@@ -93,9 +93,9 @@ final class Progress {
       b.append(String.format(Locale.ROOT, "%3d%% [", (int) (fraction * 100)))
           .repeat('#', hashes).repeat(' ', BAR_WIDTH - hashes).append("] ");
     }
-    b.append(human(doneBytes));
+    b.append(human((double) doneBytes));
     if (totalBytes >= 0) {
-      b.append(" / ").append(human(totalBytes));
+      b.append(" / ").append(human((double) totalBytes));
     }
     double seconds = elapsedNanos / 1e9;
     double rate = seconds > 0 ? doneBytes / seconds : 0;
