@@ -97,8 +97,8 @@ final class Progress {
     if (totalBytes >= 0) {
       b.append(" / ").append(human((double) totalBytes));
     }
-    double seconds = elapsedNanos / 1e9;
-    double rate = seconds > 0 ? doneBytes / seconds : 0;
+    double seconds = (double) elapsedNanos / 1e9;
+    double rate = seconds > 0 ? (double) doneBytes / seconds : 0;
     b.append("  ").append(rate > 0 ? human(rate) + "/s" : "--/s");
     if (totalBytes >= 0) {
       b.append("  ETA ").append(rate > 0 ? hms((totalBytes - doneBytes) / rate) : "--:--:--");
