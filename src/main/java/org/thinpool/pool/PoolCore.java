@@ -494,6 +494,21 @@ final class PoolCore implements AutoCloseable {
         + "committed and readable";
   }
 
+  /**
+   * A command failed half-way: drop everything since the last commit and refuse further use,
+   * so closing commits nothing of the partial work.
+   */
+  void abandon(String reason) throws IOException {
+    gate.writeLock().lock();
+    try (LockedMetadata m = lockMetadata()) {
+      failedReason = reason;
+      punchCandidates.drainSortedUnique();
+      m.metadata().abort();
+    } finally {
+      gate.writeLock().unlock();
+    }
+  }
+
   /** A metadata update failed half-way: drop the transaction and refuse further writes. */
   IOException failMetadata(IOException e) {
     failedReason = "metadata update failed: " + e.getMessage();

@@ -306,6 +306,15 @@ public final class ThinPool implements AutoCloseable {
     return core.status();
   }
 
+  /**
+   * Drops every change since the last commit (new mappings, allocations, device changes) and
+   * turns the pool read-only, so {@link #close} commits nothing: for a command that failed
+   * half-way. Bytes already written in place into blocks mapped at the last commit stay.
+   */
+  public void abandon(String reason) throws IOException {
+    core.abandon(reason);
+  }
+
   /** Data synced, metadata committed; blocks freed with passdown are punched after it. */
   public void commit() throws IOException {
     core.commit();
