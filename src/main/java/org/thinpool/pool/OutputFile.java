@@ -59,12 +59,32 @@ public final class OutputFile implements Closeable {
     if (!Files.isDirectory(parent)) {
       throw new PoolStateException("cannot write to " + output + ": no directory " + parent);
     }
-    Path tmp = parent.resolve("." + target.getFileName() + ".thinpool-tmp-"
-        + ProcessHandle.current().pid());
+    String prefix = "." + target.getFileName() + ".thinpool-tmp-";
+    removeAbandoned(parent, prefix);
+    Path tmp = parent.resolve(prefix + ProcessHandle.current().pid());
     Files.deleteIfExists(tmp);
     FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE, StandardOpenOption.READ);
     return new OutputFile(target, tmp, ch);
+  }
+
+  /** Temporary files of killed commands (their pid, at the end of the name, is gone). */
+  private static void removeAbandoned(Path parent, String prefix) throws IOException {
+    List<Path> found;
+    try (var entries = Files.list(parent)) {
+      found = entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+    }
+    for (Path p : found) {
+      String pid = p.getFileName().toString().substring(prefix.length());
+      try {
+        if (ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+          continue;
+        }
+      } catch (NumberFormatException e) {
+        continue; // not a name this class made
+      }
+      Files.deleteIfExists(p);
+    }
   }
 
   /** True if the output is a new regular file: it may be sparse and be given a size. */
@@ -138,12 +158,32 @@ public final class OutputFile implements Closeable {
       own.add(settings.metadataDevice());
       own.add(settings.dataDevice());
     }
+    Path backing = loopBackingFile(output);
     for (Path p : own) {
       if (Files.exists(p) && sameFile(output, p)) {
         throw new PoolStateException("refusing to write to " + output + ": it is the pool's "
             + (p.startsWith(poolDir) ? p.getFileName() : "device " + p) + " (" + p + ")");
       }
+      if (backing != null && Files.exists(p) && sameFile(backing, p)) {
+        throw new PoolStateException("refusing to write to " + output + ": it is a loop "
+            + "device over the pool's " + p.getFileName() + " (" + p + ")");
+      }
     }
+  }
+
+  /** The file behind a loop device (from sysfs), else null. */
+  private static Path loopBackingFile(Path output) throws IOException {
+    if (rdev(output) == null) {
+      return null;
+    }
+    Path sys = Path.of("/sys/class/block", output.toRealPath().getFileName().toString(),
+        "loop", "backing_file");
+    if (!Files.isRegularFile(sys)) {
+      return null;
+    }
+    String name = Files.readString(sys).strip();
+    Path file = Path.of(name);
+    return !name.isEmpty() && Files.exists(file) ? file : null;
   }
 
   /** The same inode, or two device nodes of the same device. */

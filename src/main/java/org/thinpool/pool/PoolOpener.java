@@ -9,9 +9,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.Map;
+import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
+import org.thinpool.io.DirectoryLock;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.io.RawBlockDevice;
@@ -76,8 +77,10 @@ final class PoolOpener {
     Path target = refuseExisting(dir);
     Path parent = target.getParent();
     Files.createDirectories(parent);
-    Path tmp = parent.resolve("." + target.getFileName() + ".creating-"
-        + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
+    String prefix = "." + target.getFileName() + ".creating-";
+    removeAbandoned(parent, prefix);
+    Path tmp = parent.resolve(prefix + ProcessHandle.current().pid() + "-"
+        + Long.toHexString(System.nanoTime()));
     Files.createDirectory(tmp);
     PoolLock lock = null;
     try {
@@ -117,6 +120,41 @@ final class PoolOpener {
       }
     }
     return dir.toRealPath();
+  }
+
+  /**
+   * Removes the temporary folders of creates that were killed: one whose creator (the pid in
+   * its name) is gone and whose lock can be taken. The pid test keeps a create that has made
+   * its folder but not yet locked it safe from another create's cleanup.
+   */
+  private static void removeAbandoned(Path parent, String prefix) throws IOException {
+    List<Path> found;
+    try (var entries = Files.list(parent)) {
+      found = entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+    }
+    for (Path p : found) {
+      if (creatorAlive(p.getFileName().toString().substring(prefix.length()))) {
+        continue;
+      }
+      try (DirectoryLock l = DirectoryLock.tryLock(p, false)) {
+        if (l != null) {
+          deleteTree(p, new IOException("removing " + p)); // best effort: it is only clutter
+        }
+      } catch (IOException e) {
+        // Removed by another create meanwhile, or not a folder we may open: leave it be.
+      }
+    }
+  }
+
+  /** {@code PID-NANOS}: true if that process still runs (or the name is not ours). */
+  private static boolean creatorAlive(String suffix) {
+    int dash = suffix.indexOf('-');
+    try {
+      long pid = Long.parseLong(dash < 0 ? suffix : suffix.substring(0, dash));
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    } catch (NumberFormatException e) {
+      return true;
+    }
   }
 
   private static void moveIntoPlace(Path tmp, Path target, Path dir) throws IOException {
@@ -171,6 +209,7 @@ final class PoolOpener {
     BlockDevice dataDev = null;
     try {
       PoolSettings settings = PoolSettings.load(dir);
+      PoolRestore.finishInterrupted(dir);
       Path meta = settings.metadataPath(dir);
       if (!settings.direct() && !Files.isRegularFile(meta)) {
         throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
@@ -188,14 +227,15 @@ final class PoolOpener {
         throw new PoolStateException("data device " + dataPath + " holds " + deviceBlocks
             + " blocks, the metadata " + poolBlocks);
       }
+      // Sizes first: a damaged sizes file refuses the open before anything is committed.
+      List<String> warnings = new ArrayList<>();
+      Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
       String failed = md.superblock().needsCheck()
           ? "the metadata's needs_check flag is set; run thinpool check" : null;
       if (deviceBlocks > poolBlocks && failed == null) {
         md.resizeDataDevice(deviceBlocks);
         md.commit();
       }
-      List<String> warnings = new ArrayList<>();
-      Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
       PoolCore core =
           new PoolCore(dir, lock, md, new DataArea(dataDev, bs), settings, sizes, failed);
       core.setOpenWarnings(warnings);
@@ -213,7 +253,7 @@ final class PoolOpener {
    */
   private static Map<Long, Long> loadSizes(Path dir, ThinMetadata md, long bs,
       List<String> warnings) throws IOException {
-    boolean missing = !Files.exists(dir.resolve(SizeTable.FILE_NAME));
+    boolean missing = !Files.exists(PoolRestore.sizesFile(dir));
     Map<Long, Long> recorded = SizeTable.load(dir, md.transactionId());
     Map<Long, Long> sizes = adoptSizes(md, recorded, bs);
     Map<Long, Long> adopted = new TreeMap<>(sizes);
@@ -222,8 +262,9 @@ final class PoolOpener {
       return sizes;
     }
     if (!adopted.isEmpty()) {
-      warnings.add((missing ? dir.resolve(SizeTable.FILE_NAME) + " was missing: rebuilt "
-          : "no size recorded in " + dir.resolve(SizeTable.FILE_NAME) + " for ")
+      Path file = dir.resolve(SizeTable.FILE_NAME);
+      warnings.add((missing ? file + " was missing: rebuilt it from the metadata; "
+          : "no size recorded in " + file + " for ")
           + "thin device(s) " + adopted.keySet() + ", each sized by its highest mapped block "
           + "(bytes: " + adopted.values() + ")");
     }

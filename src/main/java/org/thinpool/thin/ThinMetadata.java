@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.MetadataCorruptException;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.EntryVisitor;
 import org.thinpool.meta.space.DataSpaceMap;
@@ -449,6 +450,7 @@ public final class ThinMetadata implements AutoCloseable {
     long snap;
     try (var b = tm.newBlock(Superblock.BLOCK_TYPE)) {
       b.copyFrom(sb.encodeMetadataSnapCopy());
+      b.putU64(MetadataBlock.OFFSET_BLOCKNR, b.blockNr());
       snap = b.blockNr();
     }
     tm.inc(mappings.root());

@@ -85,7 +85,7 @@ class CliTest {
     }
     Run dump = run("--pool", pool.toString(), "dump");
     assertThat(dump.exit()).isEqualTo(1);
-    assertThat(dump.err().strip()).startsWith("thinpool: bad checksum")
+    assertThat(dump.err().strip()).startsWith("thinpool: pool " + pool + ": bad checksum")
         .contains("superblock, block 0").doesNotContain("\n").doesNotContain("Exception");
     Run check = run("--pool", pool.toString(), "check");
     assertThat(check.exit()).isEqualTo(1);
@@ -105,6 +105,9 @@ class CliTest {
         + "    <single_mapping origin_block=\"0\" data_block=\"99\" time=\"0\"/>\n"
         + "  </device>\n</superblock>\n");
     Run r = run("--pool", pool.toString(), "restore", bad.toString());
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("passes check").contains("--force");
+    r = run("--pool", pool.toString(), "restore", "--force", bad.toString());
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("data block 99");
     assertThat(Files.readAllBytes(pool.resolve("metadata"))).isEqualTo(before);

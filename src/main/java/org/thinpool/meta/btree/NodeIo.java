@@ -84,7 +84,8 @@ final class NodeIo<V> {
   /** A new empty node, zero-filled, with count 1. */
   WriteBlock newNode(int flags) throws IOException {
     WriteBlock b = tm.newBlock(BTreeNode.BLOCK_TYPE);
-    NodeEdit.init(b, flags, flags == BTreeNode.FLAG_LEAF ? leafValueSize : 8);
+    int valueSize = flags == BTreeNode.FLAG_LEAF ? leafValueSize : BTreeNode.INTERNAL_VALUE_SIZE;
+    NodeEdit.init(b, flags, valueSize);
     return b;
   }
 
