@@ -26,6 +26,7 @@ class CreateCleanupTest {
 
   @TempDir Path tmp;
 
+  @SuppressWarnings("StreamResourceLeak") // every caller closes it with try-with-resources
   private Stream<Path> entries(Path d) throws IOException {
     return Files.list(d);
   }
