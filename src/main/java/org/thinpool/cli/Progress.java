@@ -93,12 +93,12 @@ final class Progress {
       b.append(String.format(Locale.ROOT, "%3d%% [", (int) (fraction * 100)))
           .repeat('#', hashes).repeat(' ', BAR_WIDTH - hashes).append("] ");
     }
-    b.append(human(doneBytes));
+    b.append(human((double) doneBytes));
     if (totalBytes >= 0) {
-      b.append(" / ").append(human(totalBytes));
+      b.append(" / ").append(human((double) totalBytes));
     }
-    double seconds = elapsedNanos / 1e9;
-    double rate = seconds > 0 ? doneBytes / seconds : 0;
+    double seconds = (double) elapsedNanos / 1e9;
+    double rate = seconds > 0 ? (double) doneBytes / seconds : 0;
     b.append("  ").append(rate > 0 ? human(rate) + "/s" : "--/s");
     if (totalBytes >= 0) {
       b.append("  ETA ").append(rate > 0 ? hms((totalBytes - doneBytes) / rate) : "--:--:--");
