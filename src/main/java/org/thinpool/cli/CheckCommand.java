@@ -2,6 +2,7 @@ package org.thinpool.cli;
 
 import java.io.Closeable;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.thinpool.io.BlockDevice;
@@ -42,6 +43,9 @@ final class CheckCommand implements Callable<Integer> {
       description = "Clear the needs_check flag if the check passes (takes the pool lock).")
   boolean clearNeedsCheck;
 
+  @Option(names = "--json", description = "JSON output (docs/cli-json.md), problems included.")
+  boolean json;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
@@ -56,7 +60,9 @@ final class CheckCommand implements Callable<Integer> {
         r = PoolCheck.run(dev);
       }
     }
-    if (!quiet) {
+    if (json && !quiet) {
+      out.print(json(r));
+    } else if (!quiet) {
       print(r, err);
       // An unreadable superblock has no transaction id: print the fields only when known.
       if (r.transactionId() >= 0) {
@@ -88,5 +94,20 @@ final class CheckCommand implements Callable<Integer> {
       err.println(r.followingCount() + " reference count difference(s) follow from the above"
           + " (--verbose lists them)");
     }
+  }
+
+  static String json(PoolCheck.Report r) {
+    List<JsonOutput> problems = new ArrayList<>();
+    for (PoolCheck.Problem p : r.problems()) {
+      problems.add(JsonOutput.nested()
+          .put("severity", p.fatal() ? "error" : "warning")
+          .put("message", p.message()));
+    }
+    return JsonOutput.document()
+        .put("clean", r.clean())
+        .put("transaction_id", r.transactionId())
+        .put("metadata_free_blocks", r.metadataFreeBlocks())
+        .put("problems", problems)
+        .render();
   }
 }

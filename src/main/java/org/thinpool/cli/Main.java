@@ -10,20 +10,9 @@ import picocli.CommandLine.Command;
 @Command(
     name = "thinpool",
     mixinStandardHelpOptions = true,
-    version = "thinpool 0.1.0",
-    description = "User-space dm-thin thin provisioning, on-disk compatible with Linux.",
-    subcommands = {
-      CheckCommand.class,
-      DumpCommand.class,
-      RestoreCommand.class,
-      ThinCommand.class,
-      PoolCreateCommand.class,
-      PoolStatusCommand.class,
-      ImportCommand.class,
-      ExportCommand.class,
-      DiscardCommand.class,
-      GrowCommand.class,
-    })
+    versionProvider = BuildInfo.class,
+    description = "User-space dm-thin thin provisioning, on-disk compatible with Linux.")
+// Subcommands are registered by CommandTree (lazily for a run), not listed here.
 public final class Main implements Runnable {
   @CommandLine.Mixin PoolOption pool;
 
@@ -53,9 +42,18 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 
-  /** Builds the command line with the project's error handling: one clear line per error. */
+  /** The whole command tree with the project's error handling: one clear line per error. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
+    return configure(CommandTree.full(new CommandLine(new Main())));
+  }
+
+  /** The same as {@link #commandLine()} for running {@code args}: only the commands it names. */
+  static CommandLine commandLine(String... args) {
+    return configure(CommandTree.forArgs(new CommandLine(new Main()), args));
+  }
+
+  private static CommandLine configure(CommandLine cl) {
+    ExitCodes.document(cl);
     cl.registerConverter(long.class, Main::parseLong);
     cl.setParameterExceptionHandler(
         (ex, args) -> {
@@ -88,6 +86,6 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 }
