@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Dependencies point down: io <- meta.block <- meta.tx <- meta.btree <- meta.space <- thin <-
- * pool <- cli.
+ * pool <- nbd <- server <- cli.
  */
 class LayeringTest {
   @Test
@@ -26,9 +26,13 @@ class LayeringTest {
         .layer("space").definedBy("org.thinpool.meta.space..")
         .layer("thin").definedBy("org.thinpool.thin..")
         .layer("pool").definedBy("org.thinpool.pool..")
+        .layer("nbd").definedBy("org.thinpool.nbd..")
+        .layer("server").definedBy("org.thinpool.server..")
         .layer("cli").definedBy("org.thinpool.cli..")
         .whereLayer("cli").mayNotBeAccessedByAnyLayer()
-        .whereLayer("pool").mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("server").mayOnlyBeAccessedByLayers("cli")
+        .whereLayer("nbd").mayOnlyBeAccessedByLayers("server", "cli")
+        .whereLayer("pool").mayOnlyBeAccessedByLayers("nbd", "server", "cli")
         .whereLayer("thin").mayOnlyBeAccessedByLayers("pool", "cli")
         .whereLayer("space").mayOnlyBeAccessedByLayers("thin", "pool", "cli")
         .whereLayer("btree").mayOnlyBeAccessedByLayers("space", "thin", "pool", "cli")
