@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       ExportCommand.class,
       DiscardCommand.class,
       GrowCommand.class,
+      ServeCommand.class,
     })
 public final class Main implements Runnable {
   @CommandLine.Mixin PoolOption pool;

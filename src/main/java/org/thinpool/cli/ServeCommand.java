@@ -1,0 +1,137 @@
+package org.thinpool.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.thinpool.pool.PoolOptions;
+import org.thinpool.pool.ThinPool;
+import org.thinpool.server.NbdService;
+import org.thinpool.server.Service;
+import org.thinpool.server.ThinpoolServer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sun.misc.Signal;
+
+/**
+ * {@code thinpool serve}: the main job. Opens (or, if there is none, creates) the pool, serves
+ * every thin device over NBD until SIGTERM or SIGINT, then drains, commits and exits 0.
+ */
+@Command(
+    name = "serve",
+    mixinStandardHelpOptions = true,
+    description = "Serve the pool's thin devices over NBD (export name = thin id) until "
+        + "SIGTERM/SIGINT. Creates a default pool with thin device 1 if there is none.")
+final class ServeCommand implements Callable<Integer> {
+  static final String DEFAULT_LISTEN = "127.0.0.1:10809";
+  /** The default pool: a sparse 4 GiB data file and one 1 GiB thin device. */
+  static final long DEFAULT_DATA_BYTES = 4L << 30;
+
+  static final long DEFAULT_THIN_BYTES = 1L << 30;
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--listen", paramLabel = "ADDR:PORT|none",
+      description = "TCP address to listen on, or 'none'. Default: " + DEFAULT_LISTEN + ".")
+  String listen = DEFAULT_LISTEN;
+
+  @Option(names = "--socket", paramLabel = "PATH",
+      description = "Also serve on this Unix-domain socket.")
+  Path socket;
+
+  @Option(names = "--read-only", description = "Refuse writes, trims and zeroing.")
+  boolean readOnly;
+
+  @Override
+  public Integer call() throws Exception {
+    List<SocketAddress> addresses = addresses();
+    Path dir = Main.pool(spec).dir();
+    PrintWriter out = spec.commandLine().getOut();
+    ThinPool pool = openOrCreate(dir, out);
+    NbdService nbd = new NbdService(addresses, readOnly);
+    List<Service> services = List.of(nbd);
+    try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
+      Signal.handle(new Signal("TERM"), sig -> server.requestShutdown());
+      Signal.handle(new Signal("INT"), sig -> server.requestShutdown());
+      printUris(out, pool, nbd.boundAddresses());
+      server.awaitShutdown();
+      out.println("thinpool: shutting down: draining requests, committing");
+      out.flush();
+    }
+    out.println("thinpool: stopped");
+    out.flush();
+    return ExitCodes.OK;
+  }
+
+  private List<SocketAddress> addresses() {
+    List<SocketAddress> out = new ArrayList<>();
+    if (!"none".equals(listen)) {
+      int colon = listen.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException("--listen wants ADDR:PORT or none, not " + listen);
+      }
+      String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+      int port;
+      try {
+        port = Integer.parseInt(listen.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("bad port in --listen " + listen);
+      }
+      out.add(new InetSocketAddress(host, port));
+    }
+    if (socket != null) {
+      out.add(UnixDomainSocketAddress.of(socket.toAbsolutePath()));
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("nothing to listen on: give --socket with --listen none");
+    }
+    return out;
+  }
+
+  private static ThinPool openOrCreate(Path dir, PrintWriter out) throws IOException {
+    if (Files.exists(dir.resolve(ThinPool.METADATA_FILE))
+        || Files.exists(dir.resolve("pool.conf"))) {
+      return ThinPool.open(dir);
+    }
+    ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(DEFAULT_DATA_BYTES));
+    try {
+      pool.createThin(1, DEFAULT_THIN_BYTES);
+    } catch (IOException | RuntimeException e) {
+      pool.close();
+      throw e;
+    }
+    out.println("thinpool: created pool " + dir + " (4 GiB sparse data) with thin device 1"
+        + " (1 GiB)");
+    return pool;
+  }
+
+  private static void printUris(PrintWriter out, ThinPool pool, List<SocketAddress> bound)
+      throws IOException {
+    out.println("thinpool: serving pool " + pool.directory() + " (export name = thin id)");
+    for (SocketAddress a : bound) {
+      for (long id : pool.deviceIds()) {
+        out.println("  " + uri(a, id));
+      }
+    }
+    out.flush();
+  }
+
+  static String uri(SocketAddress a, long id) {
+    if (a instanceof InetSocketAddress in) {
+      String host = in.getAddress().getHostAddress();
+      if (host.contains(":")) {
+        host = "[" + host + "]";
+      }
+      return "nbd://" + host + ":" + in.getPort() + "/" + id;
+    }
+    return "nbd+unix:///" + id + "?socket=" + ((UnixDomainSocketAddress) a).getPath();
+  }
+}
