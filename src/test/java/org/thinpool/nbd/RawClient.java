@@ -95,6 +95,12 @@ final class RawClient implements AutoCloseable {
     send(header(flags, type, cookie, offset, length));
   }
 
+  /** The same with the flags last, for readability where they matter. */
+  void request(int zero, int type, long cookie, long offset, long length, int flags)
+      throws IOException {
+    send(header(zero | flags, type, cookie, offset, length));
+  }
+
   static ByteBuffer header(int flags, int type, long cookie, long offset, long length) {
     return ByteBuffer.allocate(28).putInt(Nbd.REQUEST_MAGIC).putShort((short) flags)
         .putShort((short) type).putLong(cookie).putLong(offset).putInt((int) length).flip();
