@@ -15,9 +15,12 @@ final class ServedPool implements AutoCloseable {
   final ThinPool pool;
   final NbdServer server;
   final InetSocketAddress address;
+  private final boolean readOnly;
+  private boolean closed;
 
   ServedPool(Path dir, long dataBytes, boolean readOnly, long... deviceSizes) throws IOException {
     this.dir = dir;
+    this.readOnly = readOnly;
     pool = ThinPool.create(dir, PoolOptions.ofDataSize(dataBytes));
     for (int i = 0; i < deviceSizes.length; i++) {
       pool.createThin(i + 1, deviceSizes[i]);
@@ -25,6 +28,10 @@ final class ServedPool implements AutoCloseable {
     server = new NbdServer(new Exports(pool, readOnly));
     address = (InetSocketAddress) server.listen(
         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+  }
+
+  boolean readOnly() {
+    return readOnly;
   }
 
   String uri(long id) {
@@ -37,6 +44,10 @@ final class ServedPool implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try (pool) {
       server.close();
     }
