@@ -121,6 +121,7 @@ final class ServeCommand implements Callable<Integer> {
         out.println("  " + uri(a, id));
       }
     }
+    out.println("thinpool: ready (SIGTERM or Ctrl-C stops: drains, commits, exits 0)");
     out.flush();
   }
 
