@@ -1,9 +1,10 @@
 package org.thinpool.cli;
 
+import java.io.Closeable;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import org.thinpool.io.BlockDevice;
-import org.thinpool.thin.PoolCheck;
+import org.thinpool.thin.check.PoolCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,7 +30,8 @@ final class CheckCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    try (BlockDevice dev = pool().openMetadataReadOnly()) {
+    try (Closeable lock = pool().lockForReading();
+        BlockDevice dev = pool().openMetadataReadOnly()) {
       PoolCheck.Report r = PoolCheck.run(dev);
       if (!quiet) {
         for (PoolCheck.Problem p : r.problems()) {

@@ -29,7 +29,7 @@ final class DiscardCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       pool.device(id).discard(offsetBytes, lengthBytes);
       pool.commit();
     }

@@ -1,18 +1,19 @@
 package org.thinpool.cli;
 
 import java.io.BufferedWriter;
+import java.io.Closeable;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.pool.OutputFile;
 import org.thinpool.thin.MetadataDumper;
 import org.thinpool.thin.ThinMetadata;
-import org.thinpool.thin.XmlDumpWriter;
+import org.thinpool.thin.xml.XmlDumpWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -30,7 +31,8 @@ final class DumpCommand implements Callable<Integer> {
     return Main.pool(spec);
   }
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Output file.")
+  @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+      description = "Output file (written whole or not at all; never one of the pool's files).")
   Path output;
 
   @Option(names = {"-m", "--metadata-snap"}, description = "Dump the metadata snapshot.")
@@ -38,12 +40,12 @@ final class DumpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinMetadata md = ThinMetadata.open(
-            pool().openMetadataReadOnly(), true,
-            BlockManager.DEFAULT_CACHE_BLOCKS);
-        Writer w = output == null
-            ? new BufferedWriter(new OutputStreamWriter(System.out, StandardCharsets.US_ASCII))
-            : Files.newBufferedWriter(output, StandardCharsets.US_ASCII)) {
+    try (Closeable lock = pool().lockForReading();
+        ThinMetadata md = ThinMetadata.open(
+            pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS);
+        OutputFile file = output == null ? null : OutputFile.open(output, pool().dir())) {
+      Writer w = new BufferedWriter(new OutputStreamWriter(
+          file == null ? System.out : file.stream(), StandardCharsets.US_ASCII));
       XmlDumpWriter sink = new XmlDumpWriter(w);
       if (metadataSnap) {
         if (md.metadataSnap() == 0) {
@@ -54,6 +56,9 @@ final class DumpCommand implements Callable<Integer> {
         MetadataDumper.dump(md, sink);
       }
       w.flush();
+      if (file != null) {
+        file.commit();
+      }
     }
     return ExitCodes.OK;
   }

@@ -32,7 +32,7 @@ final class GrowCommand implements Callable<Integer> {
       throw new IllegalArgumentException(
           "give --data-size, --metadata-size or both");
     }
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       if (metadataSizeBytes != null) {
         pool.growMetadata(metadataSizeBytes);
       }

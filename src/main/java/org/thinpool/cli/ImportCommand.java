@@ -42,7 +42,7 @@ final class ImportCommand implements Callable<Integer> {
     if (!Files.isRegularFile(file)) {
       throw new IOException("cannot read image " + file);
     }
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir());
+    try (ThinPool pool = Main.openPool(spec);
         FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
       ThinDevice dev = pool.device(id);
       long length = in.size();

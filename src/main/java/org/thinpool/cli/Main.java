@@ -2,6 +2,7 @@ package org.thinpool.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import org.thinpool.pool.ThinPool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -32,6 +33,20 @@ public final class Main implements Runnable {
   /** The --pool option, given before or after the subcommand. */
   static PoolOption pool(CommandLine.Model.CommandSpec spec) {
     return ((Main) spec.root().userObject()).pool;
+  }
+
+  /**
+   * Opens the pool named by --pool for writing and prints what opening it found worth a
+   * warning (sizes rebuilt from the metadata) on stderr, one line each.
+   */
+  static ThinPool openPool(CommandLine.Model.CommandSpec spec) throws IOException {
+    ThinPool pool = ThinPool.open(pool(spec).dir());
+    PrintWriter err = spec.commandLine().getErr();
+    for (String w : pool.openWarnings()) {
+      err.println("thinpool: warning: " + w);
+    }
+    err.flush();
+    return pool;
   }
 
   @Override

@@ -1,5 +1,6 @@
 package org.thinpool.cli;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,15 @@ final class PoolOption {
     return m;
   }
 
-  /** The metadata file or device, read-only: no pool lock, so it works beside a live pool. */
+  /**
+   * A reader's lock on the pool (see {@link ThinPool#lockForReading}): held around every read of
+   * the metadata without opening the pool, so no writer changes it meanwhile.
+   */
+  Closeable lockForReading() throws IOException {
+    return ThinPool.lockForReading(dir());
+  }
+
+  /** The metadata file or device, read-only; callers hold {@link #lockForReading}. */
   BlockDevice openMetadataReadOnly() throws IOException {
     Path m = existingMetadata();
     return RawBlockDevice.isBlockDevice(m)

@@ -23,7 +23,7 @@ final class PoolStatusCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PoolStatus s;
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       s = pool.status();
     }
     PrintWriter out = spec.commandLine().getOut();

@@ -9,7 +9,7 @@ import org.thinpool.io.FileBlockDevice;
 import org.thinpool.thin.MetadataRestorer;
 import org.thinpool.thin.SuperblockInfo;
 import org.thinpool.thin.ThinMetadata;
-import org.thinpool.thin.XmlRestoreReader;
+import org.thinpool.thin.xml.XmlRestoreReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;

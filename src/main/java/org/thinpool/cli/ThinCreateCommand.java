@@ -24,7 +24,7 @@ final class ThinCreateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       pool.createThin(id, sizeBytes);
     }
     return ExitCodes.OK;

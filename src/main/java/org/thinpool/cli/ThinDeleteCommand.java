@@ -20,7 +20,7 @@ final class ThinDeleteCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       pool.delete(id);
     }
     return ExitCodes.OK;

@@ -1,5 +1,6 @@
 package org.thinpool.cli;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -8,8 +9,8 @@ import java.util.concurrent.Callable;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.MetadataDumper;
-import org.thinpool.thin.ThinLsField;
-import org.thinpool.thin.ThinLsReport;
+import org.thinpool.thin.check.ThinLsField;
+import org.thinpool.thin.check.ThinLsReport;
 import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,8 +19,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code thinpool thin ls}: per device mapped, exclusive and shared blocks, like thin_ls, and the
- * virtual size from the pool's sizes file. Reads the committed metadata read-only without the
- * pool lock, so it works on a bare metadata file and beside a process that has the pool open.
+ * virtual size from the pool's sizes file. Reads the committed metadata read-only under a
+ * reader's lock, so it works on a bare metadata file; a pool another process has open for
+ * writing is refused (its metadata changes under a reader).
  */
 @Command(
     name = "ls",
@@ -50,8 +52,9 @@ final class ThinLsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinMetadata md = ThinMetadata.open(
-        pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
+    try (Closeable lock = pool().lockForReading();
+        ThinMetadata md = ThinMetadata.open(
+            pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
       ThinLsReport report =
           new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
       MetadataDumper.dump(md, report.countingPass());

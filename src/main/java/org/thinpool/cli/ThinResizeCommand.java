@@ -24,7 +24,7 @@ final class ThinResizeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       pool.resize(id, sizeBytes);
     }
     return ExitCodes.OK;

@@ -23,7 +23,7 @@ final class ThinSnapshotCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    try (ThinPool pool = ThinPool.open(Main.pool(spec).dir())) {
+    try (ThinPool pool = Main.openPool(spec)) {
       pool.createSnapshot(id, origin);
     }
     return ExitCodes.OK;

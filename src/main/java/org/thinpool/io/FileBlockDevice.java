@@ -59,26 +59,17 @@ public final class FileBlockDevice implements BlockDevice {
 
   @Override
   public void read(long offsetBytes, ByteBuffer dst) throws IOException {
-    long pos = offsetBytes;
-    while (dst.hasRemaining()) {
-      int n = channel.read(dst, pos);
-      if (n < 0) {
-        // Past the end of the file: zeros, like an unwritten region.
-        while (dst.hasRemaining()) {
-          dst.put((byte) 0);
-        }
-        return;
+    if (ChannelIo.readFully(channel, offsetBytes, dst) >= 0) {
+      // Past the end of the file: zeros, like an unwritten region.
+      while (dst.hasRemaining()) {
+        dst.put((byte) 0);
       }
-      pos += n;
     }
   }
 
   @Override
   public void write(long offsetBytes, ByteBuffer src) throws IOException {
-    long pos = offsetBytes;
-    while (src.hasRemaining()) {
-      pos += channel.write(src, pos);
-    }
+    ChannelIo.writeFully(channel, offsetBytes, src);
   }
 
   @Override

@@ -11,6 +11,9 @@ import java.util.Map;
  */
 public final class MemoryBlockDevice implements BlockDevice {
   private static final int PAGE_BYTES = 4096;
+  /** What an unwritten page reads as; never written to. */
+  private static final byte[] ZERO_PAGE = new byte[PAGE_BYTES];
+
   private final Map<Long, byte[]> pages = new HashMap<>();
   private long sizeBytes;
 
@@ -25,34 +28,24 @@ public final class MemoryBlockDevice implements BlockDevice {
 
   @Override
   public synchronized void read(long offsetBytes, ByteBuffer dst) {
-    long pos = offsetBytes;
-    while (dst.hasRemaining()) {
-      long page = pos / PAGE_BYTES;
-      int in = (int) (pos % PAGE_BYTES);
-      int n = Math.min(PAGE_BYTES - in, dst.remaining());
-      byte[] p = pages.get(page);
-      if (p == null) {
-        for (int i = 0; i < n; i++) {
-          dst.put((byte) 0);
-        }
-      } else {
-        dst.put(p, in, n);
-      }
+    long end = offsetBytes + dst.remaining();
+    for (long pos = offsetBytes; pos < end; ) {
+      int n = spanInPage(pos, end);
+      byte[] p = pages.get(pos / PAGE_BYTES);
+      dst.put(p == null ? ZERO_PAGE : p, p == null ? 0 : inPage(pos), n);
       pos += n;
     }
   }
 
   @Override
   public synchronized void write(long offsetBytes, ByteBuffer src) {
-    long pos = offsetBytes;
-    while (src.hasRemaining()) {
-      long page = pos / PAGE_BYTES;
-      int in = (int) (pos % PAGE_BYTES);
-      int n = Math.min(PAGE_BYTES - in, src.remaining());
-      src.get(pages.computeIfAbsent(page, k -> new byte[PAGE_BYTES]), in, n);
+    long end = offsetBytes + src.remaining();
+    for (long pos = offsetBytes; pos < end; ) {
+      int n = spanInPage(pos, end);
+      src.get(pages.computeIfAbsent(pos / PAGE_BYTES, k -> new byte[PAGE_BYTES]), inPage(pos), n);
       pos += n;
     }
-    sizeBytes = Math.max(sizeBytes, pos);
+    sizeBytes = Math.max(sizeBytes, end);
   }
 
   @Override
@@ -62,19 +55,24 @@ public final class MemoryBlockDevice implements BlockDevice {
   public synchronized void discard(long offsetBytes, long lengthBytes) {
     long end = offsetBytes + lengthBytes;
     for (long pos = offsetBytes; pos < end; ) {
-      long page = pos / PAGE_BYTES;
-      int in = (int) (pos % PAGE_BYTES);
-      int n = (int) Math.min(PAGE_BYTES - in, end - pos);
-      byte[] p = pages.get(page);
-      if (p != null) {
-        if (n == PAGE_BYTES) {
-          pages.remove(page);
-        } else {
-          Arrays.fill(p, in, in + n, (byte) 0);
-        }
+      int n = spanInPage(pos, end);
+      byte[] p = pages.get(pos / PAGE_BYTES);
+      if (p != null && n == PAGE_BYTES) {
+        pages.remove(pos / PAGE_BYTES);
+      } else if (p != null) {
+        Arrays.fill(p, inPage(pos), inPage(pos) + n, (byte) 0);
       }
       pos += n;
     }
+  }
+
+  private static int inPage(long pos) {
+    return (int) (pos % PAGE_BYTES);
+  }
+
+  /** Bytes from {@code pos} to the end of its page or to {@code end}, whichever comes first. */
+  private static int spanInPage(long pos, long end) {
+    return (int) Math.min(PAGE_BYTES - inPage(pos), end - pos);
   }
 
   @Override

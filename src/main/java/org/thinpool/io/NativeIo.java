@@ -25,7 +25,18 @@ import java.nio.file.Path;
 final class NativeIo {
   static final int O_RDONLY = 0;
   static final int O_RDWR = 2;
+
+  /** With a block device: an exclusive claim, refused (EBUSY) while mounted or claimed. */
+  static final int O_EXCL = 0x80;
+
+  static final int O_DIRECTORY = 0x10000;
   private static final int O_CLOEXEC = 0x80000;
+  private static final int LOCK_SH = 1;
+  private static final int LOCK_EX = 2;
+  private static final int LOCK_NB = 4;
+  private static final int EWOULDBLOCK = 11;
+  private static final int EINTR = 4;
+  static final int EBUSY = 16;
   private static final int FALLOC_FL_KEEP_SIZE = 0x01;
   private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
 
@@ -39,6 +50,7 @@ final class NativeIo {
   private static final MethodHandle CLOSE;
   private static final MethodHandle FALLOCATE;
   private static final MethodHandle IOCTL;
+  private static final MethodHandle FLOCK;
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO =
       CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -48,6 +60,7 @@ final class NativeIo {
     MethodHandle close = null;
     MethodHandle fallocate = null;
     MethodHandle ioctl = null;
+    MethodHandle flock = null;
     try {
       Linker linker = Linker.nativeLinker();
       SymbolLookup libc = linker.defaultLookup();
@@ -80,6 +93,12 @@ final class NativeIo {
                   ValueLayout.ADDRESS),
               Linker.Option.firstVariadicArg(2),
               errno);
+      flock =
+          linker.downcallHandle(
+              libc.find("flock").orElseThrow(),
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT),
+              errno);
     } catch (RuntimeException | LinkageError e) {
       open = null;
     }
@@ -87,6 +106,7 @@ final class NativeIo {
     CLOSE = close;
     FALLOCATE = fallocate;
     IOCTL = ioctl;
+    FLOCK = flock;
   }
 
   private NativeIo() {}
@@ -146,7 +166,7 @@ final class NativeIo {
 
   /** True when the native calls are linked (Linux with a C library). */
   static boolean available() {
-    return OPEN != null && IOCTL != null;
+    return OPEN != null && IOCTL != null && FLOCK != null;
   }
 
   /** {@code open(path, flags | O_CLOEXEC)}; fails with the errno. */
@@ -157,7 +177,10 @@ final class NativeIo {
       MemorySegment cpath = arena.allocateFrom(path.toAbsolutePath().toString());
       int fd = (int) OPEN.invokeExact(state, cpath, flags | O_CLOEXEC);
       if (fd < 0) {
-        throw new DeviceIoException("cannot open " + path + ": errno " + errno(state));
+        int e = errno(state);
+        throw new DeviceIoException("cannot open " + path + ": errno " + e
+            + (e == EBUSY ? " (busy: mounted, in use by the kernel or opened exclusively by "
+                + "another process)" : ""));
       }
       return fd;
     } catch (DeviceIoException | RuntimeException | Error e) {
@@ -218,6 +241,34 @@ final class NativeIo {
       throw e;
     } catch (Throwable t) {
       throw new DeviceIoException("ioctl(BLKDISCARD) on " + path + " failed", t);
+    }
+  }
+
+  /**
+   * {@code flock(fd, LOCK_SH or LOCK_EX | LOCK_NB)}: true if taken, false if another open file
+   * description holds a conflicting lock (in this process or another); fails on other errors.
+   */
+  static boolean tryFlock(int fd, Path path, boolean shared) throws DeviceIoException {
+    requireAvailable(path);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      while (true) {
+        int rc = (int) FLOCK.invokeExact(state, fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB);
+        if (rc == 0) {
+          return true;
+        }
+        int e = errno(state);
+        if (e == EWOULDBLOCK) {
+          return false;
+        }
+        if (e != EINTR) {
+          throw new DeviceIoException("flock of " + path + " failed: errno " + e);
+        }
+      }
+    } catch (DeviceIoException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("flock of " + path + " failed", t);
     }
   }
 

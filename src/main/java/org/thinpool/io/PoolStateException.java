@@ -5,7 +5,7 @@ package org.thinpool.io;
  * does not, a pool that is read-only or in use by another process, a metadata snapshot already
  * held.
  */
-public final class PoolStateException extends StorageException {
+public final class PoolStateException extends StateException {
   private static final long serialVersionUID = 1L;
 
   public PoolStateException(String message) {

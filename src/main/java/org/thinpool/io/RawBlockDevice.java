@@ -27,6 +27,7 @@ public final class RawBlockDevice implements BlockDevice {
   private final FileChannel channel;
   private final int fd;
   private final long sizeBytes;
+  private boolean closed;
 
   private RawBlockDevice(Path path, FileChannel channel, int fd, long sizeBytes) {
     this.path = path;
@@ -37,19 +38,30 @@ public final class RawBlockDevice implements BlockDevice {
 
   /** Opens a block device for reading and writing; fails if the path is not one. */
   public static RawBlockDevice open(Path path) throws IOException {
-    return open(path, false);
+    return open(path, NativeIo.O_RDWR);
+  }
+
+  /**
+   * Opens a block device for reading and writing with {@code O_EXCL}: the kernel's exclusive
+   * claim, held until {@link #close}. It fails (EBUSY) while the device is mounted, used by a
+   * device-mapper table (a kernel thin-pool) or claimed by another exclusive open, in this
+   * process or any other, so two pools can never write one metadata device.
+   */
+  public static RawBlockDevice openExclusive(Path path) throws IOException {
+    return open(path, NativeIo.O_RDWR | NativeIo.O_EXCL);
   }
 
   /** Opens a block device read-only; writes and discards fail. */
   public static RawBlockDevice openReadOnly(Path path) throws IOException {
-    return open(path, true);
+    return open(path, NativeIo.O_RDONLY);
   }
 
-  private static RawBlockDevice open(Path path, boolean readOnly) throws IOException {
+  private static RawBlockDevice open(Path path, int flags) throws IOException {
     if (!isBlockDevice(path)) {
       throw new DeviceIoException(path + " is not a block device");
     }
-    int fd = NativeIo.openFd(path, readOnly ? NativeIo.O_RDONLY : NativeIo.O_RDWR);
+    boolean readOnly = flags == NativeIo.O_RDONLY;
+    int fd = NativeIo.openFd(path, flags);
     FileChannel ch = null;
     try {
       long size = NativeIo.blockDeviceSizeBytes(fd, path);
@@ -95,23 +107,16 @@ public final class RawBlockDevice implements BlockDevice {
   @Override
   public void read(long offsetBytes, ByteBuffer dst) throws IOException {
     checkRange(offsetBytes, dst.remaining());
-    long pos = offsetBytes;
-    while (dst.hasRemaining()) {
-      int n = channel.read(dst, pos);
-      if (n < 0) {
-        throw new DeviceIoException("unexpected end of " + path + " at " + pos);
-      }
-      pos += n;
+    long end = ChannelIo.readFully(channel, offsetBytes, dst);
+    if (end >= 0) {
+      throw new DeviceIoException("unexpected end of " + path + " at " + end);
     }
   }
 
   @Override
   public void write(long offsetBytes, ByteBuffer src) throws IOException {
     checkRange(offsetBytes, src.remaining());
-    long pos = offsetBytes;
-    while (src.hasRemaining()) {
-      pos += channel.write(src, pos);
-    }
+    ChannelIo.writeFully(channel, offsetBytes, src);
   }
 
   @Override
@@ -149,7 +154,11 @@ public final class RawBlockDevice implements BlockDevice {
   }
 
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
+    if (closed) {
+      return; // closing an fd twice could close one another thread has just been given
+    }
+    closed = true;
     try {
       channel.close();
     } finally {

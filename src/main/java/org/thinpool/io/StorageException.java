@@ -7,7 +7,7 @@ import java.io.IOException;
  * was asked. Callers translate it once per boundary (exit code in the CLI, errno in NBD).
  */
 public abstract sealed class StorageException extends IOException
-    permits MetadataCorruptException, OutOfSpaceException, DeviceIoException, PoolStateException {
+    permits MetadataCorruptException, OutOfSpaceException, DeviceIoException, StateException {
   private static final long serialVersionUID = 1L;
 
   protected StorageException(String message) {

@@ -2,6 +2,7 @@ package org.thinpool.pool;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -78,6 +79,8 @@ final class PoolCore implements AutoCloseable {
    * the shared gate, read and cleared under the exclusive gate.
    */
   private volatile boolean dataUnsynced;
+  /** What opening the pool found worth a warning (see {@link ThinPool#openWarnings}). */
+  private volatile List<String> openWarnings = List.of();
 
   PoolCore(Path dir, PoolLock lock, ThinMetadata md, DataArea data, PoolSettings settings,
       Map<Long, Long> sizes, String failedReason) {
@@ -96,6 +99,14 @@ final class PoolCore implements AutoCloseable {
 
   Path dir() {
     return dir;
+  }
+
+  List<String> openWarnings() {
+    return openWarnings;
+  }
+
+  void setOpenWarnings(List<String> warnings) {
+    openWarnings = List.copyOf(warnings);
   }
 
   long blockSizeBytes() {

@@ -1,84 +1,107 @@
 package org.thinpool.pool;
 
+import java.io.Closeable;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.StandardCopyOption;
+import org.thinpool.io.DirectoryLock;
 import org.thinpool.io.PoolStateException;
 
 /**
- * The exclusive lock on a pool directory: an fcntl lock on {@code DIR/lock}, which holds the
- * owner's pid. The kernel drops the lock when the process dies (even by SIGKILL), so a stale
- * file never blocks a new opener; the file itself is never deleted, which would race.
+ * The lock on a pool directory: a {@link DirectoryLock} ({@code flock} on the directory itself),
+ * exclusive for the one process that writes the pool, shared for read-only commands, so that a
+ * reader never walks metadata a writer is changing and a writer never starts under a reader.
+ *
+ * <p>The lock is on the directory, not on a file in it: deleting or replacing {@code DIR/lock},
+ * or renaming another metadata file over {@code DIR/metadata}, does not let a second writer in.
+ * {@code DIR/lock} is only a note: the writer's pid, for the message another opener prints. It
+ * is never deleted (a stale note is harmless: it is only read while the lock is held).
  */
-final class PoolLock implements AutoCloseable {
+final class PoolLock implements Closeable {
   static final String FILE_NAME = "lock";
 
-  /** A pid is at most 7 digits on Linux (pid_max <= 4 194 304); read a little more. */
-  private static final int MAX_PID_BYTES = 32;
+  /** A pid is at most 7 digits on Linux (pid_max <= 4 194 304); a longer note is not a pid. */
+  private static final int MAX_PID_CHARS = 16;
 
-  private final FileChannel channel;
-  private final FileLock lock;
+  private final DirectoryLock lock;
 
-  private PoolLock(FileChannel channel, FileLock lock) {
-    this.channel = channel;
+  private PoolLock(DirectoryLock lock) {
     this.lock = lock;
   }
 
-  /** Takes the lock or fails with "pool in use by process N". */
+  /** Takes the writer's lock or fails with "pool DIR is in use by process N". */
   static PoolLock acquire(Path dir) throws IOException {
-    Path file = dir.resolve(FILE_NAME);
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-        StandardOpenOption.WRITE);
-    FileLock lock;
-    try {
-      lock = ch.tryLock();
-    } catch (OverlappingFileLockException e) {
-      ch.close();
-      throw inUse(dir, ProcessHandle.current().pid());
-    } catch (IOException | RuntimeException e) {
-      ch.close();
-      throw e;
-    }
-    if (lock == null) {
-      String owner = readOwner(ch);
-      ch.close();
-      throw inUse(dir, owner);
+    DirectoryLock l = DirectoryLock.tryLock(requireDirectory(dir), false);
+    if (l == null) {
+      throw refused(dir);
     }
     try {
-      ch.truncate(0);
-      ch.write(ByteBuffer.wrap(
-          (ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-      ch.force(true);
+      writeNote(dir);
     } catch (IOException | RuntimeException e) {
-      lock.release();
-      ch.close();
+      l.close();
       throw e;
     }
-    return new PoolLock(ch, lock);
+    return new PoolLock(l);
   }
 
-  private static String readOwner(FileChannel ch) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(MAX_PID_BYTES);
-    ch.read(buf, 0);
-    String s = new String(buf.array(), 0, buf.position(), StandardCharsets.US_ASCII).trim();
-    return s.isEmpty() ? "(unknown)" : s;
+  /** Takes a reader's lock (other readers may hold it too) or fails as {@link #acquire}. */
+  static PoolLock acquireShared(Path dir) throws IOException {
+    DirectoryLock l = DirectoryLock.tryLock(requireDirectory(dir), true);
+    if (l == null) {
+      throw inUse(dir);
+    }
+    return new PoolLock(l);
   }
 
-  private static PoolStateException inUse(Path dir, Object pid) {
-    return new PoolStateException("pool " + dir + " in use by process " + pid);
+  private static Path requireDirectory(Path dir) throws PoolStateException {
+    if (!Files.isDirectory(dir)) {
+      throw new PoolStateException("no pool at " + dir + " (not a directory)");
+    }
+    return dir;
+  }
+
+  /** The note, written beside and renamed over, so a reader sees a whole pid or the old one. */
+  private static void writeNote(Path dir) throws IOException {
+    long pid = ProcessHandle.current().pid();
+    Path tmp = dir.resolve(FILE_NAME + ".tmp-" + pid);
+    Files.writeString(tmp, pid + "\n", StandardCharsets.US_ASCII);
+    Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
+        StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Why the writer's lock was refused: a writer holds it, or only readers do. */
+  private static PoolStateException refused(Path dir) throws IOException {
+    try (DirectoryLock probe = DirectoryLock.tryLock(dir, true)) {
+      if (probe != null) {
+        return new PoolStateException("pool " + dir + " is being read by another command "
+            + "(check, dump, thin ls); try again when it has finished");
+      }
+    }
+    return inUse(dir);
+  }
+
+  private static PoolStateException inUse(Path dir) {
+    return new PoolStateException("pool " + dir + " is in use by process " + owner(dir));
+  }
+
+  /** The pid in the note, or "(unknown)" if it is missing or not a pid. */
+  static String owner(Path dir) {
+    try {
+      String s = Files.readString(dir.resolve(FILE_NAME), StandardCharsets.US_ASCII).trim();
+      return !s.isEmpty() && s.length() <= MAX_PID_CHARS && s.chars().allMatch(Character::isDigit)
+          ? s : "(unknown)";
+    } catch (NoSuchFileException e) {
+      return "(unknown)";
+    } catch (IOException | RuntimeException e) {
+      return "(unknown)";
+    }
   }
 
   @Override
   public void close() throws IOException {
-    try {
-      lock.release();
-    } finally {
-      channel.close();
-    }
+    lock.close();
   }
 }

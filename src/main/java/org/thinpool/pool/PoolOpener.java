@@ -1,9 +1,15 @@
 package org.thinpool.pool;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
+import java.util.TreeMap;
 import java.util.Map;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.FileBlockDevice;
@@ -23,74 +29,127 @@ final class PoolOpener {
   private PoolOpener() {}
 
   static PoolCore createLoop(Path dir, PoolOptions options) throws IOException {
-    Files.createDirectories(dir);
-    PoolLock lock = PoolLock.acquire(dir);
-    Path meta = dir.resolve(ThinPool.METADATA_FILE);
-    Path dataPath = dir.resolve(ThinPool.DATA_FILE);
-    BlockDevice metaDev = null;
-    BlockDevice dataDev = null;
-    try {
-      refuseExisting(dir);
+    return create(dir, tmp -> {
       PoolSettings settings = PoolSettings.of(options, null, null);
-      dataDev = FileBlockDevice.create(dataPath, options.dataSizeBytes());
-      metaDev = FileBlockDevice.create(meta, options.effectiveMetadataSizeBytes());
-      return format(dir, lock, settings, options, metaDev, dataDev, options.dataBlockCount());
-    } catch (IOException | RuntimeException e) {
-      closeQuietly(e, metaDev, dataDev, lock);
-      if (metaDev != null || dataDev != null) {
-        Files.deleteIfExists(meta);
-        Files.deleteIfExists(dataPath);
+      try (BlockDevice dataDev = FileBlockDevice.create(tmp.resolve(ThinPool.DATA_FILE),
+              options.dataSizeBytes());
+          BlockDevice metaDev = FileBlockDevice.create(tmp.resolve(ThinPool.METADATA_FILE),
+              options.effectiveMetadataSizeBytes())) {
+        format(tmp, settings, options, metaDev, options.dataBlockCount());
+        dataDev.sync();
       }
-      throw e;
-    }
+    });
   }
 
   static PoolCore createDirect(Path dir, Path metadataDevice, Path dataDevice,
       PoolOptions options) throws IOException {
-    Files.createDirectories(dir);
-    PoolLock lock = PoolLock.acquire(dir);
-    BlockDevice metaDev = null;
-    BlockDevice dataDev = null;
+    if (metadataDevice.toRealPath().equals(dataDevice.toRealPath())) {
+      throw new PoolStateException("the metadata and data devices are both " + dataDevice);
+    }
+    return create(dir, tmp -> {
+      try (BlockDevice metaDev = RawBlockDevice.openExclusive(metadataDevice);
+          BlockDevice dataDev = RawBlockDevice.open(dataDevice)) {
+        if (options.dataSizeBytes() > dataDev.sizeBytes()) {
+          throw new PoolStateException("data device " + dataDevice + " holds "
+              + dataDev.sizeBytes() + " bytes, less than the " + options.dataSizeBytes()
+              + " asked for");
+        }
+        long nrBlocks = dataDev.sizeBytes() / options.dataBlockSizeBytes();
+        PoolSettings settings = PoolSettings.of(options, metadataDevice, dataDevice);
+        format(tmp, settings, options, metaDev, nrBlocks);
+      }
+    });
+  }
+
+  /** Makes a new pool's files in a folder that is not yet the pool's. */
+  private interface Builder {
+    void build(Path tmp) throws IOException;
+  }
+
+  /**
+   * Builds the pool in a temporary folder beside {@code dir}, locked from the start, and renames
+   * it into place (over an empty {@code dir}, if one exists): a failed or killed create leaves
+   * no half-made pool behind, only at worst a hidden {@code .NAME.creating-*} folder that no
+   * command takes for a pool, so a retry works. The lock follows the folder through the rename.
+   */
+  private static PoolCore create(Path dir, Builder builder) throws IOException {
+    Path target = refuseExisting(dir);
+    Path parent = target.getParent();
+    Files.createDirectories(parent);
+    Path tmp = parent.resolve("." + target.getFileName() + ".creating-"
+        + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
+    Files.createDirectory(tmp);
+    PoolLock lock = null;
     try {
-      refuseExisting(dir);
-      if (metadataDevice.toRealPath().equals(dataDevice.toRealPath())) {
-        throw new PoolStateException("the metadata and data devices are both " + dataDevice);
-      }
-      metaDev = RawBlockDevice.open(metadataDevice);
-      dataDev = RawBlockDevice.open(dataDevice);
-      if (options.dataSizeBytes() > dataDev.sizeBytes()) {
-        throw new PoolStateException("data device " + dataDevice + " holds "
-            + dataDev.sizeBytes() + " bytes, less than the " + options.dataSizeBytes()
-            + " asked for");
-      }
-      long nrBlocks = dataDev.sizeBytes() / options.dataBlockSizeBytes();
-      PoolSettings settings = PoolSettings.of(options, metadataDevice, dataDevice);
-      return format(dir, lock, settings, options, metaDev, dataDev, nrBlocks);
+      lock = PoolLock.acquire(tmp);
+      builder.build(tmp);
+      AtomicFiles.syncDirectory(tmp);
+      moveIntoPlace(tmp, target, dir);
+      AtomicFiles.syncDirectory(parent);
     } catch (IOException | RuntimeException e) {
-      closeQuietly(e, metaDev, dataDev, lock);
+      closeQuietly(e, lock);
+      deleteTree(tmp, e);
+      throw e;
+    }
+    return openLocked(dir, lock);
+  }
+
+  /**
+   * The real path to create the pool at; refuses a folder that holds a pool (files, or devices
+   * named in pool.conf) or anything else.
+   */
+  private static Path refuseExisting(Path dir) throws IOException {
+    if (!Files.exists(dir)) {
+      return dir.toAbsolutePath().normalize();
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new PoolStateException("cannot create a pool at " + dir + ": not a directory");
+    }
+    if (Files.exists(dir.resolve(ThinPool.METADATA_FILE))
+        || Files.exists(dir.resolve(ThinPool.DATA_FILE))
+        || Files.exists(dir.resolve(PoolSettings.FILE_NAME))) {
+      throw new PoolStateException("a pool already exists in " + dir);
+    }
+    try (var entries = Files.list(dir)) {
+      if (entries.findAny().isPresent()) {
+        throw new PoolStateException("cannot create a pool in " + dir
+            + ": the directory is not empty");
+      }
+    }
+    return dir.toRealPath();
+  }
+
+  private static void moveIntoPlace(Path tmp, Path target, Path dir) throws IOException {
+    try {
+      // rename(2): replaces an empty directory, fails if another create got there first.
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (FileSystemException e) {
+      if (Files.isDirectory(target)) {
+        throw new PoolStateException("a pool already exists in " + dir
+            + " (created while this one was being made)");
+      }
       throw e;
     }
   }
 
-  /** Refuses a directory that already holds a pool (files, or devices named in pool.conf). */
-  private static void refuseExisting(Path dir) throws IOException {
-    if (Files.exists(dir.resolve(ThinPool.METADATA_FILE))
-        || Files.exists(dir.resolve(ThinPool.DATA_FILE))
-        || PoolSettings.load(dir).direct()) {
-      throw new PoolStateException("a pool already exists in " + dir);
+  private static void deleteTree(Path tmp, Exception e) {
+    try (var walk = Files.walk(tmp)) {
+      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException | RuntimeException x) {
+      e.addSuppressed(x);
     }
   }
 
-  /** Formats the metadata; settings are stored before, so a half-made pool is recognisable. */
-  private static PoolCore format(Path dir, PoolLock lock, PoolSettings settings,
-      PoolOptions options, BlockDevice metaDev, BlockDevice dataDev, long nrDataBlocks)
-      throws IOException {
-    Files.deleteIfExists(dir.resolve(SizeTable.FILE_NAME));
-    settings.store(dir);
+  /** Formats the metadata and writes the settings and an empty sizes file. */
+  private static void format(Path tmp, PoolSettings settings, PoolOptions options,
+      BlockDevice metaDev, long nrDataBlocks) throws IOException {
+    settings.store(tmp);
     ThinMetadata md = ThinMetadata.format(metaDev, options.dataBlockSizeBytes() / SECTOR_BYTES,
         nrDataBlocks, BlockManager.DEFAULT_CACHE_BLOCKS);
-    return new PoolCore(dir, lock, md,
-        new DataArea(dataDev, options.dataBlockSizeBytes()), settings, Map.of(), null);
+    SizeTable.store(tmp, md.transactionId(), Map.of(), md.transactionId(), Map.of());
+    md.close();
   }
 
   /**
@@ -99,16 +158,24 @@ final class PoolOpener {
    * adopted with the end of their highest mapped block as their size.
    */
   static PoolCore open(Path dir) throws IOException {
-    PoolSettings settings = PoolSettings.load(dir);
-    Path meta = settings.metadataPath(dir);
-    if (!settings.direct() && !Files.isRegularFile(meta)) {
-      throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
+    if (!Files.isDirectory(dir)) {
+      throw new PoolStateException("no pool at " + dir + " (not a directory)");
     }
-    PoolLock lock = PoolLock.acquire(dir);
+    return openLocked(dir, PoolLock.acquire(dir));
+  }
+
+  /** Opens the pool whose writer's lock the caller holds; closes the lock if it fails. */
+  private static PoolCore openLocked(Path dir, PoolLock lock) throws IOException {
+    BlockDevice metaDev = null;
     ThinMetadata md = null;
     BlockDevice dataDev = null;
     try {
-      BlockDevice metaDev = settings.direct() ? RawBlockDevice.open(meta)
+      PoolSettings settings = PoolSettings.load(dir);
+      Path meta = settings.metadataPath(dir);
+      if (!settings.direct() && !Files.isRegularFile(meta)) {
+        throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
+      }
+      metaDev = settings.direct() ? RawBlockDevice.openExclusive(meta)
           : FileBlockDevice.open(meta);
       md = ThinMetadata.open(metaDev, false, BlockManager.DEFAULT_CACHE_BLOCKS);
       Path dataPath = settings.dataPath(dir);
@@ -127,12 +194,42 @@ final class PoolOpener {
         md.resizeDataDevice(deviceBlocks);
         md.commit();
       }
-      Map<Long, Long> sizes = adoptSizes(md, SizeTable.load(dir, md.transactionId()), bs);
-      return new PoolCore(dir, lock, md, new DataArea(dataDev, bs), settings, sizes, failed);
+      List<String> warnings = new ArrayList<>();
+      Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
+      PoolCore core =
+          new PoolCore(dir, lock, md, new DataArea(dataDev, bs), settings, sizes, failed);
+      core.setOpenWarnings(warnings);
+      return core;
     } catch (IOException | RuntimeException e) {
-      closeQuietly(e, md, dataDev, lock);
+      closeQuietly(e, md != null ? md : metaDev, dataDev, lock);
       throw e;
     }
+  }
+
+  /**
+   * The devices' sizes: recorded, or adopted by their highest mapped block, with a warning and
+   * recorded at once, so a missing or incomplete sizes file is rebuilt and never shrinks a
+   * device silently.
+   */
+  private static Map<Long, Long> loadSizes(Path dir, ThinMetadata md, long bs,
+      List<String> warnings) throws IOException {
+    boolean missing = !Files.exists(dir.resolve(SizeTable.FILE_NAME));
+    Map<Long, Long> recorded = SizeTable.load(dir, md.transactionId());
+    Map<Long, Long> sizes = adoptSizes(md, recorded, bs);
+    Map<Long, Long> adopted = new TreeMap<>(sizes);
+    adopted.keySet().removeAll(recorded.keySet());
+    if (adopted.isEmpty() && !missing) {
+      return sizes;
+    }
+    if (!adopted.isEmpty()) {
+      warnings.add((missing ? dir.resolve(SizeTable.FILE_NAME) + " was missing: rebuilt "
+          : "no size recorded in " + dir.resolve(SizeTable.FILE_NAME) + " for ")
+          + "thin device(s) " + adopted.keySet() + ", each sized by its highest mapped block "
+          + "(bytes: " + adopted.values() + ")");
+    }
+    long tid = md.transactionId();
+    SizeTable.store(dir, tid, sizes, tid, sizes);
+    return sizes;
   }
 
   /** Recorded sizes of existing devices; the others sized by their highest mapped block. */

@@ -1,20 +1,21 @@
 package org.thinpool.pool;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Properties;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.thinpool.io.PoolStateException;
 
 /**
  * The pool's settings that the metadata does not hold (the kernel takes them from the table line
  * and module parameters), in {@code DIR/pool.conf}: discard mode, zeroing, the space policy and,
- * in direct mode, the two block devices. A missing file or key means the defaults (passdown,
- * zeroing on, error_if_no_space, loop mode), so a pool made by other tools opens as LVM would
- * open it.
+ * in direct mode, the two block devices. A missing file means the defaults (passdown, zeroing
+ * on, error_if_no_space, loop mode), so metadata made by other tools opens as LVM would open
+ * it; a file that is there must be whole and valid (see {@link #load}): a typo never turns into
+ * a silent default.
  *
  * @param metadataDevice the metadata block device in direct mode, null in loop mode
  * @param dataDevice the data block device in direct mode, null in loop mode
@@ -55,31 +56,120 @@ record PoolSettings(
     return direct() ? dataDevice : dir.resolve(ThinPool.DATA_FILE);
   }
 
+  /** The keys {@link #store} writes, all of them, in this order. */
+  private static final List<String> KEYS = List.of("discard", "zeroing", "error_if_no_space",
+      "no_space_timeout_ms", "low_water_mark_blocks", "min_free_space_percent");
+
+  private static final List<String> DEVICE_KEYS = List.of("metadata_device", "data_device");
+
+  private static final String WHAT = "pool settings";
+
+  /**
+   * The settings in {@code DIR/pool.conf}; the defaults if there is no such file. A file that
+   * is there is read strictly: every key once, no unknown key, every value valid, else an error
+   * naming the file, the line and what is wrong.
+   */
   static PoolSettings load(Path dir) throws IOException {
     Path file = dir.resolve(FILE_NAME);
-    Properties p = new Properties();
-    if (Files.isRegularFile(file)) {
-      p.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
+    if (!Files.exists(file)) {
+      return defaults();
     }
-    try {
-      String meta = p.getProperty("metadata_device");
-      String data = p.getProperty("data_device");
-      if ((meta == null) != (data == null)) {
-        throw new PoolStateException(file + " names only one of metadata_device, data_device");
+    Map<String, String> values = new HashMap<>();
+    Map<String, Integer> lineOf = new HashMap<>();
+    List<String> lines = ConfigText.readLines(file, WHAT);
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i).strip();
+      if (line.isEmpty() || line.startsWith("#")) {
+        continue;
       }
-      return new PoolSettings(
-          DiscardMode.parse(p.getProperty("discard", "passdown")),
-          Boolean.parseBoolean(p.getProperty("zeroing", "true")),
-          Boolean.parseBoolean(p.getProperty("error_if_no_space", "true")),
-          Long.parseLong(p.getProperty("no_space_timeout_ms",
-              Long.toString(PoolOptions.DEFAULT_NO_SPACE_TIMEOUT_MILLIS))),
-          Long.parseLong(p.getProperty("low_water_mark_blocks", "0")),
-          Integer.parseInt(p.getProperty("min_free_space_percent", "0")),
-          meta == null ? null : Path.of(meta),
-          data == null ? null : Path.of(data));
-    } catch (IllegalArgumentException e) {
-      throw new PoolStateException("pool settings " + file + " are damaged: " + e.getMessage());
+      int eq = line.indexOf('=');
+      String key = eq < 0 ? line : line.substring(0, eq).strip();
+      if (eq < 0) {
+        throw ConfigText.damaged(file, WHAT, i + 1, "'" + line + "' is not KEY=VALUE");
+      }
+      if (!KEYS.contains(key) && !DEVICE_KEYS.contains(key)) {
+        throw ConfigText.damaged(file, WHAT, i + 1, "has the unknown key '" + key + "'");
+      }
+      if (values.put(key, line.substring(eq + 1).strip()) != null) {
+        throw ConfigText.damaged(file, WHAT, i + 1, "sets '" + key + "' a second time");
+      }
+      lineOf.put(key, i + 1);
     }
+    for (String key : KEYS) {
+      if (!values.containsKey(key)) {
+        throw new PoolStateException(WHAT + " " + file + " are damaged: '" + key
+            + "' is missing (truncated?)");
+      }
+    }
+    if (values.containsKey(DEVICE_KEYS.get(0)) != values.containsKey(DEVICE_KEYS.get(1))) {
+      throw new PoolStateException(WHAT + " " + file
+          + " name only one of metadata_device, data_device");
+    }
+    return parse(file, values, lineOf);
+  }
+
+  private static PoolSettings defaults() {
+    return new PoolSettings(DiscardMode.PASSDOWN, true, true,
+        PoolOptions.DEFAULT_NO_SPACE_TIMEOUT_MILLIS, 0, 0, null, null);
+  }
+
+  private static PoolSettings parse(Path file, Map<String, String> v, Map<String, Integer> at)
+      throws PoolStateException {
+    String key = "";
+    try {
+      key = "discard";
+      DiscardMode discard = DiscardMode.parse(v.get(key));
+      key = "zeroing";
+      boolean zeroing = bool(v.get(key));
+      key = "error_if_no_space";
+      boolean errorIfNoSpace = bool(v.get(key));
+      key = "no_space_timeout_ms";
+      long timeout = number(v.get(key), 1, Long.MAX_VALUE);
+      key = "low_water_mark_blocks";
+      long lowWater = number(v.get(key), 0, Long.MAX_VALUE);
+      key = "min_free_space_percent";
+      int minFree = (int) number(v.get(key), 0, 99);
+      key = "metadata_device";
+      Path meta = device(v.get(key));
+      key = "data_device";
+      Path data = device(v.get(key));
+      return new PoolSettings(discard, zeroing, errorIfNoSpace, timeout, lowWater, minFree,
+          meta, data);
+    } catch (IllegalArgumentException e) {
+      throw ConfigText.damaged(file, WHAT, at.get(key), key + ": " + e.getMessage());
+    }
+  }
+
+  private static boolean bool(String s) {
+    return switch (s) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException("'" + s + "' is not true or false");
+    };
+  }
+
+  private static long number(String s, long min, long max) {
+    long n;
+    try {
+      n = Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + s + "' is not a whole number", e);
+    }
+    if (n < min || n > max) {
+      throw new IllegalArgumentException(n + " is out of range " + min + ".."
+          + (max == Long.MAX_VALUE ? "" : Long.toString(max)));
+    }
+    return n;
+  }
+
+  private static Path device(String s) {
+    if (s == null) {
+      return null;
+    }
+    if (!s.startsWith("/")) {
+      throw new IllegalArgumentException("'" + s + "' is not an absolute path");
+    }
+    return Path.of(s);
   }
 
   void store(Path dir) throws IOException {

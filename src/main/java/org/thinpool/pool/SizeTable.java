@@ -5,9 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -55,6 +55,11 @@ final class SizeTable {
   static final long REWRITE_AT_BYTES = 64 << 10;
 
   private static final byte[] END_LINE = "end\n".getBytes(StandardCharsets.UTF_8);
+  private static final String WHAT = "thin device sizes file";
+  private static final long SECTOR_BYTES = 512;
+
+  /** dm-thin's thin ids are 24 bits. */
+  private static final long MAX_THIN_ID = (1L << 24) - 1;
 
   private SizeTable() {}
 
@@ -125,60 +130,102 @@ final class SizeTable {
   /**
    * The sizes of transaction {@code tid}, else of the newest generation below it, else an empty
    * map (no file, or only generations from the future).
+   *
+   * <p>Strict: every whole line must be what {@link #store} writes (ascending device ids below
+   * 2^24, sizes a multiple of 512 up to {@link ThinPool#MAX_THIN_SIZE_BYTES}), else an error
+   * naming the line. A torn tail after the last {@code end} is what a crash during an append
+   * leaves, and then the generation of exactly {@code tid} is before it (the metadata commit
+   * waits for the append's fsync); a torn tail without that generation is a truncated or
+   * damaged file, refused rather than read as older, smaller sizes.
    */
   static Map<Long, Long> load(Path dir, long tid) throws IOException {
     Path file = dir.resolve(FILE_NAME);
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(file, StandardCharsets.ISO_8859_1); // a torn tail may hold NULs
-    } catch (NoSuchFileException e) {
+    if (!Files.exists(file)) {
       return Map.of();
     }
-    if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
-      throw damaged(file, "missing header '" + HEADER + "'");
-    }
-    TreeMap<Long, Map<Long, Long>> generations = parse(file, lines.subList(0, wholeLines(lines)));
-    Map.Entry<Long, Map<Long, Long>> best = generations.floorEntry(tid);
-    return best == null ? Map.of() : Collections.unmodifiableMap(best.getValue());
-  }
-
-  /** Lines up to the last {@code end}: what follows is a torn append, never committed. */
-  private static int wholeLines(List<String> lines) {
-    for (int i = lines.size() - 1; i > 0; i--) {
-      if (lines.get(i).equals("end")) {
-        return i + 1;
+    byte[] bytes = ConfigText.readBounded(file, WHAT);
+    List<String> lines = new ArrayList<>();
+    int start = 0;
+    int wholeEnd = 0;
+    int wholeLines = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      if (bytes[i] == '\n') {
+        lines.add(new String(bytes, start, i - start, StandardCharsets.ISO_8859_1));
+        start = i + 1;
+        if (lines.size() == 1 || lines.getLast().equals("end")) {
+          wholeEnd = start;
+          wholeLines = lines.size();
+        }
       }
     }
-    return 1;
+    if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+      throw damaged(file, "line 1 is not the header '" + HEADER + "'");
+    }
+    TreeMap<Long, Map<Long, Long>> generations = parse(file, lines.subList(0, wholeLines));
+    if (wholeEnd < bytes.length && !generations.containsKey(tid)) {
+      throw damaged(file, "line " + (wholeLines + 1) + " starts a generation cut short, and "
+          + "there is no whole generation for the metadata's transaction " + tid
+          + " (a truncated file?)");
+    }
+    Map.Entry<Long, Map<Long, Long>> best = generations.floorEntry(tid);
+    return best == null ? Map.of() : Collections.unmodifiableMap(best.getValue());
   }
 
   private static TreeMap<Long, Map<Long, Long>> parse(Path file, List<String> lines)
       throws PoolStateException {
     TreeMap<Long, Map<Long, Long>> generations = new TreeMap<>();
-    Map<Long, Long> current = null;
+    TreeMap<Long, Long> current = null;
     long currentTid = -1;
     for (int i = 1; i < lines.size(); i++) {
-      String[] f = lines.get(i).trim().split(" ");
-      try {
-        if (current == null && f.length == 2 && f[0].equals("transaction")) {
-          currentTid = Long.parseLong(f[1]);
-          current = new TreeMap<>();
-        } else if (current != null && f.length == 1 && f[0].equals("end")) {
-          generations.put(currentTid, current); // a later record of a tid replaces an earlier
-          current = null;
-        } else if (current != null && f.length == 2) {
-          current.put(Long.parseLong(f[0]), Long.parseLong(f[1]));
-        } else {
-          throw damaged(file, "line " + (i + 1) + " is '" + lines.get(i) + "'");
+      String line = lines.get(i);
+      String[] f = line.split(" ", -1);
+      if (current == null && f.length == 2 && f[0].equals("transaction")) {
+        currentTid = number(file, i, f[1], 0, Long.MAX_VALUE, "transaction id");
+        current = new TreeMap<>();
+      } else if (current != null && line.equals("end")) {
+        generations.put(currentTid, current); // a later record of a tid replaces an earlier
+        current = null;
+      } else if (current != null && f.length == 2) {
+        long id = number(file, i, f[0], 0, MAX_THIN_ID, "thin id");
+        long size = number(file, i, f[1], 0, ThinPool.MAX_THIN_SIZE_BYTES, "size");
+        if (size % SECTOR_BYTES != 0) {
+          throw damaged(file, "line " + (i + 1) + ": size " + size + " is not a multiple of 512");
         }
-      } catch (NumberFormatException e) {
-        throw damaged(file, "line " + (i + 1) + " is '" + lines.get(i) + "'");
+        if (!current.isEmpty() && current.lastKey() >= id) {
+          throw damaged(file, "line " + (i + 1) + ": thin id " + id + " is out of order");
+        }
+        current.put(id, size);
+      } else {
+        throw damaged(file, "line " + (i + 1) + " is '" + printable(line) + "'");
       }
     }
-    if (current != null) {
-      throw damaged(file, "generation " + currentTid + " has no 'end'");
-    }
     return generations;
+  }
+
+  private static long number(Path file, int i, String s, long min, long max, String what)
+      throws PoolStateException {
+    long n;
+    try {
+      n = Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw damaged(file, "line " + (i + 1) + ": " + what + " '" + printable(s)
+          + "' is not a number");
+    }
+    if (n < min || n > max || !s.equals(Long.toString(n))) {
+      throw damaged(file, "line " + (i + 1) + ": " + what + " " + s + " is out of range "
+          + min + ".." + max);
+    }
+    return n;
+  }
+
+  /** At most 40 characters, control bytes and non-ASCII as '?', for a one-line message. */
+  private static String printable(String s) {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < Math.min(s.length(), 40); i++) {
+      char c = s.charAt(i);
+      b.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return s.length() > 40 ? b + "..." : b.toString();
   }
 
   private static PoolStateException damaged(Path file, String why) {

@@ -1,5 +1,6 @@
 package org.thinpool.pool;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,6 +63,17 @@ public final class ThinPool implements AutoCloseable {
     return new ThinPool(PoolOpener.open(dir));
   }
 
+  /**
+   * A reader's lock on the pool in {@code dir}, for commands that read its metadata without
+   * opening it (check, dump, thin ls): while it is held no process can open the pool for writing,
+   * so the committed metadata stays as it is; other readers may hold it too. Fails with "pool DIR
+   * is in use by process N" while a writer has the pool open: its metadata changes under a
+   * reader, and blocks of the last commit are reused after the next one.
+   */
+  public static Closeable lockForReading(Path dir) throws IOException {
+    return PoolLock.acquireShared(dir);
+  }
+
   /** Where the pool in {@code dir} keeps its metadata: DIR/metadata or its metadata device. */
   public static Path metadataPath(Path dir) throws IOException {
     return PoolSettings.load(dir).metadataPath(dir);
@@ -88,6 +100,15 @@ public final class ThinPool implements AutoCloseable {
    */
   public void onLowWaterMark(LowWaterMarkListener listener) {
     core.space.setListener(listener);
+  }
+
+  /**
+   * What opening the pool found worth telling a person, one sentence each: thin devices without
+   * a recorded size (a missing or incomplete {@code DIR/sizes}), sized by their highest mapped
+   * block and recorded so.
+   */
+  public List<String> openWarnings() {
+    return core.openWarnings();
   }
 
   public Path directory() {

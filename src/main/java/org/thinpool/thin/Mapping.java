@@ -5,7 +5,10 @@ package org.thinpool.thin;
  * at. On disk a u64 block_time: data block in the high 40 bits, time in the low 24 (spec 3.4).
  */
 public record Mapping(long dataBlock, long time) {
-  public static final long MAX_TIME = 0xFFFFFF;
+  /** The low bits of a block_time that hold the time. */
+  public static final int TIME_BITS = 24;
+
+  public static final long MAX_TIME = (1L << TIME_BITS) - 1;
   public static final long MAX_DATA_BLOCK = (1L << 40) - 1;
 
   public Mapping {
@@ -15,10 +18,10 @@ public record Mapping(long dataBlock, long time) {
   }
 
   public static Mapping unpack(long blockTime) {
-    return new Mapping(blockTime >>> 24, blockTime & MAX_TIME);
+    return new Mapping(blockTime >>> TIME_BITS, blockTime & MAX_TIME);
   }
 
   public long pack() {
-    return (dataBlock << 24) | time;
+    return (dataBlock << TIME_BITS) | time;
   }
 }

@@ -3,7 +3,6 @@ package org.thinpool.thin;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.EntryVisitor;
 import org.thinpool.meta.tx.LongLongHashMap;
@@ -145,7 +144,7 @@ final class MappingTree {
     }
     Long r = topTree.lookup(root, id);
     if (r == null) {
-      throw new PoolStateException("no thin device " + id);
+      throw new MetadataStateException("no thin device " + id);
     }
     deviceRoots.put(id, r);
     return r;

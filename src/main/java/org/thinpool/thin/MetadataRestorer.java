@@ -2,7 +2,6 @@ package org.thinpool.thin;
 
 import java.io.IOException;
 import org.thinpool.io.BlockDevice;
-import org.thinpool.io.PoolStateException;
 
 /**
  * Builds new metadata from a dump (thin_restore): formats the device, then stores each device
@@ -38,7 +37,7 @@ public final class MetadataRestorer implements RestoreSink {
     long dbs = sb.dataBlockSizeSectors();
     if (dbs < Superblock.MIN_DATA_BLOCK_SECTORS || dbs > Superblock.MAX_DATA_BLOCK_SECTORS
         || dbs % 128 != 0) {
-      throw new PoolStateException("data_block_size " + dbs
+      throw new MetadataStateException("data_block_size " + dbs
           + " is not a multiple of 128 sectors between 128 and 2097152");
     }
     md = ThinMetadata.format(opener.open(sb), dbs, sb.nrDataBlocks(), cacheBlocks);
@@ -48,10 +47,10 @@ public final class MetadataRestorer implements RestoreSink {
   @Override
   public void beginDevice(DeviceInfo d) throws IOException {
     if (d.devId() > ThinMetadata.MAX_DEVICE_ID) {
-      throw new PoolStateException("device id " + d.devId() + " does not fit 24 bits");
+      throw new MetadataStateException("device id " + d.devId() + " does not fit 24 bits");
     }
     if (md.exists(d.devId())) {
-      throw new PoolStateException("thin device " + d.devId() + " appears twice");
+      throw new MetadataStateException("thin device " + d.devId() + " appears twice");
     }
     current = d;
     currentRoot = md.newDeviceTree();
@@ -61,12 +60,12 @@ public final class MetadataRestorer implements RestoreSink {
   @Override
   public void mapping(long originBlock, long dataBlock, long time) throws IOException {
     if (dataBlock >= md.dataSpaceMap().nrBlocks()) {
-      throw new PoolStateException("thin device " + current.devId() + " maps block "
+      throw new MetadataStateException("thin device " + current.devId() + " maps block "
           + originBlock + " to data block " + dataBlock + ", beyond nr_data_blocks "
           + md.dataSpaceMap().nrBlocks());
     }
     if (time > Mapping.MAX_TIME) {
-      throw new PoolStateException("mapping time " + time + " does not fit 24 bits");
+      throw new MetadataStateException("mapping time " + time + " does not fit 24 bits");
     }
     currentRoot = md.restoreMapping(currentRoot, originBlock, new Mapping(dataBlock, time));
     currentMapped++;

@@ -23,7 +23,7 @@ public record SuperblockInfo(
     long nrDataBlocks) {
 
   /** Largest value of an unsigned 32-bit on-disk field. */
-  static final long MAX_U32 = 0xFFFF_FFFFL;
+  public static final long MAX_U32 = 0xFFFF_FFFFL;
 
   public SuperblockInfo {
     Objects.requireNonNull(uuid, "uuid");
@@ -35,13 +35,13 @@ public record SuperblockInfo(
     requireNonNegative("nrDataBlocks", nrDataBlocks);
   }
 
-  static void requireNonNegative(String name, long value) {
+  public static void requireNonNegative(String name, long value) {
     if (value < 0) {
       throw new IllegalArgumentException(name + " must not be negative: " + value);
     }
   }
 
-  static void requireU32(String name, long value) {
+  public static void requireU32(String name, long value) {
     if (value < 0 || value > MAX_U32) {
       throw new IllegalArgumentException(name + " must fit in 32 bits unsigned: " + value);
     }

@@ -6,16 +6,11 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.MetadataCorruptException;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
-import org.thinpool.meta.block.BlockType;
-import org.thinpool.meta.block.MetadataBlock;
-import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.EntryVisitor;
 import org.thinpool.meta.space.DataSpaceMap;
 import org.thinpool.meta.space.MetadataSpaceMap;
-import org.thinpool.meta.space.SpaceMapRoot;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
@@ -24,8 +19,9 @@ import org.thinpool.meta.tx.TransactionManager;
  * their mappings, both space maps, transactions and the metadata snapshot.
  *
  * <p>Contract: nothing reaches the committed state before {@link #commit}; a commit writes every
- * new block, syncs, then writes the superblock and syncs, so a crash at any point leaves either
- * the previous or the new transaction, whole. Not thread-safe: the pool serialises callers.
+ * new block, syncs, then writes the superblock and syncs ({@link TransactionManager#commit} owns
+ * that order), so a crash at any point leaves either the previous or the new transaction, whole.
+ * Not thread-safe: the pool serialises callers.
  */
 public final class ThinMetadata implements AutoCloseable {
   /** dm-thin device ids are 24 bits (spec 0). */
@@ -61,7 +57,7 @@ public final class ThinMetadata implements AutoCloseable {
     ThinMetadata md = new ThinMetadata(new BlockManager(device, cacheBlocks, false));
     long nrBlocks = Math.min(md.blocks.blockCount(), MetadataSpaceMap.MAX_BLOCKS);
     if (nrBlocks < 8) {
-      throw new PoolStateException("metadata device too small: " + nrBlocks + " blocks");
+      throw new MetadataStateException("metadata device too small: " + nrBlocks + " blocks");
     }
     md.metadataSm = MetadataSpaceMap.create(md.tm, nrBlocks);
     md.dataSm = DataSpaceMap.create(md.tm, nrDataBlocks);
@@ -74,7 +70,7 @@ public final class ThinMetadata implements AutoCloseable {
     if (dataBlockSizeSectors < Superblock.MIN_DATA_BLOCK_SECTORS
         || dataBlockSizeSectors > Superblock.MAX_DATA_BLOCK_SECTORS
         || dataBlockSizeSectors % Superblock.MIN_DATA_BLOCK_SECTORS != 0) {
-      throw new PoolStateException("data block size of " + dataBlockSizeSectors
+      throw new MetadataStateException("data block size of " + dataBlockSizeSectors
           + " sectors is not a multiple of 128 between 128 and 2097152");
     }
     md.commit();
@@ -90,11 +86,7 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   private void load() throws IOException {
-    try (ReadBlock b = blocks.read(0, BlockType.SUPERBLOCK)) {
-      byte[] img = new byte[MetadataBlock.SIZE_BYTES];
-      b.copyTo(img);
-      sb = Superblock.decode(0, img);
-    }
+    sb = Superblock.read(blocks, 0);
     metadataSm = MetadataSpaceMap.open(tm, sb.metadataSpaceMap());
     dataSm = DataSpaceMap.open(tm, sb.dataSpaceMap());
     detailsTree = new BTree<>(tm, ValueCodecs.DETAILS);
@@ -112,22 +104,19 @@ public final class ThinMetadata implements AutoCloseable {
   /** Makes every change since the last commit durable; the superblock is written last. */
   public void commit() throws IOException {
     flushDetails();
-    SpaceMapRoot dataRoot = dataSm.writeBack();
-    SpaceMapRoot metaRoot = metadataSm.writeBack();
-    blocks.flush();
-    sb = sb.withRoots(time, transactionId, flags, metadataSnap, dataRoot, metaRoot, mappings.root(),
-        detailsRoot);
-    blocks.writeSuperblock(sb.encode());
-    tm.endTransaction();
-    metadataSm.committed();
-    dataSm.committed();
+    tm.commit(Superblock.BLOCK_TYPE, this::encodeSuperblock, dataSm);
+  }
+
+  /** The new superblock, asked for by the commit once both space maps are written. */
+  private byte[] encodeSuperblock() {
+    sb = sb.withRoots(time, transactionId, flags, metadataSnap, dataSm.root(), metadataSm.root(),
+        mappings.root(), detailsRoot);
+    return sb.encode();
   }
 
   /** Throws away every change since the last commit. */
   public void abort() throws IOException {
-    blocks.dropDirty();
-    blocks.clearCache();
-    tm.endTransaction();
+    tm.abort();
     load();
   }
 
@@ -158,9 +147,9 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   /** Compare-and-swap of the user-space transaction id (pool message set_transaction_id). */
-  public void setTransactionId(long expected, long next) throws PoolStateException {
+  public void setTransactionId(long expected, long next) throws MetadataStateException {
     if (expected != transactionId) {
-      throw new PoolStateException(
+      throw new MetadataStateException(
           "transaction id is " + transactionId + ", not " + expected);
     }
     transactionId = next;
@@ -219,7 +208,7 @@ public final class ThinMetadata implements AutoCloseable {
     checkNewId(id);
     DeviceDetails origin = requireDevice(originId);
     if (time >= Mapping.MAX_TIME) {
-      throw new PoolStateException("pool time exhausted: no more snapshots can be taken");
+      throw new MetadataStateException("pool time exhausted: no more snapshots can be taken");
     }
     // The origin keeps its root (now shared; its next write shadows it).
     mappings.snapshot(id, originId);
@@ -319,7 +308,7 @@ public final class ThinMetadata implements AutoCloseable {
     dataSm.inc(m.dataBlock());
     var r = mappings.insertDetached(deviceRoot, vblock, m.pack());
     if (!r.added()) {
-      throw new PoolStateException("virtual block " + vblock + " mapped twice");
+      throw new MetadataStateException("virtual block " + vblock + " mapped twice");
     }
     return r.root();
   }
@@ -334,7 +323,7 @@ public final class ThinMetadata implements AutoCloseable {
   public void resizeDataDevice(long nrBlocks) throws IOException {
     long cur = dataSm.nrBlocks();
     if (nrBlocks < cur) {
-      throw new PoolStateException("the data device cannot shrink (" + cur + " -> " + nrBlocks
+      throw new MetadataStateException("the data device cannot shrink (" + cur + " -> " + nrBlocks
           + " blocks)");
     }
     dataSm.extend(nrBlocks - cur);
@@ -343,10 +332,10 @@ public final class ThinMetadata implements AutoCloseable {
   public void resizeMetadataDevice(long nrBlocks) throws IOException {
     long cur = metadataSm.nrBlocks();
     if (nrBlocks < cur) {
-      throw new PoolStateException("the metadata device cannot shrink");
+      throw new MetadataStateException("the metadata device cannot shrink");
     }
     if (nrBlocks > blocks.blockCount()) {
-      throw new PoolStateException("metadata device holds only " + blocks.blockCount()
+      throw new MetadataStateException("metadata device holds only " + blocks.blockCount()
           + " blocks");
     }
     metadataSm.extend(nrBlocks - cur);
@@ -364,17 +353,13 @@ public final class ThinMetadata implements AutoCloseable {
    */
   public long reserveMetadataSnap() throws IOException {
     if (metadataSnap != 0) {
-      throw new PoolStateException("a metadata snapshot is already held at block "
+      throw new MetadataStateException("a metadata snapshot is already held at block "
           + metadataSnap);
     }
     commit();
-    byte[] img = sb.encode();
-    java.util.Arrays.fill(img, 64, 320, (byte) 0);
-    MetadataBlock.putU64(img, 56, 0);
     long snap;
-    try (var b = tm.newBlock(BlockType.SUPERBLOCK)) {
-      MetadataBlock.putU64(img, 8, b.blockNr());
-      b.copyFrom(img);
+    try (var b = tm.newBlock(Superblock.BLOCK_TYPE)) {
+      b.copyFrom(sb.encodeMetadataSnapCopy());
       snap = b.blockNr();
     }
     tm.inc(mappings.root());
@@ -387,7 +372,7 @@ public final class ThinMetadata implements AutoCloseable {
   /** Drops the metadata snapshot and every block only it referenced. */
   public void releaseMetadataSnap() throws IOException {
     if (metadataSnap == 0) {
-      throw new PoolStateException("no metadata snapshot is held");
+      throw new MetadataStateException("no metadata snapshot is held");
     }
     Superblock snap = readSnapshotSuperblock(metadataSnap);
     mappings.deleteTree(snap.dataMappingRoot());
@@ -399,11 +384,7 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** Reads the superblock copy at {@code blockNr} (the metadata snapshot). */
   public Superblock readSnapshotSuperblock(long blockNr) throws IOException {
-    try (ReadBlock b = blocks.read(blockNr, BlockType.SUPERBLOCK)) {
-      byte[] img = new byte[MetadataBlock.SIZE_BYTES];
-      b.copyTo(img);
-      return Superblock.decode(blockNr, img);
-    }
+    return Superblock.read(blocks, blockNr);
   }
 
   /** A read-only view of the trees rooted in a superblock (live or metadata snapshot). */
@@ -429,10 +410,10 @@ public final class ThinMetadata implements AutoCloseable {
   /** Fails unless {@code id} is a 24-bit id that no device has yet. */
   public void checkNewId(long id) throws IOException {
     if (id < 0 || id > MAX_DEVICE_ID) {
-      throw new PoolStateException("device id " + id + " is outside 0.." + MAX_DEVICE_ID);
+      throw new MetadataStateException("device id " + id + " is outside 0.." + MAX_DEVICE_ID);
     }
     if (exists(id)) {
-      throw new PoolStateException("thin device " + id + " already exists");
+      throw new MetadataStateException("thin device " + id + " already exists");
     }
   }
 
@@ -440,7 +421,7 @@ public final class ThinMetadata implements AutoCloseable {
   public DeviceDetails requireDevice(long id) throws IOException {
     DeviceDetails d = details(id);
     if (d == null) {
-      throw new PoolStateException("no thin device " + id);
+      throw new MetadataStateException("no thin device " + id);
     }
     return d;
   }

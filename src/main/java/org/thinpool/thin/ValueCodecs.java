@@ -9,7 +9,7 @@ import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
 /** The value types of the thin trees and what a reference held by each value means. */
-final class ValueCodecs {
+public final class ValueCodecs {
   private ValueCodecs() {}
 
   /** Device-tree leaf value: block_time; each value holds one reference to its data block. */
@@ -32,7 +32,7 @@ final class ValueCodecs {
     return ValueTypes.u64(tm::inc, ValueTypes.RefAction.NONE, 0);
   }
 
-  static final ValueType<DeviceDetails> DETAILS =
+  public static final ValueType<DeviceDetails> DETAILS =
       new ValueType<>() {
         @Override
         public int sizeBytes() {

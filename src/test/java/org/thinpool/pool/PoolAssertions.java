@@ -9,7 +9,7 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.testing.ExternalTool;
-import org.thinpool.thin.PoolCheck;
+import org.thinpool.thin.check.PoolCheck;
 
 /** Checks shared by the pool tests: the real thin_check, our checker, allocated file size. */
 final class PoolAssertions {

@@ -118,7 +118,7 @@ class PoolCommandsCliTest {
   }
 
   @Test
-  void thinLsJsonHasSizesAndWorksOnBareMetadataAndBesideAnOpenPool() throws IOException {
+  void thinLsJsonHasSizesAndWorksOnBareMetadataAndRefusesAnOpenPool() throws IOException {
     Path pool = tmp.resolve("pool");
     ok(pool, "create", "--data-size", "8M");
     ok(pool, "thin", "create", "1", "3M");
@@ -131,8 +131,12 @@ class PoolCommandsCliTest {
     try (ThinPool open = ThinPool.open(pool)) {
       open.device(1).write(0, bytes(5, 1000));
       open.commit();
-      assertThat(ok(pool, "thin", "ls", "--json").out()).contains("\"mapped_blocks\": 1");
+      // Issue 8 item 3: a writer's metadata changes under a reader; refused, never torn.
+      Run r = run(pool, "thin", "ls", "--json");
+      assertThat(r.exitCode()).isEqualTo(1);
+      assertThat(r.err()).contains("is in use by process " + ProcessHandle.current().pid());
     }
+    assertThat(ok(pool, "thin", "ls", "--json").out()).contains("\"mapped_blocks\": 1");
     Path bare = tmp.resolve("bare");
     Files.createDirectories(bare);
     Files.copy(pool.resolve("metadata"), bare.resolve("metadata"));

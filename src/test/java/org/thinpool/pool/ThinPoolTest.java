@@ -107,14 +107,14 @@ class ThinPoolTest {
   @Test
   void secondOpenerInAnotherProcessIsToldItsPid() throws Exception {
     ThinPool.create(dir, PoolOptions.ofDataSize(8 * MIB)).close();
-    Path lock = dir.resolve("lock");
+    // Another program taking the pool's lock as thinpool does: flock on the folder, pid in lock.
     String script = "import fcntl,os,sys,time\n"
-        + "f=open(sys.argv[1],'r+')\n"
-        + "fcntl.lockf(f,fcntl.LOCK_EX)\n"
-        + "f.truncate(0); f.write(str(os.getpid())+'\\n'); f.flush()\n"
+        + "fd=os.open(sys.argv[1],os.O_RDONLY|os.O_DIRECTORY)\n"
+        + "fcntl.flock(fd,fcntl.LOCK_EX)\n"
+        + "open(sys.argv[1]+'/lock','w').write(str(os.getpid())+'\\n')\n"
         + "print('locked',flush=True)\n"
         + "time.sleep(60)\n";
-    Process p = new ProcessBuilder("python3", "-c", script, lock.toString()).start();
+    Process p = new ProcessBuilder("python3", "-c", script, dir.toString()).start();
     try {
       BufferedReader out = new BufferedReader(
           new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));

@@ -9,7 +9,7 @@ import java.nio.file.StandardOpenOption;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.thin.MetadataDumper;
 import org.thinpool.thin.ThinMetadata;
-import org.thinpool.thin.XmlDumpWriter;
+import org.thinpool.thin.xml.XmlDumpWriter;
 
 /** Helpers to move metadata images between memory, files and XML. */
 public final class Images {

@@ -15,6 +15,7 @@ import org.thinpool.testing.CrashDevice;
 import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.Images;
 import org.thinpool.testing.Testdata;
+import org.thinpool.thin.check.PoolCheck;
 
 /**
  * Power loss at any write or sync: reopening yields exactly the last committed transaction, or

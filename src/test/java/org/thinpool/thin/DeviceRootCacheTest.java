@@ -19,7 +19,6 @@ import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.MemoryBlockDevice;
-import org.thinpool.io.PoolStateException;
 
 /**
  * The cache of device roots (in {@link MappingTree}) never goes stale: random create / snapshot /
@@ -139,8 +138,8 @@ class DeviceRootCacheTest {
       assertThat(md.lookup(3, 5)).isNotNull();
       md.abort();
       md.checkDeviceRoots();
-      assertThatThrownBy(() -> md.lookup(2, 7)).isInstanceOf(PoolStateException.class);
-      assertThatThrownBy(() -> md.lookup(3, 5)).isInstanceOf(PoolStateException.class);
+      assertThatThrownBy(() -> md.lookup(2, 7)).isInstanceOf(MetadataStateException.class);
+      assertThatThrownBy(() -> md.lookup(3, 5)).isInstanceOf(MetadataStateException.class);
       assertThat(md.lookup(1, 5).dataBlock()).isZero();
       md.createThin(2);
       assertThat(md.lookup(2, 7)).isNull();
@@ -155,7 +154,7 @@ class DeviceRootCacheTest {
       md.insertMapping(1, 5, md.allocDataBlock());
       assertThat(md.lookup(1, 5)).isNotNull();
       md.delete(1);
-      assertThatThrownBy(() -> md.lookup(1, 5)).isInstanceOf(PoolStateException.class);
+      assertThatThrownBy(() -> md.lookup(1, 5)).isInstanceOf(MetadataStateException.class);
       md.createThin(1);
       assertThat(md.lookup(1, 5)).isNull();
       md.checkDeviceRoots();

@@ -18,6 +18,9 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.testing.ExternalTool;
+import org.thinpool.thin.check.PoolCheck;
+import org.thinpool.thin.check.ThinLsField;
+import org.thinpool.thin.check.ThinLsReport;
 
 /**
  * Random sequences of create thin / snapshot / delete / map / unmap / commit against an

@@ -9,9 +9,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.io.FileBlockDevice;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.Images;
+import org.thinpool.thin.check.PoolCheck;
+import org.thinpool.thin.xml.XmlDumpWriter;
 
 /** reserve / release of the metadata snapshot: a live pool dumped consistently. */
 class MetadataSnapshotTest {
@@ -36,7 +37,7 @@ class MetadataSnapshotTest {
       md.commit();
       String before = Images.dump(md);
       md.reserveMetadataSnap();
-      assertThatThrownBy(md::reserveMetadataSnap).isInstanceOf(PoolStateException.class);
+      assertThatThrownBy(md::reserveMetadataSnap).isInstanceOf(MetadataStateException.class);
       for (long v = 0; v < 1000; v += 3) {
         md.insertMapping(1, v, md.allocDataBlock());
       }
@@ -71,7 +72,7 @@ class MetadataSnapshotTest {
     try (ThinMetadata md = ThinMetadata.format(FileBlockDevice.create(tmp.resolve("m"), 1 << 20),
         128, 100, 64)) {
       assertThatThrownBy(md::releaseMetadataSnap)
-          .isInstanceOf(PoolStateException.class).hasMessageContaining("no metadata snapshot");
+          .isInstanceOf(MetadataStateException.class).hasMessageContaining("no metadata snapshot");
     }
   }
 }

@@ -3,10 +3,13 @@ package org.thinpool.thin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
-import org.thinpool.meta.block.BlockType;
+import org.thinpool.io.MemoryBlockDevice;
+import org.thinpool.io.MetadataCorruptException;
+import org.thinpool.meta.block.BlockManager;
 import org.thinpool.meta.block.Checksums;
 import org.thinpool.testing.Testdata;
 
@@ -38,7 +41,7 @@ class SuperblockTest {
     assertThat(sb.incompatFlags()).isZero();
 
     byte[] again = sb.encode();
-    Checksums.seal(again, BlockType.SUPERBLOCK);
+    Checksums.seal(again, Superblock.BLOCK_TYPE);
     assertThat(again).isEqualTo(block);
   }
 
@@ -53,5 +56,17 @@ class SuperblockTest {
     other[336] = 100;
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Superblock.decode(0, other))
         .hasMessageContaining("data block size");
+  }
+
+  @Test
+  void theBlockManagerChecksTheMagicThroughTheSuperblocksType() throws IOException {
+    byte[] sb = new byte[4096];
+    Checksums.seal(sb, Superblock.BLOCK_TYPE);
+    MemoryBlockDevice dev = new MemoryBlockDevice(4096L * 4);
+    dev.write(0, ByteBuffer.wrap(sb));
+    BlockManager bm = new BlockManager(dev, 16, true);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Superblock.read(bm, 0))
+        .isInstanceOf(MetadataCorruptException.class)
+        .hasMessageContaining("superblock, block 0").hasMessageContaining("bad magic 0");
   }
 }

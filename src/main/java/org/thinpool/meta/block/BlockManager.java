@@ -20,12 +20,15 @@ import org.thinpool.io.MetadataCorruptException;
  * the block's own mark: an access-ordered map relinks two neighbours on every hit, cache misses
  * on every level of every lookup once the cache is large.
  *
- * <p>Contract: every block read from the device is validated ({@link BlockChecks}) before any
- * caller sees it, so corrupt metadata surfaces as {@link MetadataCorruptException}, never as
- * data. Dirty blocks get their blocknr and checksum set when written out; they may be written
- * early when evicted (they are new blocks of the open transaction, so that is safe). The
- * superblock is never cached dirty: {@link #writeSuperblock} writes it after {@link #flush}, so
- * it is always the last block of a commit to reach the device.
+ * <p>Contract: every block read from the device is validated before any caller sees it: the
+ * checksum with its type's salt and its self location here, its layout by the validator its
+ * type's owner declared ({@link BlockValidator}), so corrupt metadata surfaces as {@link
+ * MetadataCorruptException}, never as data. Dirty blocks pass the same validator and get their
+ * blocknr and checksum set when written out; they may be written early when evicted (they are
+ * new blocks of the open transaction, so that is safe). The superblock is never cached dirty:
+ * {@link #writeSuperblock} refuses to run while any block is dirty, so after {@link #flush} it is
+ * the last block of a commit to reach the device. The order itself is the transaction manager's
+ * ({@code TransactionManager#commit}); this class only refuses the wrong one.
  */
 public final class BlockManager implements AutoCloseable {
   /**
@@ -41,6 +44,8 @@ public final class BlockManager implements AutoCloseable {
   private final LinkedHashMap<Long, MetadataBlock> cache;
   /** Blocks locked for writing since they were last written out: a commit touches only these. */
   private final Map<Long, MetadataBlock> dirty = new HashMap<>();
+  /** The types this manager was asked for, to name the actual type of a misplaced block. */
+  private final List<BlockType> typesSeen = new ArrayList<>(4);
   private long blocksRead;
   private long blocksWritten;
 
@@ -93,6 +98,7 @@ public final class BlockManager implements AutoCloseable {
       throw new AssertionError("block " + blockNr + " reused while still held");
     }
     MetadataBlock b = new MetadataBlock(blockNr, type, new byte[MetadataBlock.SIZE_BYTES], this);
+    noteType(type);
     b.markDirty();
     b.pin();
     cache.put(blockNr, b);
@@ -127,17 +133,20 @@ public final class BlockManager implements AutoCloseable {
   }
 
   /**
-   * Writes block 0 (already filled in, checksum set here) and syncs. Call only after {@link
-   * #flush}: this is the commit point.
+   * Writes block 0 from {@code image} (every field but blocknr and checksum filled in, those are
+   * set here) and syncs: the commit point. Every other block of the transaction must be on the
+   * device already ({@link #flush}); a dirty block left is an {@link AssertionError}.
    */
-  public synchronized void writeSuperblock(byte[] superblock) throws IOException {
+  public synchronized void writeSuperblock(BlockType type, byte[] image) throws IOException {
     checkWritable();
-    MetadataBlock.putU64(superblock, 8, 0);
-    BlockChecks.structure(0, BlockType.SUPERBLOCK, superblock);
-    Checksums.seal(superblock, BlockType.SUPERBLOCK);
+    if (!dirty.isEmpty()) {
+      throw new AssertionError(
+          "superblock written before " + dirty.size() + " dirty blocks: commit out of order");
+    }
+    MetadataBlock sb = new MetadataBlock(0, type, image, this);
+    BlockChecks.seal(sb);
     cache.remove(0L);
-    dirty.remove(0L);
-    writeToDevice(0, superblock);
+    writeToDevice(0, image);
     sync();
   }
 
@@ -185,8 +194,9 @@ public final class BlockManager implements AutoCloseable {
     }
     byte[] buf = new byte[MetadataBlock.SIZE_BYTES];
     readFromDevice(blockNr, buf);
-    BlockChecks.verify(blockNr, type, buf);
     b = new MetadataBlock(blockNr, type, buf, this);
+    noteType(type);
+    BlockChecks.verify(b, typesSeen);
     cache.put(blockNr, b);
     evictIfNeeded();
     return b;
@@ -222,11 +232,8 @@ public final class BlockManager implements AutoCloseable {
   }
 
   private void writeOut(MetadataBlock b) throws IOException {
-    byte[] data = b.data();
-    MetadataBlock.putU64(data, 8, b.blockNr());
-    BlockChecks.structure(b.blockNr(), b.type(), data);
-    Checksums.seal(data, b.type());
-    writeToDevice(b.blockNr(), data);
+    BlockChecks.seal(b);
+    writeToDevice(b.blockNr(), b.data());
     b.markClean();
   }
 
@@ -259,6 +266,12 @@ public final class BlockManager implements AutoCloseable {
       device.sync();
     } catch (IOException e) {
       throw new DeviceIoException("syncing the metadata device failed", e);
+    }
+  }
+
+  private void noteType(BlockType type) {
+    if (!typesSeen.contains(type)) {
+      typesSeen.add(type);
     }
   }
 

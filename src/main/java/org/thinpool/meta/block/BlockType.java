@@ -1,29 +1,36 @@
 package org.thinpool.meta.block;
 
 /**
- * The four kinds of metadata block and the salt each mixes into its checksum (spec 1.2). The
- * salt is what lets a reader tell the type of any valid block.
+ * A kind of metadata block, declared by the package that owns its layout: its description (for
+ * messages), the salt mixed into its checksum (spec 1.2), and its {@link BlockValidator}. Every
+ * read and write of a block names its type, so no block reaches a caller without its owner's
+ * checks. Types compare by identity: declare each one once, as a constant next to its codec.
  */
-public enum BlockType {
-  SUPERBLOCK(160774, "superblock"),
-  BTREE_NODE(121107, "btree node"),
-  BITMAP(240779, "space map bitmap"),
-  INDEX(160478, "metadata space map index");
-
-  private final int salt;
+public final class BlockType {
   private final String description;
+  private final int salt;
+  private final BlockValidator validator;
 
-  BlockType(int salt, String description) {
-    this.salt = salt;
+  public BlockType(String description, int salt, BlockValidator validator) {
+    if (description == null || description.isEmpty() || validator == null) {
+      throw new AssertionError("a block type needs a description and a validator");
+    }
     this.description = description;
+    this.salt = salt;
+    this.validator = validator;
   }
 
+  /** The salt XORed into this type's checksum; what lets a reader tell the type of a block. */
   public int salt() {
     return salt;
   }
 
   public String description() {
     return description;
+  }
+
+  BlockValidator validator() {
+    return validator;
   }
 
   @Override

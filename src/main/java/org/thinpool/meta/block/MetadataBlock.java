@@ -5,19 +5,31 @@ import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
-/** A cached 4 KiB metadata block; the single implementation of {@link WriteBlock}. */
-public final class MetadataBlock implements WriteBlock {
+/**
+ * A cached 4 KiB metadata block; the single implementation of {@link WriteBlock}. Every metadata
+ * block starts with the same two fields, which the block manager owns; the rest of the layout
+ * belongs to the block's type (spec 1.3, 1.4):
+ *
+ * <pre>
+ * offset size field
+ *      0    4 csum     CRC-32C of bytes 4..4095 XOR the type's salt ({@link Checksums})
+ *      4    4          the type's (node flags, superblock flags, bitmap not_used)
+ *      8    8 blocknr  the block's own location, set on every write
+ *     16      the type's
+ * </pre>
+ */
+public final class MetadataBlock extends BlockBytes implements WriteBlock {
   /** Metadata block size, fixed by the format (spec 1.1). */
   public static final int SIZE_BYTES = 4096;
+
+  public static final int OFFSET_CSUM = 0;
+  public static final int OFFSET_BLOCKNR = 8;
 
   private static final VarHandle LONG_LE =
       MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final VarHandle INT_LE =
       MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
 
-  private final long blockNr;
-  private final BlockType type;
-  private final byte[] data;
   private final BlockManager owner;
   private boolean dirty;
   private int pins;
@@ -25,9 +37,7 @@ public final class MetadataBlock implements WriteBlock {
   private boolean referenced;
 
   MetadataBlock(long blockNr, BlockType type, byte[] data, BlockManager owner) {
-    this.blockNr = blockNr;
-    this.type = type;
-    this.data = data;
+    super(blockNr, type, data);
     this.owner = owner;
   }
 
@@ -48,31 +58,6 @@ public final class MetadataBlock implements WriteBlock {
       throw new AssertionError("u32 out of range: " + v);
     }
     INT_LE.set(b, offset, (int) v);
-  }
-
-  @Override
-  public long blockNr() {
-    return blockNr;
-  }
-
-  @Override
-  public BlockType type() {
-    return type;
-  }
-
-  @Override
-  public long u64(int offset) {
-    return u64(data, offset);
-  }
-
-  @Override
-  public long u32(int offset) {
-    return u32(data, offset);
-  }
-
-  @Override
-  public void copyTo(byte[] dst) {
-    System.arraycopy(data, 0, dst, 0, SIZE_BYTES);
   }
 
   @Override
@@ -149,7 +134,7 @@ public final class MetadataBlock implements WriteBlock {
 
   void unpinOnce() {
     if (pins <= 0) {
-      throw new AssertionError("block " + blockNr + " released more often than held");
+      throw new AssertionError("block " + blockNr() + " released more often than held");
     }
     pins--;
   }

@@ -1,15 +1,19 @@
 package org.thinpool.meta.btree;
 
+import org.thinpool.io.MetadataCorruptException;
+import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
- * Read-only codec of a b-tree node (spec 3.1), for the tree code, checkers and dumpers. Every
- * method exists for a held {@link ReadBlock} and for the raw bytes of a block.
+ * Read-only codec of a b-tree node (spec 3.1), for the tree code, checkers and dumpers, over any
+ * {@link ReadBlock}: a held block, or a {@link org.thinpool.meta.block.BlockImage} of raw bytes.
+ * The writing half is {@link NodeEdit}; the validator the block manager runs is {@link
+ * #validate}.
  *
  * <pre>
  * offset               size              field
- * 0                    4                 csum (crc32c, salt 121107; set by the block manager)
+ * 0                    4                 csum (crc32c, salt SALT; set by the block manager)
  * 4                    4                 flags: 1 = INTERNAL, 2 = LEAF (exactly one)
  * 8                    8                 blocknr (own block number)
  * 16                   4                 nr_entries
@@ -26,11 +30,18 @@ import org.thinpool.meta.block.ReadBlock;
  * below {@code keys[i + 1]}. Keys are unsigned 64-bit numbers and compare as such.
  */
 public final class BTreeNode {
+  /** Checksum salt of b-tree nodes (spec 1.2). */
+  public static final int SALT = 121107;
+
+  /** The block type of every b-tree node, whatever its tree: checked by {@link #validate}. */
+  public static final BlockType BLOCK_TYPE =
+      new BlockType("btree node", SALT, BTreeNode::validate);
+
   public static final int FLAG_INTERNAL = 1;
   public static final int FLAG_LEAF = 2;
   public static final int HEADER_BYTES = 32;
   public static final int OFFSET_FLAGS = 4;
-  public static final int OFFSET_BLOCKNR = 8;
+  public static final int OFFSET_BLOCKNR = MetadataBlock.OFFSET_BLOCKNR;
   public static final int OFFSET_NR_ENTRIES = 16;
   public static final int OFFSET_MAX_ENTRIES = 20;
   public static final int OFFSET_VALUE_SIZE = 24;
@@ -125,55 +136,40 @@ public final class BTreeNode {
     return i >= 0 && key(b, i) == key ? i : i + 1;
   }
 
-  // ---- over raw block bytes
+  // ---- the validator the block manager runs on every node read or written
 
-  public static int flags(byte[] b) {
-    return (int) MetadataBlock.u32(b, OFFSET_FLAGS);
-  }
-
-  public static boolean isLeaf(byte[] b) {
-    return flags(b) == FLAG_LEAF;
-  }
-
-  public static boolean isInternal(byte[] b) {
-    return flags(b) == FLAG_INTERNAL;
-  }
-
-  public static int nrEntries(byte[] b) {
-    return (int) MetadataBlock.u32(b, OFFSET_NR_ENTRIES);
-  }
-
-  public static int maxEntries(byte[] b) {
-    return (int) MetadataBlock.u32(b, OFFSET_MAX_ENTRIES);
-  }
-
-  public static int valueSize(byte[] b) {
-    return (int) MetadataBlock.u32(b, OFFSET_VALUE_SIZE);
-  }
-
-  public static long key(byte[] b, int index) {
-    return MetadataBlock.u64(b, keyOffset(index));
-  }
-
-  public static int valueOffset(byte[] b, int index) {
-    return valueOffset(maxEntries(b), valueSize(b), index);
-  }
-
-  public static long child(byte[] b, int index) {
-    return MetadataBlock.u64(b, valueOffset(b, index));
-  }
-
-  public static int lowerBound(byte[] b, long key) {
-    int lo = -1;
-    int hi = nrEntries(b);
-    while (hi - lo > 1) {
-      int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(key(b, mid), key) <= 0) {
-        lo = mid;
-      } else {
-        hi = mid;
+  /**
+   * Header sanity of one node (spec 3.1): its kind, value size and capacity are possible, its
+   * entries fit, its keys ascend. Whether the node fits where a tree found it is {@link
+   * NodeCheck}'s question.
+   */
+  static void validate(ReadBlock b) throws MetadataCorruptException {
+    long flags = b.u32(OFFSET_FLAGS);
+    long nr = b.u32(OFFSET_NR_ENTRIES);
+    long max = b.u32(OFFSET_MAX_ENTRIES);
+    long valueSize = b.u32(OFFSET_VALUE_SIZE);
+    String why = null;
+    if (flags != FLAG_INTERNAL && flags != FLAG_LEAF) {
+      why = "node flags " + flags + " are neither internal nor leaf";
+    } else if (valueSize == 0 || valueSize > MetadataBlock.SIZE_BYTES) {
+      why = "value size " + valueSize + " is impossible";
+    } else if (HEADER_BYTES + max * (KEY_BYTES + valueSize) > MetadataBlock.SIZE_BYTES) {
+      why = "max entries " + max + " with value size " + valueSize + " overflow the block";
+    } else if (max % 3 != 0) {
+      why = "max entries " + max + " is not divisible by 3";
+    } else if (nr > max) {
+      why = "nr entries " + nr + " exceeds max entries " + max;
+    } else if (flags == FLAG_INTERNAL && valueSize != INTERNAL_VALUE_SIZE) {
+      why = "internal node with value size " + valueSize;
+    } else {
+      for (int i = 1; i < nr && why == null; i++) {
+        if (Long.compareUnsigned(key(b, i), key(b, i - 1)) <= 0) {
+          why = "keys not strictly ascending at entry " + i;
+        }
       }
     }
-    return lo;
+    if (why != null) {
+      throw NodeCheck.corrupt(b, why);
+    }
   }
 }

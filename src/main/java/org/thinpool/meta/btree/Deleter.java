@@ -1,6 +1,7 @@
 package org.thinpool.meta.btree;
 
 import java.io.IOException;
+import org.thinpool.meta.block.BlockImage;
 
 /**
  * Drops one reference to a whole tree (the kernel's dm_btree_del), depth first with an explicit
@@ -15,33 +16,33 @@ final class Deleter<V> {
   }
 
   void delete(long root) throws IOException {
-    Frame[] stack = new Frame[BTree.MAX_DEPTH];
+    // A frame's index is the next child to delete; a leaf's values go when it is entered.
+    WalkFrame[] stack = new WalkFrame[BTree.MAX_DEPTH];
     int top = -1;
     int leafDepth = -1;
-    Frame pushed = enter(root, KeyRange.ALL, 1, leafDepth);
+    WalkFrame pushed = enter(root, KeyRange.ALL, 1, leafDepth);
     if (pushed == null) {
       return;
     }
     stack[++top] = pushed;
     while (top >= 0) {
-      Frame f = stack[top];
-      if (f.node == null) {
-        // A leaf: its values were released when it was entered.
+      WalkFrame f = stack[top];
+      if (BTreeNode.isLeaf(f.node)) {
         leafDepth = top + 1;
-        io.tm.dec(f.blockNr);
+        io.tm.dec(f.node.blockNr());
         top--;
-      } else if (f.next < BTreeNode.nrEntries(f.node)) {
-        int i = f.next++;
+      } else if (f.index < BTreeNode.nrEntries(f.node)) {
+        int i = f.index++;
         if (top + 1 >= BTree.MAX_DEPTH) {
           throw NodeCheck.corrupt(f.node, "tree deeper than " + BTree.MAX_DEPTH + " levels");
         }
-        Frame child = enter(BTreeNode.child(f.node, i), KeyRange.child(f.node, i, f.range),
+        WalkFrame child = enter(BTreeNode.child(f.node, i), KeyRange.child(f.node, i, f.range),
             top + 2, leafDepth);
         if (child != null) {
           stack[++top] = child;
         }
       } else {
-        io.tm.dec(f.blockNr);
+        io.tm.dec(f.node.blockNr());
         top--;
       }
     }
@@ -49,9 +50,10 @@ final class Deleter<V> {
 
   /**
    * Drops the reference to {@code blockNr} if the node is shared (returns null); otherwise reads
-   * it, releases the values of a leaf, and returns a frame to walk.
+   * it, releases the values of a leaf, and returns its frame (the node itself goes when popped).
    */
-  private Frame enter(long blockNr, KeyRange range, int depth, int leafDepth) throws IOException {
+  private WalkFrame enter(long blockNr, KeyRange range, int depth, int leafDepth)
+      throws IOException {
     long count = io.tm.refCount(blockNr);
     if (count == 0) {
       throw NodeCheck.corrupt(blockNr, "tree references a free block");
@@ -60,32 +62,17 @@ final class Deleter<V> {
       io.tm.dec(blockNr);
       return null;
     }
-    NodeImage node = io.readImage(blockNr, range);
+    BlockImage node = io.readImage(blockNr, range);
     boolean leaf = BTreeNode.isLeaf(node);
     if (leafDepth > 0 && (depth == leafDepth) != leaf) {
       throw NodeCheck.corrupt(node, (leaf ? "leaf" : "internal node") + " at depth " + depth
           + ", leaves are at depth " + leafDepth);
     }
-    if (!leaf) {
-      return new Frame(blockNr, node, range);
+    if (leaf) {
+      for (int i = 0; i < BTreeNode.nrEntries(node); i++) {
+        io.type.dec(io.type.decode(node, BTreeNode.valueOffset(node, i)));
+      }
     }
-    for (int i = 0; i < BTreeNode.nrEntries(node); i++) {
-      io.type.dec(io.type.decode(node, BTreeNode.valueOffset(node, i)));
-    }
-    return new Frame(blockNr, null, range);
-  }
-
-  /** A node being deleted: an internal node with the index of its next child, or a leaf. */
-  private static final class Frame {
-    final long blockNr;
-    final NodeImage node;
-    final KeyRange range;
-    int next;
-
-    Frame(long blockNr, NodeImage node, KeyRange range) {
-      this.blockNr = blockNr;
-      this.node = node;
-      this.range = range;
-    }
+    return new WalkFrame(node, range, 0);
   }
 }

@@ -1,7 +1,6 @@
 package org.thinpool.meta.btree;
 
 import org.thinpool.io.MetadataCorruptException;
-import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
@@ -57,7 +56,7 @@ final class NodeCheck {
   }
 
   static MetadataCorruptException corrupt(long blockNr, String reason) {
-    return new MetadataCorruptException(blockNr, BlockType.BTREE_NODE.description(), reason);
+    return new MetadataCorruptException(blockNr, BTreeNode.BLOCK_TYPE.description(), reason);
   }
 
   private static String kind(ReadBlock b) {

@@ -1,7 +1,7 @@
 package org.thinpool.meta.btree;
 
 import java.io.IOException;
-import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.BlockImage;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.tx.TransactionManager;
@@ -24,7 +24,7 @@ final class NodeIo<V> {
 
   /** Holds node {@code blockNr} for reading after checking it against {@code range}. */
   ReadBlock read(long blockNr, KeyRange range) throws IOException {
-    ReadBlock b = tm.read(blockNr, BlockType.BTREE_NODE);
+    ReadBlock b = tm.read(blockNr, BTreeNode.BLOCK_TYPE);
     try {
       NodeCheck.check(b, leafValueSize, range);
       return b;
@@ -35,9 +35,9 @@ final class NodeIo<V> {
   }
 
   /** A checked private copy of node {@code blockNr}; nothing stays held. */
-  NodeImage readImage(long blockNr, KeyRange range) throws IOException {
+  BlockImage readImage(long blockNr, KeyRange range) throws IOException {
     try (ReadBlock b = read(blockNr, range)) {
-      return NodeImage.copyOf(b);
+      return BlockImage.copyOf(b);
     }
   }
 
@@ -46,7 +46,7 @@ final class NodeIo<V> {
    * the copy gets a new reference (inc_children). The caller points the parent at the result.
    */
   WriteBlock shadow(long blockNr, KeyRange range) throws IOException {
-    TransactionManager.Shadow s = tm.shadow(blockNr, BlockType.BTREE_NODE);
+    TransactionManager.Shadow s = tm.shadow(blockNr, BTreeNode.BLOCK_TYPE);
     WriteBlock b = s.block();
     try {
       NodeCheck.check(b, leafValueSize, range);
@@ -75,7 +75,7 @@ final class NodeIo<V> {
 
   /** A new empty node, zero-filled, with count 1. */
   WriteBlock newNode(int flags) throws IOException {
-    WriteBlock b = tm.newBlock(BlockType.BTREE_NODE);
+    WriteBlock b = tm.newBlock(BTreeNode.BLOCK_TYPE);
     NodeEdit.init(b, flags, flags == BTreeNode.FLAG_LEAF ? leafValueSize : 8);
     return b;
   }

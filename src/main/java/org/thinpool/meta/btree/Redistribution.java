@@ -40,12 +40,12 @@ final class Redistribution {
       int nr = BTreeNode.nrEntries(n);
       n.copyTo(buf);
       for (int i = 0; i < nr; i++) {
-        keys[at + i] = BTreeNode.key(buf, i);
+        keys[at + i] = BTreeNode.key(n, i);
         if (at + i > 0 && Long.compareUnsigned(keys[at + i - 1], keys[at + i]) >= 0) {
           throw NodeCheck.corrupt(n, "keys overlap those of its left sibling");
         }
       }
-      System.arraycopy(buf, BTreeNode.valueOffset(buf, 0), values, at * valueSize, nr * valueSize);
+      System.arraycopy(buf, BTreeNode.valueOffset(n, 0), values, at * valueSize, nr * valueSize);
       at += nr;
     }
     return new Run(keys, values, valueSize);

@@ -2,6 +2,7 @@ package org.thinpool.meta.btree;
 
 import java.io.IOException;
 import java.util.OptionalLong;
+import org.thinpool.meta.block.BlockImage;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
@@ -13,7 +14,7 @@ final class TreeReader<V> {
   /** Receives the leaves of a walk in key order; returns false to stop. */
   @FunctionalInterface
   interface LeafAction {
-    boolean leaf(NodeImage leaf) throws IOException;
+    boolean leaf(BlockImage leaf) throws IOException;
   }
 
   private final NodeIo<V> io;
@@ -93,7 +94,7 @@ final class TreeReader<V> {
    */
   void leaves(long root, long begin, long end, boolean bounded, LeafAction action)
       throws IOException {
-    Frame[] stack = new Frame[BTree.MAX_DEPTH];
+    WalkFrame[] stack = new WalkFrame[BTree.MAX_DEPTH];
     int top = -1;
     int leafDepth = -1;
     long blockNr = root;
@@ -101,7 +102,7 @@ final class TreeReader<V> {
     boolean seeking = true;
     while (true) {
       // Descend from blockNr (at depth top + 2) to the leftmost leaf, or towards begin.
-      NodeImage node = io.readImage(blockNr, range);
+      BlockImage node = io.readImage(blockNr, range);
       while (BTreeNode.isInternal(node)) {
         if (top + 2 == leafDepth) {
           throw NodeCheck.corrupt(node, "internal node at depth " + leafDepth + " of the leaves");
@@ -110,7 +111,7 @@ final class TreeReader<V> {
           throw NodeCheck.corrupt(node, "tree deeper than " + BTree.MAX_DEPTH + " levels");
         }
         int i = seeking ? Math.max(0, BTreeNode.lowerBound(node, begin)) : 0;
-        stack[++top] = new Frame(node, range, i);
+        stack[++top] = new WalkFrame(node, range, i);
         range = KeyRange.child(node, i, range);
         node = io.readImage(BTreeNode.child(node, i), range);
       }
@@ -129,7 +130,7 @@ final class TreeReader<V> {
       if (top < 0) {
         return;
       }
-      Frame f = stack[top];
+      WalkFrame f = stack[top];
       f.index++;
       if (bounded && Long.compareUnsigned(BTreeNode.key(f.node, f.index), end) >= 0) {
         return;
@@ -137,19 +138,6 @@ final class TreeReader<V> {
       blockNr = BTreeNode.child(f.node, f.index);
       range = KeyRange.child(f.node, f.index, f.range);
       seeking = false;
-    }
-  }
-
-  /** An internal node on the walk's stack and the child being walked. */
-  private static final class Frame {
-    final NodeImage node;
-    final KeyRange range;
-    int index;
-
-    Frame(NodeImage node, KeyRange range, int index) {
-      this.node = node;
-      this.range = range;
-      this.index = index;
     }
   }
 }

@@ -1,14 +1,34 @@
 package org.thinpool.meta.space;
 
+import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.BlockValidator;
+import org.thinpool.meta.block.MetadataBlock;
+
 /**
- * The 2-bit entries of a space-map bitmap block (spec 5.2). A bitmap block is a 16-byte header
- * (csum, not_used, blocknr) and 4080 bytes of entries: 16 320 per block. Entry {@code e} lives in
- * byte {@code 16 + e/4}; with {@code s = 2*(e%4)}, bit {@code s} is the high bit (weight 2) and
- * bit {@code s+1} the low bit. Values: 0 free, 1, 2, 3 = "3 or more, see the overflow tree".
+ * Codec of a space-map bitmap block (spec 5.2): 2-bit entries, 16 320 per block.
+ *
+ * <pre>
+ * offset size field
+ *      0    4 csum      salt {@link #SALT}
+ *      4    4 not_used
+ *      8    8 blocknr
+ *     16 4080 entries   entry e in byte 16 + e / 4
+ * </pre>
+ *
+ * <p>With {@code s = 2 * (e % 4)}, bit {@code s} of the entry's byte is the high bit (weight 2)
+ * and bit {@code s + 1} the low bit. Values: 0 free, 1, 2, 3 = "3 or more, see the overflow
+ * tree".
  */
 public final class Bitmaps {
+  /** Checksum salt of bitmap blocks (spec 1.2). */
+  public static final int SALT = 240779;
+
+  /** Every 2-bit value is a valid count: nothing to check beyond the common header. */
+  public static final BlockType BLOCK_TYPE =
+      new BlockType("space map bitmap", SALT, BlockValidator.COMMON_ONLY);
+
   public static final int HEADER_BYTES = 16;
-  public static final int ENTRIES_PER_BITMAP = (4096 - HEADER_BYTES) * 4;
+  public static final int ENTRIES_PER_BITMAP = (MetadataBlock.SIZE_BYTES - HEADER_BYTES) * 4;
 
   private Bitmaps() {}
 

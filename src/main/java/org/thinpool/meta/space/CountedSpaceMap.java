@@ -1,15 +1,25 @@
 package org.thinpool.meta.space;
 
 import java.io.IOException;
+import org.thinpool.meta.block.MetadataBlock;
+import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.tx.SpaceMap;
+import org.thinpool.meta.tx.TransactionManager;
 
-/** What both space maps share: the in-memory {@link Counts} and the contract's arithmetic. */
+/**
+ * What both space maps share: the in-memory {@link Counts}, the overflow tree, loading bitmaps
+ * and the contract's arithmetic. They differ in how they find their bitmaps (an index b-tree or
+ * one index block) and in how they write themselves back.
+ */
 abstract sealed class CountedSpaceMap implements SpaceMap
     permits MetadataSpaceMap, DataSpaceMap {
   final Counts counts;
+  final TransactionManager tm;
+  OverflowTree overflow;
 
-  CountedSpaceMap(String name) {
+  CountedSpaceMap(String name, TransactionManager tm) {
     this.counts = new Counts(name);
+    this.tm = tm;
   }
 
   @Override
@@ -49,5 +59,38 @@ abstract sealed class CountedSpaceMap implements SpaceMap
   @Override
   public final long newBlock() throws IOException {
     return counts.allocate();
+  }
+
+  @Override
+  public void committed() {
+    counts.committed();
+  }
+
+  /**
+   * The root the superblock records for this map (the kernel's {@code dm_sm_copy_root}): what
+   * {@link #flush} wrote, so ask after it.
+   */
+  public final SpaceMapRoot root() {
+    return new SpaceMapRoot(counts.nrBlocks(), counts.nrAllocated(), bitmapRoot(), overflow.root());
+  }
+
+  /** Where the bitmaps are found: the index b-tree's root or the index block. */
+  abstract long bitmapRoot();
+
+  /** Loads bitmap {@code k} of a map of {@code nrBlocks} blocks from block {@code location}. */
+  final void loadBitmap(int k, long location, long nrBlocks) throws IOException {
+    byte[] image = new byte[MetadataBlock.SIZE_BYTES];
+    try (ReadBlock bm = tm.read(location, Bitmaps.BLOCK_TYPE)) {
+      bm.copyTo(image);
+    }
+    long first = (long) k * Bitmaps.ENTRIES_PER_BITMAP;
+    counts.loadBitmap(image, Math.min(Bitmaps.ENTRIES_PER_BITMAP, nrBlocks - first));
+  }
+
+  /** Loads the overflow counts, last: what is loaded now is the committed state. */
+  final void loadOverflow(long refCountRoot) throws IOException {
+    overflow = new OverflowTree(tm, refCountRoot);
+    overflow.loadInto(counts);
+    counts.committed();
   }
 }

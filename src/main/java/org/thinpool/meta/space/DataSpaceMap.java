@@ -2,9 +2,7 @@ package org.thinpool.meta.space;
 
 import java.io.IOException;
 import java.util.Arrays;
-import org.thinpool.meta.block.BlockType;
-import org.thinpool.meta.block.MetadataBlock;
-import org.thinpool.meta.block.ReadBlock;
+import org.thinpool.io.MetadataCorruptException;
 import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.tx.TransactionManager;
@@ -15,15 +13,12 @@ import org.thinpool.meta.tx.TransactionManager;
  * back allocates from the metadata space map, so it is written before that one.
  */
 public final class DataSpaceMap extends CountedSpaceMap {
-  private final TransactionManager tm;
   private final BTree<IndexEntry> indexTree;
   private long[] bitmapLocations = new long[0];
   private long indexRoot;
-  private OverflowTree overflow;
 
   private DataSpaceMap(TransactionManager tm) {
-    super("data");
-    this.tm = tm;
+    super("data", tm);
     this.indexTree = new BTree<>(tm, IndexEntryType.INSTANCE);
   }
 
@@ -48,27 +43,19 @@ public final class DataSpaceMap extends CountedSpaceMap {
         n,
         (k, entry) -> {
           if (k != seen[0]) {
-            throw new org.thinpool.io.MetadataCorruptException(
+            throw new MetadataCorruptException(
                 sm.indexRoot, "data space map index", "bitmap " + seen[0] + " has no entry");
           }
           seen[0]++;
           sm.bitmapLocations[(int) k] = entry.blockNr();
-          byte[] image = new byte[MetadataBlock.SIZE_BYTES];
-          try (ReadBlock bm = tm.read(entry.blockNr(), BlockType.BITMAP)) {
-            bm.copyTo(image);
-          }
-          long covered = Math.min(
-              Bitmaps.ENTRIES_PER_BITMAP, root.nrBlocks() - k * Bitmaps.ENTRIES_PER_BITMAP);
-          sm.counts.loadBitmap(image, covered);
+          sm.loadBitmap((int) k, entry.blockNr(), root.nrBlocks());
           return true;
         });
     if (seen[0] != n) {
-      throw new org.thinpool.io.MetadataCorruptException(
+      throw new MetadataCorruptException(
           sm.indexRoot, "data space map index", "only " + seen[0] + " of " + n + " bitmaps");
     }
-    sm.overflow = new OverflowTree(tm, root.refCountRoot());
-    sm.overflow.loadInto(sm.counts);
-    sm.counts.committed();
+    sm.loadOverflow(root.refCountRoot());
     return sm;
   }
 
@@ -83,14 +70,15 @@ public final class DataSpaceMap extends CountedSpaceMap {
     bitmapLocations = Arrays.copyOf(bitmapLocations, counts.bitmapCount());
   }
 
-  /** Writes changed bitmaps, index entries and overflow counts; returns the superblock root. */
-  public SpaceMapRoot writeBack() throws IOException {
+  /** Writes changed bitmaps, index entries and overflow counts (allocating metadata blocks). */
+  @Override
+  public void flush() throws IOException {
     for (int k = 0; k < counts.bitmapCount(); k++) {
       if (!counts.bitmapDirty(k)) {
         continue;
       }
       long old = bitmapLocations[k];
-      try (WriteBlock b = tm.newBlock(BlockType.BITMAP)) {
+      try (WriteBlock b = tm.newBlock(Bitmaps.BLOCK_TYPE)) {
         b.copyFrom(counts.bitmapImage(k));
         bitmapLocations[k] = b.blockNr();
       }
@@ -101,10 +89,10 @@ public final class DataSpaceMap extends CountedSpaceMap {
       indexRoot = indexTree.insert(indexRoot, k, e).root();
     }
     overflow.writeBack(counts);
-    return new SpaceMapRoot(counts.nrBlocks(), counts.nrAllocated(), indexRoot, overflow.root());
   }
 
-  public void committed() {
-    counts.committed();
+  @Override
+  long bitmapRoot() {
+    return indexRoot;
   }
 }

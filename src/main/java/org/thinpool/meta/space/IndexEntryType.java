@@ -15,13 +15,11 @@ final class IndexEntryType implements ValueType<IndexEntry> {
 
   @Override
   public IndexEntry decode(ReadBlock node, int offset) {
-    return new IndexEntry(node.u64(offset), node.u32(offset + 8), node.u32(offset + 12));
+    return IndexEntry.decode(node, offset);
   }
 
   @Override
   public void encode(WriteBlock node, int offset, IndexEntry v) {
-    node.putU64(offset, v.blockNr());
-    node.putU32(offset + 8, v.nrFree());
-    node.putU32(offset + 12, v.noneFreeBefore());
+    v.encode(node, offset);
   }
 }

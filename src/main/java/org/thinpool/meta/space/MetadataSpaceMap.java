@@ -1,9 +1,8 @@
 package org.thinpool.meta.space;
 
 import java.io.IOException;
+import java.util.Arrays;
 import org.thinpool.io.MetadataCorruptException;
-import org.thinpool.meta.block.BlockType;
-import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.tx.TransactionManager;
@@ -16,20 +15,17 @@ import org.thinpool.meta.tx.TransactionManager;
  */
 public final class MetadataSpaceMap extends CountedSpaceMap {
   /** 255 index entries fit the index block: 4 161 600 metadata blocks (spec 1.1). */
-  public static final int MAX_BITMAPS = 255;
+  public static final int MAX_BITMAPS = MetadataIndex.MAX_ENTRIES;
 
   public static final long MAX_BLOCKS = (long) MAX_BITMAPS * Bitmaps.ENTRIES_PER_BITMAP;
 
-  private final TransactionManager tm;
   private long[] bitmapLocations = new long[0];
   private boolean[] relocated = new boolean[0];
   private long indexBlock;
   private boolean indexRelocated;
-  private OverflowTree overflow;
 
   private MetadataSpaceMap(TransactionManager tm) {
-    super("metadata");
-    this.tm = tm;
+    super("metadata", tm);
   }
 
   /**
@@ -57,24 +53,15 @@ public final class MetadataSpaceMap extends CountedSpaceMap {
     int n = Bitmaps.bitmapCount(root.nrBlocks());
     sm.bitmapLocations = new long[n];
     sm.relocated = new boolean[n];
-    try (ReadBlock index = tm.read(root.bitmapRoot(), BlockType.INDEX)) {
+    try (ReadBlock index = tm.read(root.bitmapRoot(), MetadataIndex.BLOCK_TYPE)) {
       sm.indexBlock = root.bitmapRoot();
       for (int k = 0; k < n; k++) {
-        long loc = index.u64(16 + 16 * k);
-        sm.bitmapLocations[k] = loc;
-        byte[] image = new byte[MetadataBlock.SIZE_BYTES];
-        try (ReadBlock bm = tm.read(loc, BlockType.BITMAP)) {
-          bm.copyTo(image);
-        }
-        long covered = Math.min(
-            Bitmaps.ENTRIES_PER_BITMAP, root.nrBlocks() - (long) k * Bitmaps.ENTRIES_PER_BITMAP);
-        sm.counts.loadBitmap(image, covered);
+        sm.bitmapLocations[k] = MetadataIndex.bitmapLocation(index, k);
+        sm.loadBitmap(k, sm.bitmapLocations[k], root.nrBlocks());
       }
     }
     tm.setMetadataSpaceMap(sm);
-    sm.overflow = new OverflowTree(tm, root.refCountRoot());
-    sm.overflow.loadInto(sm.counts);
-    sm.counts.committed();
+    sm.loadOverflow(root.refCountRoot());
     return sm;
   }
 
@@ -95,10 +82,11 @@ public final class MetadataSpaceMap extends CountedSpaceMap {
   }
 
   /**
-   * Writes the map into new blocks (copy-on-write) and returns the root for the superblock. Call
-   * last in a commit, after every other metadata change: its own allocations settle here.
+   * Writes the map into new blocks (copy-on-write). Flushed last in a commit, after every other
+   * metadata change: its own allocations settle here.
    */
-  public SpaceMapRoot writeBack() throws IOException {
+  @Override
+  public void flush() throws IOException {
     boolean progress = true;
     while (progress) {
       progress = overflow.writeBack(counts);
@@ -126,33 +114,34 @@ public final class MetadataSpaceMap extends CountedSpaceMap {
     var bm = tm.blockManager();
     for (int k = 0; k < counts.bitmapCount(); k++) {
       if (relocated[k]) {
-        try (WriteBlock b = bm.zero(bitmapLocations[k], BlockType.BITMAP)) {
+        try (WriteBlock b = bm.zero(bitmapLocations[k], Bitmaps.BLOCK_TYPE)) {
           b.copyFrom(counts.bitmapImage(k));
         }
       }
     }
-    try (WriteBlock idx = bm.zero(indexBlock, BlockType.INDEX)) {
+    try (WriteBlock idx = bm.zero(indexBlock, MetadataIndex.BLOCK_TYPE)) {
       for (int k = 0; k < counts.bitmapCount(); k++) {
-        int off = 16 + 16 * k;
-        idx.putU64(off, bitmapLocations[k]);
-        idx.putU32(off + 8, counts.nrFreeIn(k));
-        idx.putU32(off + 12, counts.firstFreeIn(k));
+        MetadataIndex.setEntry(
+            idx, k, new IndexEntry(bitmapLocations[k], counts.nrFreeIn(k), counts.firstFreeIn(k)));
       }
     }
-    return new SpaceMapRoot(
-        counts.nrBlocks(), counts.nrAllocated(), indexBlock, overflow.root());
   }
 
-  /** After the superblock is on disk. */
+  @Override
+  long bitmapRoot() {
+    return indexBlock;
+  }
+
+  @Override
   public void committed() {
-    counts.committed();
-    java.util.Arrays.fill(relocated, false);
+    super.committed();
+    Arrays.fill(relocated, false);
     indexRelocated = false;
   }
 
   private void growLocations() {
     int n = counts.bitmapCount();
-    bitmapLocations = java.util.Arrays.copyOf(bitmapLocations, n);
-    relocated = java.util.Arrays.copyOf(relocated, n);
+    bitmapLocations = Arrays.copyOf(bitmapLocations, n);
+    relocated = Arrays.copyOf(relocated, n);
   }
 }

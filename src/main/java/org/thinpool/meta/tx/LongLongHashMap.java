@@ -7,72 +7,42 @@ import java.util.Arrays;
  * device-tree roots by thin id.
  */
 public final class LongLongHashMap {
-  private static final long EMPTY = -1;
-  private long[] keys = newKeys(64);
-  private long[] values = new long[64];
+  private long[] keys = LongSlots.newSlots(LongSlots.INITIAL_CAPACITY);
+  private long[] values = new long[LongSlots.INITIAL_CAPACITY];
   private int size;
 
-  private static long[] newKeys(int n) {
-    long[] k = new long[n];
-    Arrays.fill(k, EMPTY);
-    return k;
-  }
-
-  private static int hash(long v, int mask) {
-    long h = v * 0x9E3779B97F4A7C15L;
-    return (int) (h ^ (h >>> 32)) & mask;
-  }
-
   public long get(long key, long absent) {
-    int mask = keys.length - 1;
-    for (int i = hash(key, mask); ; i = (i + 1) & mask) {
-      if (keys[i] == key) {
-        return values[i];
-      }
-      if (keys[i] == EMPTY) {
-        return absent;
-      }
-    }
+    int i = LongSlots.find(keys, key);
+    return i >= 0 ? values[i] : absent;
   }
 
   public void put(long key, long value) {
-    if (key < 0) {
-      throw new AssertionError("negative key " + key);
-    }
-    if ((size + 1) * 2 > keys.length) {
+    LongSlots.checkKey(key);
+    if (LongSlots.mustGrow(keys, size)) {
       rehash(keys.length * 2);
     }
-    int mask = keys.length - 1;
-    for (int i = hash(key, mask); ; i = (i + 1) & mask) {
-      if (keys[i] == key) {
-        values[i] = value;
-        return;
-      }
-      if (keys[i] == EMPTY) {
-        keys[i] = key;
-        values[i] = value;
-        size++;
-        return;
-      }
+    int i = LongSlots.find(keys, key);
+    if (i < 0) {
+      i = -i - 1;
+      keys[i] = key;
+      size++;
     }
+    values[i] = value;
   }
 
   public void remove(long key) {
-    int mask = keys.length - 1;
-    int i = hash(key, mask);
-    while (keys[i] != key) {
-      if (keys[i] == EMPTY) {
-        return;
-      }
-      i = (i + 1) & mask;
+    int i = LongSlots.find(keys, key);
+    if (i < 0) {
+      return;
     }
-    keys[i] = EMPTY;
+    int mask = keys.length - 1;
+    keys[i] = LongSlots.EMPTY;
     size--;
     // Re-insert the rest of the cluster so lookups never stop early.
-    for (int j = (i + 1) & mask; keys[j] != EMPTY; j = (j + 1) & mask) {
+    for (int j = (i + 1) & mask; keys[j] != LongSlots.EMPTY; j = (j + 1) & mask) {
       long k = keys[j];
       long v = values[j];
-      keys[j] = EMPTY;
+      keys[j] = LongSlots.EMPTY;
       size--;
       put(k, v);
     }
@@ -83,30 +53,23 @@ public final class LongLongHashMap {
   }
 
   public void clear() {
-    Arrays.fill(keys, EMPTY);
+    Arrays.fill(keys, LongSlots.EMPTY);
     size = 0;
   }
 
   /** The keys, in no particular order. */
   public long[] keys() {
-    long[] out = new long[size];
-    int n = 0;
-    for (long k : keys) {
-      if (k != EMPTY) {
-        out[n++] = k;
-      }
-    }
-    return out;
+    return LongSlots.keys(keys, size);
   }
 
   private void rehash(int capacity) {
     long[] oldKeys = keys;
     long[] oldValues = values;
-    keys = newKeys(capacity);
+    keys = LongSlots.newSlots(capacity);
     values = new long[capacity];
     size = 0;
     for (int i = 0; i < oldKeys.length; i++) {
-      if (oldKeys[i] != EMPTY) {
+      if (oldKeys[i] != LongSlots.EMPTY) {
         put(oldKeys[i], oldValues[i]);
       }
     }

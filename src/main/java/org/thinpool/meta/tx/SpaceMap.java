@@ -39,4 +39,18 @@ public interface SpaceMap {
 
   /** Grows the map by {@code extraBlocks} free blocks. */
   void extend(long extraBlocks) throws IOException;
+
+  /**
+   * Writes the map's changes into metadata blocks (the first half of the kernel's {@code
+   * dm_sm_commit}); only {@link TransactionManager#commit} calls it. Writing may allocate
+   * metadata blocks: the metadata space map, flushed last, settles its own allocations before it
+   * returns, so its written image counts every block of the transaction.
+   */
+  void flush() throws IOException;
+
+  /**
+   * The superblock that points at the flushed map is on the device: the current counts become
+   * the committed ones, and blocks freed in the transaction may be handed out again.
+   */
+  void committed();
 }

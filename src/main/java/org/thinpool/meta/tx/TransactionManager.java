@@ -3,6 +3,7 @@ package org.thinpool.meta.tx;
 import java.io.IOException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 
@@ -12,9 +13,9 @@ import org.thinpool.meta.block.WriteBlock;
  * <p>Contract: a block of the last committed state is never written. {@link #newBlock} hands out
  * a zeroed block that is free in the committed state; {@link #shadow} gives a writable copy of a
  * block, in place only when the block was itself created in this transaction and nobody else
- * references it. The commit itself (space maps, then all blocks, then the superblock last) is run
- * by the owner of the superblock through {@link BlockManager#flush} and {@link
- * BlockManager#writeSuperblock}, then {@link #endTransaction}.
+ * references it. {@link #commit} alone decides the order in which a transaction reaches the
+ * device, so that a crash at any write or sync leaves the previous transaction or the new one,
+ * whole; {@link #abort} forgets it.
  */
 public final class TransactionManager {
   private final BlockManager blocks;
@@ -62,13 +63,13 @@ public final class TransactionManager {
     if (count == 1 && shadowed.contains(blockNr)) {
       return new Shadow(blocks.write(blockNr, type), false);
     }
-    byte[] copy = new byte[org.thinpool.meta.block.MetadataBlock.SIZE_BYTES];
+    byte[] copy = new byte[MetadataBlock.SIZE_BYTES];
     try (ReadBlock old = blocks.read(blockNr, type)) {
       old.copyTo(copy);
     }
     WriteBlock fresh = newBlock(type);
     fresh.copyFrom(copy);
-    fresh.putU64(8, fresh.blockNr());
+    fresh.putU64(MetadataBlock.OFFSET_BLOCKNR, fresh.blockNr());
     metadataSpaceMap.dec(blockNr);
     return new Shadow(fresh, count > 1);
   }
@@ -90,9 +91,56 @@ public final class TransactionManager {
     return metadataSpaceMap.refCount(blockNr);
   }
 
-  /** Called after the superblock was written: every block becomes committed state. */
-  public void endTransaction() {
+  /**
+   * Commits the open transaction (the kernel's {@code dm_tm_pre_commit} then {@code
+   * dm_tm_commit(superblock)}). The order is the crash-safety argument, step by step:
+   *
+   * <ol>
+   *   <li>pre-commit: each of {@code dataSpaceMaps} is flushed, then the metadata space map.
+   *       Flushing allocates metadata blocks, which changes the metadata space map, so it goes
+   *       last and settles its own allocations itself ({@link SpaceMap#flush});
+   *   <li>every dirty block is written and the device synced: the new trees and space maps are
+   *       durable, but nothing points at them yet;
+   *   <li>{@code superblock} is asked for its image (every root is final now), block 0 is
+   *       written and the device synced: the commit point. The block manager refuses it while a
+   *       block is still dirty;
+   *   <li>every block becomes committed state: shadowing copies again, and the space maps may
+   *       hand out the blocks the previous transaction freed ({@link SpaceMap#committed}).
+   * </ol>
+   *
+   * <p>A failure before the superblock's sync leaves the previous transaction on the device; the
+   * caller then aborts (or closes) rather than commit again.
+   */
+  public void commit(BlockType superblockType, SuperblockImage superblock,
+      SpaceMap... dataSpaceMaps) throws IOException {
+    for (SpaceMap sm : dataSpaceMaps) {
+      sm.flush();
+    }
+    metadataSpaceMap.flush();
+    blocks.flush();
+    blocks.writeSuperblock(superblockType, superblock.encode());
     shadowed.clear();
+    metadataSpaceMap.committed();
+    for (SpaceMap sm : dataSpaceMaps) {
+      sm.committed();
+    }
+  }
+
+  /**
+   * Forgets every change since the last commit: dirty blocks and the whole cache (the space maps
+   * and trees above must be reloaded from the superblock).
+   */
+  public void abort() {
+    blocks.dropDirty();
+    blocks.clearCache();
+    shadowed.clear();
+  }
+
+  /** The superblock's owner: fills in the superblock once every other block is final. */
+  @FunctionalInterface
+  public interface SuperblockImage {
+    /** The 4096-byte image of block 0; the block manager sets its blocknr and checksum. */
+    byte[] encode() throws IOException;
   }
 
   /** A block made writable by {@link #shadow}. */

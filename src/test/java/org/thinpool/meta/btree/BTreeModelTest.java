@@ -13,7 +13,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
@@ -174,7 +173,7 @@ class BTreeModelTest {
   private static int leafEntries(ModelHarness h, long key) throws IOException {
     long node = h.root;
     while (true) {
-      try (ReadBlock b = h.pool.tm.read(node, BlockType.BTREE_NODE)) {
+      try (ReadBlock b = h.pool.tm.read(node, BTreeNode.BLOCK_TYPE)) {
         if (BTreeNode.isLeaf(b)) {
           return BTreeNode.nrEntries(b);
         }

@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.thinpool.io.FileBlockDevice;
+import org.thinpool.meta.block.BlockImage;
 import org.thinpool.meta.block.BlockManager;
-import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
@@ -64,14 +64,14 @@ class BTreeNodeTest {
         BTree.InsertResult r = tree.insert(root, 10L * i, type.fresh());
         assertThat(r.root()).isEqualTo(root); // everything is new: modified in place
       }
-      try (ReadBlock r = pool.tm.read(root, BlockType.BTREE_NODE)) {
+      try (ReadBlock r = pool.tm.read(root, BTreeNode.BLOCK_TYPE)) {
         assertThat(BTreeNode.isInternal(r)).isTrue();
         assertThat(BTreeNode.nrEntries(r)).isEqualTo(2);
         assertThat(BTreeNode.maxEntries(r)).isEqualTo(252);
         assertThat(BTreeNode.valueSize(r)).isEqualTo(8);
         assertThat(BTreeNode.key(r, 0)).isZero();
         assertThat(BTreeNode.key(r, 1)).isEqualTo(630); // the full leaf split 63 / 63 + 1
-        try (ReadBlock left = pool.tm.read(BTreeNode.child(r, 0), BlockType.BTREE_NODE)) {
+        try (ReadBlock left = pool.tm.read(BTreeNode.child(r, 0), BTreeNode.BLOCK_TYPE)) {
           assertThat(BTreeNode.nrEntries(left)).isEqualTo(63);
           assertThat(BTreeNode.valueSize(left)).isEqualTo(24);
         }
@@ -87,8 +87,8 @@ class BTreeNodeTest {
       for (long k = 0; k < 300; k++) {
         root = tree.insert(root, k * k, k).root();
       }
-      byte[] raw = pool.bm.readRaw(root);
-      try (ReadBlock b = pool.tm.read(root, BlockType.BTREE_NODE)) {
+      ReadBlock raw = BlockImage.wrap(root, BTreeNode.BLOCK_TYPE, pool.bm.readRaw(root));
+      try (ReadBlock b = pool.tm.read(root, BTreeNode.BLOCK_TYPE)) {
         assertThat(BTreeNode.nrEntries(raw)).isEqualTo(BTreeNode.nrEntries(b)).isEqualTo(300);
         assertThat(BTreeNode.maxEntries(raw)).isEqualTo(336);
         assertThat(BTreeNode.valueSize(raw)).isEqualTo(4);
@@ -96,7 +96,7 @@ class BTreeNodeTest {
             .isEqualTo(BTreeNode.lowerBound(b, 50))
             .isEqualTo(7);
         assertThat(BTreeNode.key(raw, 17)).isEqualTo(289);
-        assertThat(MetadataBlock.u32(raw, BTreeNode.valueOffset(raw, 17))).isEqualTo(17);
+        assertThat(raw.u32(BTreeNode.valueOffset(raw, 17))).isEqualTo(17);
         assertThat(BTreeNode.ceilingIndex(b, 50)).isEqualTo(8);
       }
     }
@@ -113,10 +113,9 @@ class BTreeNodeTest {
       TransactionManager tm = new TransactionManager(bm);
       long mappingRoot;
       long detailsRoot;
-      try (ReadBlock sb = bm.read(0, BlockType.SUPERBLOCK)) {
-        mappingRoot = sb.u64(320);
-        detailsRoot = sb.u64(328);
-      }
+      byte[] sb = bm.readRaw(0); // the superblock is thin's: read its two roots raw
+      mappingRoot = MetadataBlock.u64(sb, 320);
+      detailsRoot = MetadataBlock.u64(sb, 328);
       BTree<Long> top = new BTree<>(tm, ValueTypes.u64());
       BTree<Long> device = new BTree<>(tm, ValueTypes.u64());
       BTree<Long> details = new BTree<>(tm, new RawValueType(24));
@@ -127,7 +126,7 @@ class BTreeNodeTest {
       assertThat(ids).containsExactly(199L, 200L, 207L, 214L);
       assertThat(details.lookup(detailsRoot, 7)).isEqualTo(6L); // mapped_blocks
       long dev0 = top.lookup(mappingRoot, 0);
-      try (ReadBlock r = tm.read(dev0, BlockType.BTREE_NODE)) {
+      try (ReadBlock r = tm.read(dev0, BTreeNode.BLOCK_TYPE)) {
         assertThat(BTreeNode.isInternal(r)).isTrue();
         assertThat(BTreeNode.nrEntries(r)).isEqualTo(23);
       }

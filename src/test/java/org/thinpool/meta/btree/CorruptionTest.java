@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 import org.thinpool.io.MetadataCorruptException;
-import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 
@@ -23,20 +22,20 @@ class CorruptionTest {
   }
 
   private static long child(ModelHarness h, int i) throws IOException {
-    try (ReadBlock root = h.pool.tm.read(h.root, BlockType.BTREE_NODE)) {
+    try (ReadBlock root = h.pool.tm.read(h.root, BTreeNode.BLOCK_TYPE)) {
       return BTreeNode.child(root, i);
     }
   }
 
   private static long key(ModelHarness h, long node, int i) throws IOException {
-    try (ReadBlock n = h.pool.tm.read(node, BlockType.BTREE_NODE)) {
+    try (ReadBlock n = h.pool.tm.read(node, BTreeNode.BLOCK_TYPE)) {
       return BTreeNode.key(n, i);
     }
   }
 
   /** Edits the root in place (it was created in this transaction, so shadowing keeps it). */
   private static WriteBlock editRoot(ModelHarness h) throws IOException {
-    WriteBlock root = h.pool.tm.shadow(h.root, BlockType.BTREE_NODE).block();
+    WriteBlock root = h.pool.tm.shadow(h.root, BTreeNode.BLOCK_TYPE).block();
     assertThat(root.blockNr()).isEqualTo(h.root);
     return root;
   }

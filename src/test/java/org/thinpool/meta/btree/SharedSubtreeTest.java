@@ -11,7 +11,6 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
@@ -230,7 +229,7 @@ class SharedSubtreeTest {
   }
 
   private static int rootEntries(ModelHarness h) throws IOException {
-    try (ReadBlock r = h.pool.tm.read(h.root, BlockType.BTREE_NODE)) {
+    try (ReadBlock r = h.pool.tm.read(h.root, BTreeNode.BLOCK_TYPE)) {
       return BTreeNode.isLeaf(r) ? Integer.MAX_VALUE : BTreeNode.nrEntries(r);
     }
   }

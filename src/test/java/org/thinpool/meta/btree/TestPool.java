@@ -3,6 +3,9 @@ package org.thinpool.meta.btree;
 import java.io.IOException;
 import org.thinpool.io.MemoryBlockDevice;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.BlockValidator;
+import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
@@ -22,11 +25,16 @@ final class TestPool implements AutoCloseable {
     tm.setMetadataSpaceMap(sm);
   }
 
-  /** Ends the transaction: everything written so far becomes committed state. */
+  /**
+   * A superblock for the transaction manager's commit: block 0 of zeros, which these tests never
+   * read (the trees' roots are the tests' own variables).
+   */
+  static final BlockType SCRATCH_SUPERBLOCK =
+      new BlockType("test superblock", 1, BlockValidator.COMMON_ONLY);
+
+  /** Commits: everything written so far becomes committed state. */
   void commit() throws IOException {
-    bm.flush();
-    tm.endTransaction();
-    sm.commit();
+    tm.commit(SCRATCH_SUPERBLOCK, () -> new byte[MetadataBlock.SIZE_BYTES]);
   }
 
   @Override

@@ -91,6 +91,15 @@ final class TestSpaceMap implements SpaceMap {
     return b;
   }
 
+  /** Nothing to write: the counts live in memory only. */
+  @Override
+  public void flush() {}
+
+  @Override
+  public void committed() {
+    commit();
+  }
+
   @Override
   public void extend(long extraBlocks) {
     throw new UnsupportedOperationException("fixed size");

@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.meta.block.BlockType;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.Testdata;
@@ -97,7 +96,7 @@ class ThinCheckTest {
   }
 
   private static int rootEntries(TestPool pool, long root) throws IOException {
-    try (ReadBlock r = pool.tm.read(root, BlockType.BTREE_NODE)) {
+    try (ReadBlock r = pool.tm.read(root, BTreeNode.BLOCK_TYPE)) {
       return BTreeNode.isLeaf(r) ? Integer.MAX_VALUE : BTreeNode.nrEntries(r);
     }
   }

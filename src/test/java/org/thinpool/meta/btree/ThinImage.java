@@ -6,7 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.space.Bitmaps;
+import org.thinpool.meta.space.MetadataIndex;
+import org.thinpool.thin.Superblock;
 import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
@@ -80,7 +82,7 @@ final class ThinImage {
     MetadataBlock.putU32(sb, 340, 8);
     MetadataBlock.putU64(sb, 344, pool.sm.nrBlocks());
     pool.bm.flush();
-    pool.bm.writeSuperblock(sb);
+    pool.bm.writeSuperblock(Superblock.BLOCK_TYPE, sb);
     ByteBuffer all = ByteBuffer.allocate((int) TestPool.DEVICE_BYTES);
     pool.device.read(0, all);
     Files.write(file, all.array());
@@ -110,12 +112,12 @@ final class ThinImage {
     int nrBlocks = (int) pool.sm.nrBlocks();
     int nrBitmaps = (nrBlocks + ENTRIES_PER_BITMAP - 1) / ENTRIES_PER_BITMAP;
     long indexBlock;
-    try (WriteBlock b = pool.tm.newBlock(BlockType.INDEX)) {
+    try (WriteBlock b = pool.tm.newBlock(MetadataIndex.BLOCK_TYPE)) {
       indexBlock = b.blockNr();
     }
     long[] bitmaps = new long[nrBitmaps];
     for (int k = 0; k < nrBitmaps; k++) {
-      try (WriteBlock b = pool.tm.newBlock(BlockType.BITMAP)) {
+      try (WriteBlock b = pool.tm.newBlock(Bitmaps.BLOCK_TYPE)) {
         bitmaps[k] = b.blockNr();
       }
     }
@@ -138,7 +140,7 @@ final class ThinImage {
       MetadataBlock.putU32(index, 24 + 16 * k, entry[1]);
       MetadataBlock.putU32(index, 28 + 16 * k, entry[2]);
     }
-    try (WriteBlock b = pool.bm.write(indexBlock, BlockType.INDEX)) {
+    try (WriteBlock b = pool.bm.write(indexBlock, MetadataIndex.BLOCK_TYPE)) {
       b.copyFrom(index);
     }
     putSpaceMapRoot(sb, 192, nrBlocks, pool.sm.nrAllocated(), indexBlock, overflowRoot);
@@ -146,7 +148,7 @@ final class ThinImage {
 
   private static long[] writeBitmap(TestPool pool, long[] counts, int k) throws IOException {
     long blockNr;
-    try (WriteBlock b = pool.tm.newBlock(BlockType.BITMAP)) {
+    try (WriteBlock b = pool.tm.newBlock(Bitmaps.BLOCK_TYPE)) {
       blockNr = b.blockNr();
     }
     return fillBitmap(pool, blockNr, counts, k);
@@ -170,7 +172,7 @@ final class ThinImage {
       // Bit `shift` carries the high bit of the 2-bit value, bit `shift + 1` the low bit.
       buf[16 + e / 4] |= (byte) (((v >> 1) << shift) | ((v & 1) << (shift + 1)));
     }
-    try (WriteBlock b = pool.bm.write(blockNr, BlockType.BITMAP)) {
+    try (WriteBlock b = pool.bm.write(blockNr, Bitmaps.BLOCK_TYPE)) {
       b.copyFrom(buf);
     }
     return new long[] {blockNr, nrFree, noneFreeBefore};

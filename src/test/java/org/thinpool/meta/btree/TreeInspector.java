@@ -11,8 +11,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.thinpool.meta.block.BlockImage;
+import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.BlockManager;
-import org.thinpool.meta.block.MetadataBlock;
 
 /**
  * An independent checker for trees written by {@link BTree}: decodes raw node bytes with {@link
@@ -43,9 +44,10 @@ final class TreeInspector {
     int leafDepth = -1;
     while (!stack.isEmpty()) {
       Visit v = stack.pop();
-      byte[] n = bm.readRaw(v.blockNr);
+      byte[] raw = bm.readRaw(v.blockNr);
+      ReadBlock n = BlockImage.wrap(v.blockNr, BTreeNode.BLOCK_TYPE, raw);
       String where = "node " + v.blockNr + " at depth " + v.depth + ": ";
-      checkHeader(n, v, where);
+      checkHeader(raw, n, v, where);
       int nr = BTreeNode.nrEntries(n);
       for (int i = 0; i < nr; i++) {
         long k = BTreeNode.key(n, i);
@@ -78,10 +80,10 @@ final class TreeInspector {
     return leafDepth;
   }
 
-  private void checkHeader(byte[] n, Visit v, String where) {
+  private void checkHeader(byte[] raw, ReadBlock n, Visit v, String where) {
     boolean root = v.depth == 1;
-    if (MetadataBlock.u64(n, BTreeNode.OFFSET_BLOCKNR) != v.blockNr) {
-      fail(where + "blocknr field is " + MetadataBlock.u64(n, BTreeNode.OFFSET_BLOCKNR));
+    if (n.u64(BTreeNode.OFFSET_BLOCKNR) != v.blockNr) {
+      fail(where + "blocknr field is " + n.u64(BTreeNode.OFFSET_BLOCKNR));
     }
     int flags = BTreeNode.flags(n);
     int vs = BTreeNode.valueSize(n);
@@ -101,7 +103,7 @@ final class TreeInspector {
     } else {
       fail(where + "flags " + flags);
     }
-    if (MetadataBlock.u32(n, 28) != 0) {
+    if (n.u32(28) != 0) {
       fail(where + "padding not zero");
     }
     if (nr > max) {
@@ -112,12 +114,12 @@ final class TreeInspector {
     }
     int keysEnd = BTreeNode.keyOffset(max);
     for (int off = BTreeNode.keyOffset(nr); off < keysEnd; off++) {
-      if (n[off] != 0) {
+      if (raw[off] != 0) {
         fail(where + "unused key slot not zero at offset " + off);
       }
     }
-    for (int off = BTreeNode.valueOffset(max, vs, nr); off < n.length; off++) {
-      if (n[off] != 0) {
+    for (int off = BTreeNode.valueOffset(max, vs, nr); off < raw.length; off++) {
+      if (raw[off] != 0) {
         fail(where + "unused value space not zero at offset " + off);
       }
     }
@@ -142,7 +144,7 @@ final class TreeInspector {
       if (!walked.add(b)) {
         continue;
       }
-      byte[] n = bm.readRaw(b);
+      ReadBlock n = BlockImage.wrap(b, BTreeNode.BLOCK_TYPE, bm.readRaw(b));
       int nr = BTreeNode.nrEntries(n);
       for (int i = 0; i < nr; i++) {
         if (BTreeNode.isInternal(n)) {
@@ -151,7 +153,7 @@ final class TreeInspector {
           todo.push(child);
         } else if (countValues) {
           int off = BTreeNode.valueOffset(n, i);
-          long v = leafValueSize == 4 ? MetadataBlock.u32(n, off) : MetadataBlock.u64(n, off);
+          long v = leafValueSize == 4 ? n.u32(off) : n.u64(off);
           c.values.merge(v, 1L, Long::sum);
         }
       }

@@ -11,11 +11,18 @@ import org.junit.jupiter.api.Test;
 import org.thinpool.io.MemoryBlockDevice;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.meta.block.BlockType;
+import org.thinpool.meta.block.BlockValidator;
+import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
 /** The {@link SpaceMap} contract, for both the metadata and the data space map. */
 abstract class SpaceMapContractTest {
+  /** Block 0 for the transaction manager's commit; the tests keep the roots themselves. */
+  static final BlockType SCRATCH_SUPERBLOCK =
+      new BlockType("test superblock", 1, BlockValidator.COMMON_ONLY);
+
   TransactionManager tm;
 
   abstract SpaceMap create(long nrBlocks) throws IOException;
@@ -104,10 +111,8 @@ abstract class SpaceMapContractTest {
 
     @Override
     void commit() throws IOException {
-      root = sm.writeBack();
-      tm.blockManager().flush();
-      tm.endTransaction();
-      sm.committed();
+      tm.commit(SCRATCH_SUPERBLOCK, () -> new byte[MetadataBlock.SIZE_BYTES]);
+      root = sm.root();
     }
 
     SpaceMapRoot root;
@@ -135,12 +140,9 @@ abstract class SpaceMapContractTest {
 
     @Override
     void commit() throws IOException {
-      root = sm.writeBack();
-      metaRoot = meta.writeBack();
-      tm.blockManager().flush();
-      tm.endTransaction();
-      sm.committed();
-      meta.committed();
+      tm.commit(SCRATCH_SUPERBLOCK, () -> new byte[MetadataBlock.SIZE_BYTES], sm);
+      root = sm.root();
+      metaRoot = meta.root();
     }
 
     @Override

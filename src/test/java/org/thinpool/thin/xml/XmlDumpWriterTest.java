@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.thinpool.testing.Testdata;
+import org.thinpool.thin.DeviceInfo;
+import org.thinpool.thin.SuperblockInfo;
 
 /** XmlDumpWriter reproduces thin_dump 0.9.0 byte for byte. */
 class XmlDumpWriterTest {

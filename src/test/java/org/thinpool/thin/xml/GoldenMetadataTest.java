@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -13,6 +13,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.testing.Testdata;
+import org.thinpool.thin.MetadataDumper;
+import org.thinpool.thin.ThinMetadata;
+import org.thinpool.thin.check.PoolCheck;
 
 /** Every golden image made by the real tools opens here and dumps exactly as thin_dump did. */
 class GoldenMetadataTest {

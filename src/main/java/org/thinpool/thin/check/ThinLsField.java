@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.thinpool.io.MemoryBlockDevice;
 import org.thinpool.io.MetadataCorruptException;
 import org.thinpool.testing.Testdata;
+import org.thinpool.thin.ThinMetadata;
 
 /**
  * Any single byte flipped in a block of a committed pool is reported by check and by open/read

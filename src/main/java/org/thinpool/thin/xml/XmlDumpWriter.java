@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -7,6 +7,9 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import org.thinpool.thin.DeviceInfo;
+import org.thinpool.thin.RestoreSink;
+import org.thinpool.thin.SuperblockInfo;
 
 /**
  * Writes the XML of {@code thin_dump} 0.9.0, byte for byte, as a {@link RestoreSink}.

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import java.io.IOException;
 import java.util.HashMap;
@@ -8,6 +8,9 @@ import java.util.Set;
 import javax.xml.stream.XMLStreamConstants;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
+import org.thinpool.thin.DeviceInfo;
+import org.thinpool.thin.RestoreSink;
+import org.thinpool.thin.SuperblockInfo;
 
 /**
  * The state machine behind {@link XmlRestoreReader}: one instance per document.

@@ -1,7 +1,10 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.thinpool.thin.DeviceInfo;
+import org.thinpool.thin.RestoreSink;
+import org.thinpool.thin.SuperblockInfo;
 
 /** A sink that records every call as one line of text, for assertions on the event stream. */
 final class RecordingSink implements RestoreSink {

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import java.io.IOException;
 

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,6 +14,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.Testdata;
+import org.thinpool.thin.Mapping;
+import org.thinpool.thin.MetadataDumper;
+import org.thinpool.thin.MetadataRestorer;
+import org.thinpool.thin.ThinMetadata;
+import org.thinpool.thin.check.PoolCheck;
 
 /** Our restore satisfies the real thin_check/thin_dump; the real thin_restore satisfies ours. */
 class RestoreRoundTripTest {

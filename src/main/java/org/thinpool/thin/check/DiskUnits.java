@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 /**
  * The human sizes of thin_ls 0.9.0 ({@code base::format_disk_unit}), reproduced exactly.

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -11,6 +11,7 @@ import javax.xml.stream.Location;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamException;
 import javax.xml.stream.XMLStreamReader;
+import org.thinpool.thin.RestoreSink;
 
 /**
  * Reads {@code thin_dump} XML and drives a {@link RestoreSink}, streaming: memory does not grow

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -9,6 +9,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.thinpool.thin.DeviceInfo;
+import org.thinpool.thin.RestoreSink;
+import org.thinpool.thin.SuperblockInfo;
 
 /**
  * Computes what {@code thin_ls} 0.9.0 prints, in two passes over all mappings.

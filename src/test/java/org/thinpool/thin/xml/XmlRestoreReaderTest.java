@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -17,6 +17,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.thinpool.testing.Testdata;
+import org.thinpool.thin.DeviceInfo;
+import org.thinpool.thin.RestoreSink;
+import org.thinpool.thin.SuperblockInfo;
 
 /** XmlRestoreReader: the 0.9.0 format, the Rust 1.x additions, and every kind of bad input. */
 class XmlRestoreReaderTest {

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -11,25 +11,38 @@ import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.StorageException;
 import org.thinpool.meta.block.BlockManager;
-import org.thinpool.meta.block.BlockType;
-import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
+import org.thinpool.meta.btree.BTreeNode;
 import org.thinpool.meta.space.Bitmaps;
 import org.thinpool.meta.space.DataSpaceMap;
+import org.thinpool.meta.space.IndexEntry;
+import org.thinpool.meta.space.MetadataIndex;
 import org.thinpool.meta.space.MetadataSpaceMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
+import org.thinpool.thin.DeviceDetails;
+import org.thinpool.thin.Mapping;
+import org.thinpool.thin.Superblock;
+import org.thinpool.thin.ValueCodecs;
 
 /**
  * The full metadata checker behind {@code thinpool check}: every block's checksum and header,
  * every tree's shape (key order, parent bounds, fill, equal depth), the details and mapping trees
  * against each other, and every reference count of both space maps recomputed from the trees
- * (spec 6 and 7) and compared with what is stored. It decodes nodes itself rather than through
- * the b-tree code, so a bug there cannot hide from it.
+ * (spec 6 and 7) and compared with what is stored.
+ *
+ * <p>It walks, bounds and counts every tree itself rather than through the b-tree operations, so
+ * a bug there (a lost reference, a key outside its parent's range, an underfull node) cannot hide
+ * from it. It reads fields through the shared codecs ({@link BTreeNode}, {@link MetadataIndex}):
+ * a second copy of byte offsets would check nothing the golden files, the real {@code
+ * thin_check} and the kernel test do not already pin, and the block manager has already run each
+ * block type's validator on every block this class reads.
  */
 public final class PoolCheck {
-  private static final int HEADER = 32;
-  private static final long FLAG_INTERNAL = 1;
+  /** Leaf values of the overflow trees: u32 reference counts (spec 5.1). */
+  private static final int REF_COUNT_BYTES = 4;
+  /** Leaf values of both mapping-tree levels: a u64 subtree root or block_time (spec 3.4). */
+  private static final int MAPPING_VALUE_BYTES = 8;
   /** Deeper than any tree of 2^64 keys at minimum fill: a loop or garbage. */
   private static final int MAX_DEPTH = 16;
 
@@ -63,10 +76,8 @@ public final class PoolCheck {
 
   private Report check() throws IOException {
     Superblock sb;
-    try (ReadBlock b = blocks.read(0, BlockType.SUPERBLOCK)) {
-      byte[] img = new byte[MetadataBlock.SIZE_BYTES];
-      b.copyTo(img);
-      sb = Superblock.decode(0, img);
+    try {
+      sb = Superblock.read(blocks, 0);
     } catch (StorageException e) {
       problems.add(new Problem("superblock is corrupt: " + e.getMessage(), true));
       return new Report(problems, -1, 0);
@@ -89,11 +100,7 @@ public final class PoolCheck {
     if (sb.metadataSnap() != 0) {
       ref(sb.metadataSnap(), "metadata snapshot");
       try {
-        byte[] img = new byte[MetadataBlock.SIZE_BYTES];
-        try (ReadBlock b = blocks.read(sb.metadataSnap(), BlockType.SUPERBLOCK)) {
-          b.copyTo(img);
-        }
-        walkThinTrees(Superblock.decode(sb.metadataSnap(), img), "metadata snapshot ", false);
+        walkThinTrees(Superblock.read(blocks, sb.metadataSnap()), "metadata snapshot ", false);
       } catch (StorageException e) {
         problems.add(new Problem("metadata snapshot: " + e.getMessage(), true));
       }
@@ -107,18 +114,20 @@ public final class PoolCheck {
   private void spaceMapReferences(Superblock sb, SpaceMap msm, SpaceMap dsm) throws IOException {
     long index = sb.metadataSpaceMap().bitmapRoot();
     ref(index, "metadata space map index");
-    try (ReadBlock idx = blocks.read(index, BlockType.INDEX)) {
+    try (ReadBlock idx = blocks.read(index, MetadataIndex.BLOCK_TYPE)) {
       for (int k = 0; k < Bitmaps.bitmapCount(msm.nrBlocks()); k++) {
-        ref(idx.u64(16 + 16 * k), "metadata space map bitmap " + k);
+        ref(MetadataIndex.bitmapLocation(idx, k), "metadata space map bitmap " + k);
       }
     }
     ref(sb.metadataSpaceMap().refCountRoot(), "metadata space map overflow tree root");
     ref(sb.dataSpaceMap().refCountRoot(), "data space map overflow tree root");
     ref(sb.dataSpaceMap().bitmapRoot(), "data space map index tree root");
-    walk(sb.metadataSpaceMap().refCountRoot(), 4, "metadata space map overflow tree", null);
-    walk(sb.dataSpaceMap().refCountRoot(), 4, "data space map overflow tree", null);
+    walk(sb.metadataSpaceMap().refCountRoot(), REF_COUNT_BYTES,
+        "metadata space map overflow tree", null);
+    walk(sb.dataSpaceMap().refCountRoot(), REF_COUNT_BYTES, "data space map overflow tree", null);
     long[] n = {0};
-    walk(sb.dataSpaceMap().bitmapRoot(), 16, "data space map index tree", (leaf, b) -> {
+    String indexTree = "data space map index tree";
+    walk(sb.dataSpaceMap().bitmapRoot(), IndexEntry.SIZE_BYTES, indexTree, (leaf, b) -> {
       for (int i = 0; i < nr(b); i++) {
         ref(b.u64(valueOffset(b, i)), "data space map bitmap " + key(b, i));
         n[0]++;
@@ -142,7 +151,7 @@ public final class PoolCheck {
           }
         });
     Map<Long, Long> roots = new TreeMap<>();
-    walk(sb.dataMappingRoot(), 8, what + "top-level mapping tree", (leaf, b) -> {
+    walk(sb.dataMappingRoot(), MAPPING_VALUE_BYTES, what + "top-level mapping tree", (leaf, b) -> {
       for (int i = 0; i < nr(b); i++) {
         roots.put(key(b, i), b.u64(valueOffset(b, i)));
       }
@@ -150,9 +159,10 @@ public final class PoolCheck {
     for (Map.Entry<Long, Long> e : roots.entrySet()) {
       long dev = e.getKey();
       ref(e.getValue(), what + "thin device " + dev + " mapping tree root");
-      walk(e.getValue(), 8, what + "thin device " + dev + " mapping tree", (leaf, b) -> {
+      String tree = what + "thin device " + dev + " mapping tree";
+      walk(e.getValue(), MAPPING_VALUE_BYTES, tree, (leaf, b) -> {
         for (int i = 0; i < nr(b); i++) {
-          long data = b.u64(valueOffset(b, i)) >>> 24;
+          long data = b.u64(valueOffset(b, i)) >>> Mapping.TIME_BITS;
           if (data >= expectedData.length) {
             problems.add(new Problem(what + "thin device " + dev + " maps block " + key(b, i)
                 + " to data block " + data + " beyond the data device", true));
@@ -208,9 +218,9 @@ public final class PoolCheck {
             true));
         continue;
       }
-      try (ReadBlock b = blocks.read(p.block, BlockType.BTREE_NODE)) {
+      try (ReadBlock b = blocks.read(p.block, BTreeNode.BLOCK_TYPE)) {
         checkNode(b, p, leafValueSize, leafDepth);
-        if (b.u32(4) == FLAG_INTERNAL) {
+        if (BTreeNode.isInternal(b)) {
           long[] children = new long[nr(b)];
           for (int i = nr(b) - 1; i >= 0; i--) {
             long child = b.u64(valueOffset(b, i));
@@ -235,10 +245,10 @@ public final class PoolCheck {
   }
 
   private void checkNode(ReadBlock b, Pending p, int leafValueSize, int[] leafDepth) {
-    boolean internal = b.u32(4) == FLAG_INTERNAL;
-    long valueSize = b.u32(24);
-    long max = b.u32(20);
-    int wantSize = internal ? 8 : leafValueSize;
+    boolean internal = BTreeNode.isInternal(b);
+    long valueSize = BTreeNode.valueSize(b);
+    long max = BTreeNode.maxEntries(b);
+    int wantSize = internal ? BTreeNode.INTERNAL_VALUE_SIZE : leafValueSize;
     String where = p.path + " (block " + p.block + ")";
     if (valueSize != wantSize) {
       problems.add(new Problem(where + ": value size " + valueSize + ", expected " + wantSize,
@@ -336,14 +346,14 @@ public final class PoolCheck {
   }
 
   private static int nr(ReadBlock b) {
-    return (int) b.u32(16);
+    return BTreeNode.nrEntries(b);
   }
 
   private static long key(ReadBlock b, int i) {
-    return b.u64(HEADER + 8 * i);
+    return BTreeNode.key(b, i);
   }
 
   private static int valueOffset(ReadBlock b, int i) {
-    return HEADER + 8 * (int) b.u32(20) + i * (int) b.u32(24);
+    return BTreeNode.valueOffset(b, i);
   }
 }

@@ -1,7 +1,8 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import java.io.IOException;
 import java.util.Arrays;
+import org.thinpool.thin.RestoreSink;
 
 /**
  * The mappings of one {@code <def>} block, kept as runs so that {@code <ref>} can replay them.

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -24,6 +24,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.Testdata;
+import org.thinpool.thin.DeviceInfo;
+import org.thinpool.thin.RestoreSink;
+import org.thinpool.thin.SuperblockInfo;
+import org.thinpool.thin.xml.XmlDumpWriter;
+import org.thinpool.thin.xml.XmlRestoreReader;
 
 /** ThinLsReport reproduces thin_ls 0.9.0 from the mappings of a dump. */
 class ThinLsReportTest {

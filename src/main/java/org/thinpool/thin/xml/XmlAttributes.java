@@ -1,6 +1,7 @@
-package org.thinpool.thin;
+package org.thinpool.thin.xml;
 
 import javax.xml.stream.XMLStreamReader;
+import org.thinpool.thin.SuperblockInfo;
 
 /**
  * The attributes of one start tag, read by name with range checks. Every attribute must be asked

@@ -1,4 +1,4 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
 
 import static org.thinpool.thin.SuperblockInfo.requireNonNegative;
 import static org.thinpool.thin.SuperblockInfo.requireU32;

@@ -1,4 +1,6 @@
-package org.thinpool.thin;
+package org.thinpool.thin.check;
+
+import org.thinpool.thin.Mapping;
 
 /**
  * How many mappings point at each data block, saturating at "more than one": the {@code
@@ -21,14 +23,17 @@ final class DataBlockCounter {
   private static final int BLOCKS_PER_LONG = Long.SIZE / 2;
   private static final int LONGS_PER_PAGE = BLOCKS_PER_PAGE / BLOCKS_PER_LONG;
 
+  /** Data block numbers are 40 bits wide in a mapping (spec 3.4). */
+  private static final long MAX_DATA_BLOCKS = Mapping.MAX_DATA_BLOCK + 1;
+
   /** Page table limit: data blocks are 40-bit numbers (spec 3.4), so 2^24 pages cover them. */
-  private static final int MAX_PAGES = (int) (XmlRestoreReader.MAX_DATA_BLOCKS >>> PAGE_SHIFT);
+  private static final int MAX_PAGES = (int) (MAX_DATA_BLOCKS >>> PAGE_SHIFT);
 
   private long[][] pages;
 
   /** Sizes the page table for data blocks {@code 0 .. nrDataBlocks-1}; more are still accepted. */
   DataBlockCounter(long nrDataBlocks) {
-    long wanted = (Math.min(nrDataBlocks, XmlRestoreReader.MAX_DATA_BLOCKS) >>> PAGE_SHIFT) + 1;
+    long wanted = (Math.min(nrDataBlocks, MAX_DATA_BLOCKS) >>> PAGE_SHIFT) + 1;
     pages = new long[(int) Math.min(wanted, MAX_PAGES)][];
   }
 
@@ -69,7 +74,7 @@ final class DataBlockCounter {
   }
 
   private static void checkRange(long dataBlock) {
-    if (dataBlock < 0 || dataBlock >= XmlRestoreReader.MAX_DATA_BLOCKS) {
+    if (dataBlock < 0 || dataBlock >= MAX_DATA_BLOCKS) {
       throw new IllegalArgumentException("data block out of range: " + dataBlock);
     }
   }

@@ -1,0 +1,61 @@
+package org.thinpool.io;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A {@code flock} on a directory, through an fd of its own ({@code O_RDONLY | O_DIRECTORY}).
+ *
+ * <p>Why a directory and flock: the lock belongs to the directory's inode, which stays the same
+ * whatever happens to the files in it (a deleted or replaced lock file, a metadata file renamed
+ * over), and it follows the directory through a rename, so a folder built under a temporary
+ * name and renamed into place is locked from its first byte. flock locks belong to the open
+ * file description: two opens in one process conflict like two processes (unlike fcntl locks,
+ * which one process shares and loses when it closes any fd of the file), and the kernel drops
+ * the lock when the process dies, even by SIGKILL.
+ *
+ * <p>Exclusive for a writer, shared for readers: readers exclude a writer and not each other.
+ */
+public final class DirectoryLock implements AutoCloseable {
+  private final Path dir;
+  private int fd;
+
+  private DirectoryLock(Path dir, int fd) {
+    this.dir = dir;
+    this.fd = fd;
+  }
+
+  /**
+   * Takes the lock without waiting; null if a conflicting lock is held (by another process, or
+   * through another fd of this one). Fails if {@code dir} is not a directory.
+   */
+  public static DirectoryLock tryLock(Path dir, boolean shared) throws IOException {
+    int fd = NativeIo.openFd(dir, NativeIo.O_RDONLY | NativeIo.O_DIRECTORY);
+    boolean taken;
+    try {
+      taken = NativeIo.tryFlock(fd, dir, shared);
+    } catch (IOException | RuntimeException e) {
+      NativeIo.closeFd(fd);
+      throw e;
+    }
+    if (!taken) {
+      NativeIo.closeFd(fd);
+      return null;
+    }
+    return new DirectoryLock(dir, fd);
+  }
+
+  public Path directory() {
+    return dir;
+  }
+
+  /** Closing the fd releases the lock. Idempotent. */
+  @Override
+  public synchronized void close() throws IOException {
+    if (fd >= 0) {
+      int f = fd;
+      fd = -1;
+      NativeIo.closeFd(f);
+    }
+  }
+}

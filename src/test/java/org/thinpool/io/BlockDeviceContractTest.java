@@ -1,0 +1,103 @@
+package org.thinpool.io;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@link BlockDevice} contract, run for every implementation that needs no privileges
+ * (the raw block device runs it through {@code DirectModeTest}): writes and reads of any length
+ * at any offset, spanning pages, round-trip; unwritten bytes and discarded whole ranges read as
+ * zero.
+ */
+abstract class BlockDeviceContractTest {
+  static final long SIZE_BYTES = 1L << 20;
+
+  abstract BlockDevice newDevice() throws IOException;
+
+  @Test
+  void unalignedWritesSpanningPagesReadBackAndTheRestIsZero() throws IOException {
+    try (BlockDevice dev = newDevice()) {
+      byte[] model = new byte[(int) SIZE_BYTES];
+      Random rng = new Random(7);
+      for (int i = 0; i < 200; i++) {
+        int len = 1 + rng.nextInt(10_000);
+        int off = rng.nextInt(model.length - len);
+        byte[] b = new byte[len];
+        rng.nextBytes(b);
+        dev.write(off, ByteBuffer.wrap(b));
+        System.arraycopy(b, 0, model, off, len);
+      }
+      dev.sync();
+      for (int i = 0; i < 200; i++) {
+        int len = 1 + rng.nextInt(10_000);
+        int off = rng.nextInt(model.length - len);
+        ByteBuffer got = ByteBuffer.allocate(len);
+        dev.read(off, got);
+        assertThat(got.hasRemaining()).isFalse();
+        byte[] want = java.util.Arrays.copyOfRange(model, off, off + len);
+        assertThat(got.array()).as("%d bytes at %d", len, off).isEqualTo(want);
+      }
+    }
+  }
+
+  @Test
+  void aDiscardedRangeReadsAsZero() throws IOException {
+    try (BlockDevice dev = newDevice()) {
+      byte[] ones = new byte[3 * 65536];
+      java.util.Arrays.fill(ones, (byte) 1);
+      dev.write(0, ByteBuffer.wrap(ones));
+      dev.discard(65536, 65536);
+      ByteBuffer got = ByteBuffer.allocate(ones.length);
+      dev.read(0, got);
+      for (int i = 0; i < ones.length; i++) {
+        int want = i >= 65536 && i < 2 * 65536 ? 0 : 1;
+        assertThat(got.get(i)).as("byte %d", i).isEqualTo((byte) want);
+      }
+    }
+  }
+
+  static final class Memory extends BlockDeviceContractTest {
+    @Override
+    BlockDevice newDevice() {
+      return new MemoryBlockDevice(SIZE_BYTES);
+    }
+
+    @Test
+    void aPartialDiscardZeroesOnlyItsBytes() {
+      MemoryBlockDevice dev = new MemoryBlockDevice(SIZE_BYTES);
+      dev.write(4090, ByteBuffer.wrap(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+      dev.discard(4094, 4);
+      ByteBuffer got = ByteBuffer.allocate(10);
+      dev.read(4090, got);
+      assertThat(got.array()).containsExactly(1, 2, 3, 4, 0, 0, 0, 0, 9, 10);
+      assertThat(dev.allocatedPages()).isEqualTo(2);
+    }
+  }
+
+  static final class File extends BlockDeviceContractTest {
+    @TempDir Path dir;
+
+    @Override
+    BlockDevice newDevice() throws IOException {
+      return FileBlockDevice.create(dir.resolve("dev"), SIZE_BYTES);
+    }
+
+    @Test
+    void readingPastTheEndOfTheFileGivesZeros() throws IOException {
+      try (BlockDevice dev = FileBlockDevice.create(dir.resolve("short"), 10)) {
+        dev.write(0, ByteBuffer.wrap(new byte[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}));
+        ByteBuffer got = ByteBuffer.allocate(20);
+        dev.read(5, got);
+        assertThat(got.hasRemaining()).isFalse();
+        assertThat(got.array()).containsExactly(1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0);
+      }
+    }
+  }
+}
