@@ -2,6 +2,7 @@ package org.thinpool.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import org.thinpool.nbd.Exports;
 import org.thinpool.pool.ThinPool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -40,7 +41,11 @@ public final class Main implements Runnable {
    * warning (sizes rebuilt from the metadata) on stderr, one line each.
    */
   static ThinPool openPool(CommandLine.Model.CommandSpec spec) throws IOException {
-    ThinPool pool = ThinPool.open(pool(spec).dir());
+    PoolOption option = pool(spec);
+    if (option.served != null) {
+      return option.served.borrow(); // inside the server: its pool; closing only commits
+    }
+    ThinPool pool = ThinPool.open(option.dir());
     PrintWriter err = spec.commandLine().getErr();
     for (String w : pool.openWarnings()) {
       err.println("thinpool: warning: " + w);
@@ -54,9 +59,18 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 
+  /** The NBD exports of the server this command runs in, else null (see {@link Served}). */
+  Exports exports;
+
   /** Builds the command line with the project's error handling: one clear line per error. */
   public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new Main());
+    return commandLine(new Main());
+  }
+
+  static CommandLine commandLine(Main main) {
+    CommandLine cl = new CommandLine(main);
+    cl.setExecutionStrategy(pr -> Served.forward(pr).orElseGet(
+        () -> new CommandLine.RunLast().execute(pr)));
     cl.setExecutionExceptionHandler(
         (ex, cmd, parseResult) -> {
           PrintWriter err = cmd.getErr();

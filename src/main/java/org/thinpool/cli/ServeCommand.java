@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
+import org.thinpool.server.ControlService;
 import org.thinpool.server.NbdService;
 import org.thinpool.server.Service;
 import org.thinpool.server.ThinpoolServer;
@@ -57,7 +58,9 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     ThinPool pool = openOrCreate(dir, out);
     NbdService nbd = new NbdService(addresses, readOnly);
-    List<Service> services = List.of(nbd);
+    ControlService control = new ControlService(
+        (req, ctx) -> Served.run(req, ctx, nbd.exports()));
+    List<Service> services = List.of(nbd, control);
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
       Signal.handle(new Signal("TERM"), sig -> server.requestShutdown());
       Signal.handle(new Signal("INT"), sig -> server.requestShutdown());
@@ -121,6 +124,8 @@ final class ServeCommand implements Callable<Integer> {
         out.println("  " + uri(a, id));
       }
     }
+    out.println("thinpool: control socket " + ControlService.socketPath(pool.directory())
+        + " (thinpool commands on this pool go through it)");
     out.println("thinpool: ready (SIGTERM or Ctrl-C stops: drains, commits, exits 0)");
     out.flush();
   }
