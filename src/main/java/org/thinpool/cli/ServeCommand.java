@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
+import org.thinpool.server.AutoextendService;
 import org.thinpool.server.ControlService;
 import org.thinpool.server.NbdService;
 import org.thinpool.server.Service;
@@ -51,6 +52,19 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "Refuse writes, trims and zeroing.")
   boolean readOnly;
 
+  @Option(names = "--autoextend-threshold", paramLabel = "PCT",
+      description = "Grow the data (and metadata) file when its usage reaches PCT percent "
+          + "(LVM's thin_pool_autoextend_threshold; loop mode). Needs --autoextend-by.")
+  Integer autoextendThreshold;
+
+  @Option(names = "--autoextend-by", paramLabel = "PCT",
+      description = "Grow by PCT percent of the current size (thin_pool_autoextend_percent).")
+  Integer autoextendBy;
+
+  @Option(names = "--autoextend-hook", paramLabel = "CMD",
+      description = "Shell command run after each automatic growth (THINPOOL_* variables).")
+  String autoextendHook;
+
   @Override
   public Integer call() throws Exception {
     List<SocketAddress> addresses = addresses();
@@ -60,7 +74,16 @@ final class ServeCommand implements Callable<Integer> {
     NbdService nbd = new NbdService(addresses, readOnly);
     ControlService control = new ControlService(
         (req, ctx) -> Served.run(req, ctx, nbd.exports()));
-    List<Service> services = List.of(nbd, control);
+    List<Service> services = new ArrayList<>(List.of(nbd, control));
+    if ((autoextendThreshold == null) != (autoextendBy == null)) {
+      pool.close();
+      throw new IllegalArgumentException(
+          "--autoextend-threshold and --autoextend-by go together");
+    }
+    if (autoextendThreshold != null) {
+      services.addFirst(new AutoextendService(autoextendThreshold, autoextendBy,
+          java.util.Optional.ofNullable(autoextendHook)));
+    }
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
       Signal.handle(new Signal("TERM"), sig -> server.requestShutdown());
       Signal.handle(new Signal("INT"), sig -> server.requestShutdown());
