@@ -9,11 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.server.AutoextendService;
 import org.thinpool.server.ControlService;
+import org.thinpool.server.MetricsService;
 import org.thinpool.server.NbdService;
 import org.thinpool.server.Service;
 import org.thinpool.server.ThinpoolServer;
@@ -52,6 +54,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--read-only", description = "Refuse writes, trims and zeroing.")
   boolean readOnly;
 
+  @Option(names = "--metrics", paramLabel = "ADDR:PORT",
+      description = "Serve Prometheus metrics on http://ADDR:PORT/metrics.")
+  String metrics;
+
   @Option(names = "--autoextend-threshold", paramLabel = "PCT",
       description = "Grow the data (and metadata) file when its usage reaches PCT percent "
           + "(LVM's thin_pool_autoextend_threshold; loop mode). Needs --autoextend-by.")
@@ -67,26 +73,32 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    List<SocketAddress> addresses = addresses();
-    Path dir = Main.pool(spec).dir();
-    PrintWriter out = spec.commandLine().getOut();
-    ThinPool pool = openOrCreate(dir, out);
-    NbdService nbd = new NbdService(addresses, readOnly);
-    ControlService control = new ControlService(
-        (req, ctx) -> Served.run(req, ctx, nbd.exports()));
-    List<Service> services = new ArrayList<>(List.of(nbd, control));
+    List<Service> services = new ArrayList<>();
     if ((autoextendThreshold == null) != (autoextendBy == null)) {
-      pool.close();
       throw new IllegalArgumentException(
           "--autoextend-threshold and --autoextend-by go together");
     }
     if (autoextendThreshold != null) {
-      services.addFirst(new AutoextendService(autoextendThreshold, autoextendBy,
-          java.util.Optional.ofNullable(autoextendHook)));
+      services.add(new AutoextendService(autoextendThreshold, autoextendBy,
+          Optional.ofNullable(autoextendHook)));
     }
+    MetricsService metricsService = null;
+    if (metrics != null) {
+      metricsService = new MetricsService((InetSocketAddress) tcp(metrics, "--metrics"));
+      services.add(metricsService); // before nbd, which reports to it
+    }
+    NbdService nbd = new NbdService(addresses(), readOnly);
+    services.add(nbd);
+    services.add(new ControlService((req, ctx) -> Served.run(req, ctx, nbd.exports())));
+    PrintWriter out = spec.commandLine().getOut();
+    ThinPool pool = openOrCreate(Main.pool(spec).dir(), out);
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
       Signal.handle(new Signal("TERM"), sig -> server.requestShutdown());
       Signal.handle(new Signal("INT"), sig -> server.requestShutdown());
+      if (metricsService != null) {
+        out.println("thinpool: metrics on http://" + metrics.substring(0, metrics.lastIndexOf(':'))
+            + ":" + metricsService.port() + "/metrics");
+      }
       printUris(out, pool, nbd.boundAddresses());
       server.awaitShutdown();
       out.println("thinpool: shutting down: draining requests, committing");
@@ -100,18 +112,7 @@ final class ServeCommand implements Callable<Integer> {
   private List<SocketAddress> addresses() {
     List<SocketAddress> out = new ArrayList<>();
     if (!"none".equals(listen)) {
-      int colon = listen.lastIndexOf(':');
-      if (colon <= 0) {
-        throw new IllegalArgumentException("--listen wants ADDR:PORT or none, not " + listen);
-      }
-      String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-      int port;
-      try {
-        port = Integer.parseInt(listen.substring(colon + 1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("bad port in --listen " + listen);
-      }
-      out.add(new InetSocketAddress(host, port));
+      out.add(tcp(listen, "--listen"));
     }
     if (socket != null) {
       out.add(UnixDomainSocketAddress.of(socket.toAbsolutePath()));
@@ -120,6 +121,19 @@ final class ServeCommand implements Callable<Integer> {
       throw new IllegalArgumentException("nothing to listen on: give --socket with --listen none");
     }
     return out;
+  }
+
+  private static SocketAddress tcp(String value, String option) {
+    int colon = value.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new IllegalArgumentException(option + " wants ADDR:PORT, not " + value);
+    }
+    String host = value.substring(0, colon).replace("[", "").replace("]", "");
+    try {
+      return new InetSocketAddress(host, Integer.parseInt(value.substring(colon + 1)));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("bad port in " + option + " " + value);
+    }
   }
 
   private static ThinPool openOrCreate(Path dir, PrintWriter out) throws IOException {

@@ -30,10 +30,12 @@ final class Connection implements Runnable {
   private final Semaphore byteBudget;
   private final BooleanSupplier shuttingDown;
   private final Runnable handshakeDone;
+  private final NbdObserver observer;
   private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
 
   Connection(Wire wire, AutoCloseable socket, Exports exports, Semaphore byteBudget,
-      BooleanSupplier shuttingDown, Runnable handshakeDone) {
+      BooleanSupplier shuttingDown, Runnable handshakeDone, NbdObserver observer) {
+    this.observer = observer;
     this.wire = wire;
     this.socket = socket;
     this.exports = exports;
@@ -67,7 +69,7 @@ final class Connection implements Runnable {
   }
 
   private void transmit(Handshake.Negotiated n) throws IOException {
-    Transmission t = new Transmission(wire, n.export(), n.structuredReplies());
+    Transmission t = new Transmission(wire, n.export(), n.structuredReplies(), observer);
     try {
       while (true) {
         ByteBuffer header = wire.read(Nbd.REQUEST_HEADER_BYTES);

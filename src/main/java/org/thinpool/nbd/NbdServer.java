@@ -61,8 +61,16 @@ public final class NbdServer implements AutoCloseable {
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().factory());
 
+  private final NbdObserver observer;
+
   public NbdServer(Exports exports) {
+    this(exports, NbdObserver.NONE);
+  }
+
+  /** A server whose traffic {@code observer} sees (metrics). */
+  public NbdServer(Exports exports, NbdObserver observer) {
     this.exports = exports;
+    this.observer = observer;
   }
 
   public Exports exports() {
@@ -134,11 +142,13 @@ public final class NbdServer implements AutoCloseable {
     ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(ch),
         HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     Connection c = new Connection(new Wire(ch), ch, exports, byteBudget, closing::get,
-        () -> deadline.cancel(false));
+        () -> deadline.cancel(false), observer);
     Thread t = Thread.ofVirtual().name("nbd-connection").unstarted(() -> {
+      observer.connectionOpened();
       try {
         c.run();
       } finally {
+        observer.connectionClosed();
         open.remove(ch);
         connectionThreads.remove(Thread.currentThread());
       }

@@ -77,6 +77,16 @@ final class ReplyCodec {
     return b.flip();
   }
 
+  /** The errno a reply starts with: a simple reply's error, an ERROR chunk's, else 0. */
+  static int errorOf(ByteBuffer first) {
+    int magic = first.getInt(0);
+    if (magic == Nbd.SIMPLE_REPLY_MAGIC) {
+      return first.getInt(4);
+    }
+    boolean errorChunk = (first.getShort(6) & 0x8000) != 0;
+    return errorChunk ? first.getInt(Nbd.CHUNK_HEADER_BYTES) : 0;
+  }
+
   static ByteBuffer error(long cookie, int error, String message) {
     if (error == 0) {
       throw new AssertionError("error chunk without an error");

@@ -19,13 +19,21 @@ final class Transmission {
   private static final int ZERO_CHUNK_BYTES = 1 << 20;
   private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(ZERO_CHUNK_BYTES);
 
+  /**
+   * Structured READs up to this size go out as one data chunk, holes read as zeroes: finding the
+   * holes costs a mapping-tree walk, more than the zeroes they would save on the wire.
+   */
+  private static final int SMALL_READ_BYTES = 64 << 10;
+
   private final Wire wire;
   private final ThinDevice device;
   private final long blockBytes;
   private final boolean structured;
+  private final NbdObserver observer;
 
-  Transmission(Wire wire, Export export, boolean structured) {
+  Transmission(Wire wire, Export export, boolean structured, NbdObserver observer) {
     this.wire = wire;
+    this.observer = observer;
     this.device = export.device();
     this.blockBytes = export.preferredBlockBytes();
     this.structured = structured;
@@ -33,6 +41,29 @@ final class Transmission {
 
   /** Serves one request and writes its reply; fails only if the reply cannot be sent. */
   void serve(Request r, ByteBuffer payload) throws IOException {
+    long start = System.nanoTime();
+    ByteBuffer[] reply = reply(r, payload);
+    observer.request(name(r), r instanceof Request.Read rd ? rd.lengthBytes()
+        : payload != null ? payload.limit() : 0, System.nanoTime() - start,
+        ReplyCodec.errorOf(reply[0]));
+    wire.write(reply);
+  }
+
+  private static String name(Request r) {
+    return switch (r) {
+      case Request.Read x -> "read";
+      case Request.Write x -> "write";
+      case Request.Flush x -> "flush";
+      case Request.Trim x -> "trim";
+      case Request.Cache x -> "cache";
+      case Request.WriteZeroes x -> "write_zeroes";
+      case Request.BlockStatus x -> "block_status";
+      case Request.Invalid x -> "invalid";
+      case Request.Disc x -> "disc";
+    };
+  }
+
+  private ByteBuffer[] reply(Request r, ByteBuffer payload) {
     ByteBuffer[] reply;
     try {
       reply = switch (r) {
@@ -60,7 +91,7 @@ final class Transmission {
       reply = fail(r.cookie(), Errors.errno(e),
           e.getMessage() == null ? e.toString() : e.getMessage());
     }
-    wire.write(reply);
+    return reply;
   }
 
   private ByteBuffer[] writeZeroes(Request.WriteZeroes z) throws IOException {
@@ -92,7 +123,7 @@ final class Transmission {
     if (r.lengthBytes() == 0) {
       return new ByteBuffer[] {ReplyCodec.none(r.cookie())};
     }
-    if (r.dontFragment()) {
+    if (r.dontFragment() || r.lengthBytes() <= SMALL_READ_BYTES) {
       device.read(r.offsetBytes(), data);
       return new ByteBuffer[] {ReplyCodec.offsetDataHeader(r.cookie(), true, r.offsetBytes(),
           r.lengthBytes()), data.flip()};

@@ -5,6 +5,7 @@ import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import org.thinpool.nbd.Exports;
+import org.thinpool.nbd.NbdObserver;
 import org.thinpool.nbd.NbdServer;
 
 /** The NBD server as a {@link Service}: every thin device of the pool is an export. */
@@ -27,7 +28,9 @@ public final class NbdService implements Service {
 
   @Override
   public void start(ServerContext context) throws IOException {
-    server = new NbdServer(new Exports(context.pool(), readOnly));
+    NbdObserver observer = context.service(MetricsService.class)
+        .map(MetricsService::nbdObserver).orElse(NbdObserver.NONE);
+    server = new NbdServer(new Exports(context.pool(), readOnly), observer);
     try {
       for (SocketAddress a : addresses) {
         bound.add(server.listen(a));
