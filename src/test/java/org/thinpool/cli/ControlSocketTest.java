@@ -81,7 +81,8 @@ class ControlSocketTest {
         assertThat(deferred.exit()).as(deferred.err()).isZero();
         assertThat(deferred.out()).contains("deferred");
         assertThat(ExternalTool.run("nbdinfo", "--size", base + "3").exitCode()).isNotZero();
-        assertThat(ok(CliTest.run("--pool", p, "thin", "ls")).out()).containsPattern("(?m)^\\s*3\\s");
+        assertThat(ok(CliTest.run("--pool", p, "thin", "ls")).out())
+            .containsPattern("(?m)^\\s*3\\s");
       } finally {
         ExternalTool.run("fusermount3", "-u", fuse.toString());
         if (!nbdfuse.waitFor(30, TimeUnit.SECONDS)) {

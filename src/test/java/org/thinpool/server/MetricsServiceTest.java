@@ -54,7 +54,8 @@ class MetricsServiceTest {
         in.readFully(new byte[16]);
         String text = scrape(metrics.port());
         assertThat(text).contains("thinpool_nbd_connections 1.0");
-        assertThat(text).contains("thinpool_nbd_errors_total{command=\"invalid\",errno=\"22\"} 1.0");
+        assertThat(text)
+            .contains("thinpool_nbd_errors_total{command=\"invalid\",errno=\"22\"} 1.0");
       }
       String text = scrape(metrics.port());
       assertThat(text).contains("thinpool_pool_data_blocks_used 2.0")
