@@ -5,7 +5,6 @@ import static org.thinpool.bench.PoolBenchSupport.KIB_4;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,8 +20,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.thinpool.pool.DiscardMode;
-import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinDevice;
 import org.thinpool.pool.ThinPool;
 
@@ -52,7 +49,7 @@ public class ChainPoolBench {
   @Param({"1", "64"})
   public int depth;
 
-  Path dir;
+  PoolBenchSupport.BenchPool bench;
   ThinPool pool;
   ThinDevice top;
   ByteBuffer buf4k;
@@ -60,12 +57,10 @@ public class ChainPoolBench {
 
   @Setup(Level.Trial)
   public void build() throws IOException {
-    dir = PoolBenchSupport.tempDir("chain");
     // The default metadata size: it must hold the 65 layers' copies of the mapping leaves.
-    PoolOptions opts = PoolOptions.ofDataSize((WRITTEN_BLOCKS + 1024) * BLOCK_BYTES)
-        .withDiscardMode(DiscardMode.NOPASSDOWN)
-        .withZeroing(false);
-    pool = ThinPool.create(dir.resolve("pool"), opts);
+    bench =
+        PoolBenchSupport.BenchPool.create("chain", PoolBenchSupport.sparseOptions(WRITTEN_BLOCKS));
+    pool = bench.pool();
     ByteBuffer piece = PoolBenchSupport.randomBuffer(KIB_4, 7);
     ThinDevice layer = pool.createThin(0, VIRTUAL_BYTES);
     for (int l = 0; l <= depth; l++) {
@@ -105,11 +100,7 @@ public class ChainPoolBench {
 
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
-    try {
-      pool.close();
-    } finally {
-      PoolBenchSupport.deleteTree(dir);
-    }
+    bench.close();
   }
 
   @Benchmark

@@ -7,7 +7,6 @@ import static org.thinpool.bench.PoolBenchSupport.MIB_1;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -64,7 +63,7 @@ public class CowPoolBench {
 
   static final long ORIGIN = 1;
 
-  Path dir;
+  PoolBenchSupport.BenchPool bench;
   ThinPool pool;
   FileChannel raw;
   FileChannel rawSparse;
@@ -79,13 +78,12 @@ public class CowPoolBench {
 
   @Setup(Level.Trial)
   public void setup() throws IOException {
-    dir = PoolBenchSupport.tempDir("cow");
-    pool = ThinPool.create(dir.resolve("pool"), PoolOptions.ofDataSize(4 * DEVICE_BYTES));
-    ThinDevice origin = pool.createThin(ORIGIN, DEVICE_BYTES);
-    PoolBenchSupport.fill(origin, DEVICE_BYTES, 1);
+    bench = PoolBenchSupport.BenchPool.create("cow", PoolOptions.ofDataSize(4 * DEVICE_BYTES));
+    pool = bench.pool();
+    PoolBenchSupport.filledThin(pool, ORIGIN, DEVICE_BYTES, 1);
     pool.commit();
-    raw = PoolBenchSupport.rawFile(dir.resolve("raw"), DEVICE_BYTES, 1);
-    rawSparse = FileChannel.open(dir.resolve("raw-sparse"), StandardOpenOption.CREATE_NEW,
+    raw = PoolBenchSupport.rawFile(bench.dir().resolve("raw"), DEVICE_BYTES, 1);
+    rawSparse = FileChannel.open(bench.dir().resolve("raw-sparse"), StandardOpenOption.CREATE_NEW,
         StandardOpenOption.READ, StandardOpenOption.WRITE);
     buf4k = PoolBenchSupport.randomBuffer(KIB_4, 3);
     buf64k = ByteBuffer.allocateDirect((int) BLOCK_BYTES);
@@ -113,11 +111,10 @@ public class CowPoolBench {
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     try {
-      pool.close();
       raw.close();
       rawSparse.close();
     } finally {
-      PoolBenchSupport.deleteTree(dir);
+      bench.close();
     }
   }
 

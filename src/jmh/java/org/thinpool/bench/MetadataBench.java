@@ -1,6 +1,7 @@
 package org.thinpool.bench;
 
 import java.io.IOException;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -113,8 +114,8 @@ public class MetadataBench {
     @TearDown(Level.Trial)
     public void report() {
       if (commits > 0) {
-        System.out.printf("%n[commit] dirty=%d: %.1f blocks/commit over %d commits%n", dirty,
-            (double) blocksWritten / commits, commits);
+        System.out.printf(Locale.ROOT, "%n[commit] dirty=%d: %.1f blocks/commit over %d commits%n",
+            dirty, (double) blocksWritten / commits, commits);
       }
     }
   }

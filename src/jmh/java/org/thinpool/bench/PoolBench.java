@@ -6,7 +6,6 @@ import static org.thinpool.bench.PoolBenchSupport.MIB_1;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -48,7 +47,7 @@ public class PoolBench {
   static final long SHARED = 3;
   static final long UNMAPPED = 4;
 
-  Path dir;
+  PoolBenchSupport.BenchPool bench;
   ThinPool pool;
   ThinDevice mapped;
   ThinDevice shared;
@@ -66,16 +65,14 @@ public class PoolBench {
    */
   @Setup(Level.Trial)
   public void setup() throws IOException {
-    dir = PoolBenchSupport.tempDir("io");
-    pool = ThinPool.create(dir.resolve("pool"), PoolOptions.ofDataSize(4 * DEVICE_BYTES));
-    mapped = pool.createThin(MAPPED, DEVICE_BYTES);
-    PoolBenchSupport.fill(mapped, DEVICE_BYTES, 1);
-    ThinDevice origin = pool.createThin(ORIGIN, DEVICE_BYTES);
-    PoolBenchSupport.fill(origin, DEVICE_BYTES, 2);
+    bench = PoolBenchSupport.BenchPool.create("io", PoolOptions.ofDataSize(4 * DEVICE_BYTES));
+    pool = bench.pool();
+    mapped = PoolBenchSupport.filledThin(pool, MAPPED, DEVICE_BYTES, 1);
+    PoolBenchSupport.filledThin(pool, ORIGIN, DEVICE_BYTES, 2);
     shared = pool.createSnapshot(SHARED, ORIGIN);
     unmapped = pool.createThin(UNMAPPED, DEVICE_BYTES);
     pool.commit();
-    raw = PoolBenchSupport.rawFile(dir.resolve("raw"), DEVICE_BYTES, 1);
+    raw = PoolBenchSupport.rawFile(bench.dir().resolve("raw"), DEVICE_BYTES, 1);
     buf4k = PoolBenchSupport.randomBuffer(KIB_4, 3);
     buf1m = PoolBenchSupport.randomBuffer(MIB_1, 4);
     rng = new SplittableRandom(5);
@@ -84,10 +81,9 @@ public class PoolBench {
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
     try {
-      pool.close();
       raw.close();
     } finally {
-      PoolBenchSupport.deleteTree(dir);
+      bench.close();
     }
   }
 

@@ -10,15 +10,64 @@ import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.thinpool.pool.DiscardMode;
+import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinDevice;
+import org.thinpool.pool.ThinPool;
 
-/** Temp directories, filled devices and raw peer files for the pool benchmarks. */
+/**
+ * The one pool-building setup of the benchmarks: a pool in its own temp directory, filled
+ * devices, and the raw peer files they are compared with.
+ */
 final class PoolBenchSupport {
   static final int KIB_4 = 4 << 10;
   static final int MIB_1 = 1 << 20;
   static final long BLOCK_BYTES = 64L << 10;
 
   private PoolBenchSupport() {}
+
+  /**
+   * A pool in a temp directory of its own ({@code dir/pool}); closing it closes the pool and
+   * deletes the directory with everything in it, raw peer files included.
+   */
+  record BenchPool(Path dir, ThinPool pool) implements AutoCloseable {
+    static BenchPool create(String name, PoolOptions options) throws IOException {
+      Path dir = tempDir(name);
+      return new BenchPool(dir, ThinPool.create(dir.resolve("pool"), options));
+    }
+
+    /** The pool's directory, to reopen it or its metadata directly. */
+    Path poolDir() {
+      return dir.resolve("pool");
+    }
+
+    @Override
+    public void close() throws IOException {
+      try {
+        pool.close();
+      } finally {
+        deleteTree(dir);
+      }
+    }
+  }
+
+  /**
+   * Options for a pool whose data is written sparsely: room for {@code dataBlocks} written blocks
+   * plus slack, no zeroing (the benchmark writes what it reads) and no passdown.
+   */
+  static PoolOptions sparseOptions(long dataBlocks) {
+    return PoolOptions.ofDataSize((dataBlocks + 1024) * BLOCK_BYTES)
+        .withDiscardMode(DiscardMode.NOPASSDOWN)
+        .withZeroing(false);
+  }
+
+  /** A new thin device {@code id} of {@code sizeBytes}, every byte written as {@link #fill}. */
+  static ThinDevice filledThin(ThinPool pool, long id, long sizeBytes, long seed)
+      throws IOException {
+    ThinDevice dev = pool.createThin(id, sizeBytes);
+    fill(dev, sizeBytes, seed);
+    return dev;
+  }
 
   static Path tempDir(String name) throws IOException {
     return Files.createTempDirectory("thinpool-" + name + "-");

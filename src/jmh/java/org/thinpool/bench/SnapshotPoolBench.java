@@ -20,7 +20,6 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.meta.block.BlockManager;
-import org.thinpool.pool.DiscardMode;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.ThinMetadata;
@@ -69,9 +68,8 @@ public class SnapshotPoolBench {
     public void build() throws IOException {
       dir = PoolBenchSupport.tempDir("snap");
       poolDir = dir.resolve("pool");
-      PoolOptions opts = PoolOptions.ofDataSize((mappedBlocks + 1024) * BLOCK_BYTES)
-          .withDiscardMode(DiscardMode.NOPASSDOWN)
-          .withZeroing(false);
+      // The pool closes before the origin is filled through the metadata (see above).
+      PoolOptions opts = PoolBenchSupport.sparseOptions(mappedBlocks);
       try (ThinPool pool = ThinPool.create(poolDir, opts)) {
         pool.createThin(ORIGIN, mappedBlocks * BLOCK_BYTES);
       }

@@ -38,6 +38,9 @@ final class DumpCommand implements Callable<Integer> {
   @Option(names = {"-m", "--metadata-snap"}, description = "Dump the metadata snapshot.")
   boolean metadataSnap;
 
+  // The dump is the last thing this command writes to standard output and the process ends after
+  // it; closing the writer is what flushes it.
+  @SuppressWarnings("ClosingStandardOutputStreams")
   @Override
   public Integer call() throws Exception {
     try (Closeable lock = pool().lockForReading();

@@ -10,7 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.server.AutoextendService;
@@ -23,7 +27,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import sun.misc.Signal;
 
 /**
  * {@code thinpool serve}: the main job. Opens (or, if there is none, creates) the pool, serves
@@ -40,6 +43,9 @@ final class ServeCommand implements Callable<Integer> {
   static final long DEFAULT_DATA_BYTES = 4L << 30;
 
   static final long DEFAULT_THIN_BYTES = 1L << 30;
+
+  /** Longest wait of a signal for the drain and commit (NbdServer drains for up to 60 s). */
+  static final Duration SHUTDOWN_WAIT = Duration.ofMinutes(2);
 
   @Spec CommandSpec spec;
 
@@ -92,9 +98,10 @@ final class ServeCommand implements Callable<Integer> {
     services.add(new ControlService((req, ctx) -> Served.run(req, ctx, nbd.exports())));
     PrintWriter out = spec.commandLine().getOut();
     ThinPool pool = openOrCreate(Main.pool(spec).dir(), out);
+    AtomicInteger exit = new AtomicInteger(ExitCodes.ERROR);
+    CountDownLatch closed = new CountDownLatch(1);
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
-      Signal.handle(new Signal("TERM"), sig -> server.requestShutdown());
-      Signal.handle(new Signal("INT"), sig -> server.requestShutdown());
+      Thread hook = onSignal(server, closed, exit);
       if (metricsService != null) {
         out.println("thinpool: metrics on http://" + metrics.substring(0, metrics.lastIndexOf(':'))
             + ":" + metricsService.port() + "/metrics");
@@ -103,10 +110,45 @@ final class ServeCommand implements Callable<Integer> {
       server.awaitShutdown();
       out.println("thinpool: shutting down: draining requests, committing");
       out.flush();
+      removeHook(hook);
+    } finally {
+      closed.countDown(); // lets a signal's hook end the process once the pool is closed
     }
     out.println("thinpool: stopped");
     out.flush();
+    exit.set(ExitCodes.OK);
     return ExitCodes.OK;
+  }
+
+  /**
+   * SIGTERM and SIGINT run the JVM's shutdown hooks: this one asks the server to stop, waits for
+   * the drain and commit, and ends the process with exit code 0 (or 1 if closing failed) instead
+   * of the signal's 128+n.
+   */
+  private Thread onSignal(ThinpoolServer server, CountDownLatch closed, AtomicInteger exit) {
+    PrintWriter out = spec.commandLine().getOut();
+    Thread hook = new Thread(() -> {
+      server.requestShutdown();
+      try {
+        closed.await(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS);
+        Thread.sleep(100); // let the main thread print its last line
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      out.flush();
+      Runtime.getRuntime().halt(exit.get() == ExitCodes.OK || closed.getCount() == 0
+          ? exit.get() : ExitCodes.ERROR);
+    }, "thinpool-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    return hook;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down (a signal): the hook finishes the job
+    }
   }
 
   private List<SocketAddress> addresses() {

@@ -3,6 +3,7 @@ package org.thinpool.io;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -42,8 +43,15 @@ public final class FileBlockDevice implements BlockDevice {
             StandardOpenOption.CREATE_NEW,
             StandardOpenOption.READ,
             StandardOpenOption.WRITE);
-    if (sizeBytes > 0) {
-      ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
+    try {
+      if (sizeBytes > 0) {
+        ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
+      }
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      Files.deleteIfExists(path); // ours: CREATE_NEW made it
+      throw new DeviceIoException("cannot make " + path + " " + sizeBytes + " bytes long: "
+          + e.getMessage(), e);
     }
     return new FileBlockDevice(path, ch);
   }

@@ -22,6 +22,9 @@ import java.nio.file.Path;
  * read-as-zero contract but frees nothing. The ioctls have no fallback: a block device that
  * refuses them fails with the errno in the message.
  */
+// Restricted FFM calls (downcall handles) are this class's whole purpose; the launcher and the
+// tests enable native access for them.
+@SuppressWarnings("restricted")
 final class NativeIo {
   static final int O_RDONLY = 0;
   static final int O_RDWR = 2;

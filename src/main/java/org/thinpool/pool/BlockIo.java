@@ -2,52 +2,45 @@ package org.thinpool.pool;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.StampedLock;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.io.PoolStateException;
-import org.thinpool.thin.DeviceDetails;
-import org.thinpool.thin.Mapping;
+import org.thinpool.thin.BlockLookup;
+import org.thinpool.thin.Provision;
+import org.thinpool.thin.ThinMetadata;
 
 /**
  * The pool's block I/O path, inside one virtual block: read (unmapped reads as zeros), write in
- * place, provision on first write, break sharing on a write to a shared block, unmap. The locks
- * and their order are {@link PoolCore}'s; out-of-space handling is {@link SpacePolicy}'s.
+ * place, provision on first write, break sharing on a write to a shared block, unmap. What is
+ * shared and how a new block is allocated, mapped or given back is the thin layer's ({@link
+ * BlockLookup}, {@link Provision}); this class does the data I/O between those steps, under the
+ * locks of {@link PoolCore} in their order, with the read-only checks and the out-of-space
+ * handling of {@link SpacePolicy}.
  */
 final class BlockIo {
-  /** The result of looking up a block for a write (spec 8.5). */
-  sealed interface BlockState permits Unmapped, Exclusive, Shared {}
-
-  record Unmapped() implements BlockState {}
-
-  record Exclusive(long dataBlock) implements BlockState {}
-
-  /** Mapped before the device's latest snapshot: copy before writing. */
-  record Shared(long dataBlock) implements BlockState {}
-
-  private static final Unmapped UNMAPPED = new Unmapped();
-
   private final PoolCore core;
 
   BlockIo(PoolCore core) {
     this.core = core;
   }
 
-  /** Reads [inBlock, inBlock + dst.remaining()) of one virtual block; unmapped reads as zeros. */
+  /**
+   * Reads [inBlock, inBlock + dst.remaining()) of one virtual block; unmapped reads as zeros.
+   * Allocates nothing (a mapped read is a lookup of primitives and one data read).
+   */
   void readBlock(long id, long vblock, int inBlock, ByteBuffer dst) throws IOException {
-    StampedLock stripe = core.blockLocks.forBlock(id, vblock);
+    StampedLock stripe = core.blockLocks().forBlock(id, vblock);
     long stamp = stripe.readLock();
     try {
-      Mapping m;
-      core.mdLock.lock();
-      try {
-        m = core.md.lookup(id, vblock);
-      } finally {
-        core.mdLock.unlock();
+      long dataBlock;
+      try (LockedMetadata m = core.lockMetadata()) {
+        dataBlock = m.metadata().findDataBlock(id, vblock);
       }
-      if (m == null) {
+      if (dataBlock < 0) {
         DataArea.zeroFill(dst);
       } else {
-        core.data.read(m.dataBlock(), inBlock, dst);
+        core.data().read(dataBlock, inBlock, dst);
       }
     } finally {
       stripe.unlockRead(stamp);
@@ -60,12 +53,12 @@ final class BlockIo {
    * waits as the {@link SpacePolicy} says, holding no lock while it waits.
    */
   void writeBlock(long id, long vblock, int inBlock, ByteBuffer src) throws IOException {
-    SpacePolicy space = core.space;
+    SpacePolicy space = core.space();
     try {
       while (true) {
         long seen = space.generation();
         OutOfSpaceException full;
-        StampedLock stripe = core.blockLocks.forBlock(id, vblock);
+        StampedLock stripe = core.blockLocks().forBlock(id, vblock);
         long stamp = stripe.writeLock();
         try {
           if (tryWriteBlock(id, vblock, inBlock, src)) {
@@ -94,113 +87,95 @@ final class BlockIo {
   /** False when no data block can be allocated now. */
   private boolean tryWriteBlock(long id, long vblock, int inBlock, ByteBuffer src)
       throws IOException {
-    core.gate.readLock().lock();
+    Lock gate = core.commitGateShared();
+    gate.lock();
     try {
-      return switch (stateForWrite(id, vblock)) {
-        case Exclusive e -> {
+      BlockLookup state;
+      try (LockedMetadata m = core.lockMetadata()) {
+        core.checkWritable();
+        state = m.metadata().find(id, vblock);
+      }
+      return switch (state) {
+        case BlockLookup.Mapped b when !b.shared() -> {
           core.dataWritten();
-          core.data.write(e.dataBlock(), inBlock, src);
+          core.data().write(b.dataBlock(), inBlock, src);
           yield true;
         }
-        case Shared s -> provision(id, vblock, s.dataBlock(), inBlock, src);
-        case Unmapped u -> provision(id, vblock, -1, inBlock, src);
+        case BlockLookup.Mapped b -> writeNewBlock(id, vblock, b, inBlock, src);
+        case BlockLookup.Unmapped u -> writeNewBlock(id, vblock, u, inBlock, src);
       };
     } finally {
-      core.gate.readLock().unlock();
+      gate.unlock();
     }
   }
 
-  private BlockState stateForWrite(long id, long vblock) throws IOException {
-    core.mdLock.lock();
-    try {
-      core.checkWritable();
-      Mapping m = core.md.lookup(id, vblock);
-      if (m == null) {
-        return UNMAPPED;
-      }
-      DeviceDetails d = core.md.details(id);
-      return d.snapshottedTime() > m.time()
-          ? new Shared(m.dataBlock())
-          : new Exclusive(m.dataBlock());
-    } finally {
-      core.mdLock.unlock();
-    }
-  }
-
-  /** Allocates, fills and maps a new block; false if no block can be allocated. */
-  private boolean provision(long id, long vblock, long oldBlock, int inBlock, ByteBuffer src)
-      throws IOException {
-    long newBlock = allocate();
-    if (newBlock < 0) {
+  /**
+   * Provisions (unmapped) or breaks sharing (shared): allocates, fills outside the metadata
+   * lock, maps; a block that is not mapped in the end is given back. False if no data block is
+   * free.
+   */
+  private boolean writeNewBlock(long id, long vblock, BlockLookup state, int inBlock,
+      ByteBuffer src) throws IOException {
+    Provision p = allocate(id, vblock, state);
+    if (p == null) {
       return false;
     }
-    boolean mapped = false;
     try {
       core.dataWritten();
-      core.data.fill(newBlock, oldBlock, core.settings().zeroing(), inBlock, src);
-      insert(id, vblock, newBlock);
-      mapped = true;
+      core.data().fill(p.dataBlock(), p.sourceBlock(), core.settings().zeroing(), inBlock, src);
+      map(p);
     } finally {
-      if (!mapped) {
-        release(newBlock);
+      if (p.isOpen()) {
+        release(p);
       }
     }
     return true;
   }
 
-  /** A new data block, or -1 if none is free now. */
-  private long allocate() throws IOException {
-    core.mdLock.lock();
-    try {
+  /** A provision for the block, or null if no data block is free now. */
+  private Provision allocate(long id, long vblock, BlockLookup state) throws IOException {
+    try (LockedMetadata m = core.lockMetadata()) {
       core.checkWritable();
+      ThinMetadata md = m.metadata();
+      Provision p;
       try {
-        long b = core.md.allocDataBlock();
-        core.space.allocated(core.md.dataSpaceMap().nrFree());
-        return b;
+        p = state instanceof BlockLookup.Mapped shared
+            ? md.breakSharing(id, vblock, shared)
+            : md.provision(id, vblock);
       } catch (OutOfSpaceException e) {
-        return -1;
+        return null;
       }
-    } finally {
-      core.mdLock.unlock();
+      core.space().allocated(md.dataSpaceMap().nrFree());
+      return p;
     }
   }
 
-  private void insert(long id, long vblock, long newBlock) throws IOException {
-    core.mdLock.lock();
-    try {
+  private void map(Provision p) throws IOException {
+    try (LockedMetadata m = core.lockMetadata()) {
       core.checkWritable();
-      if (!core.md.exists(id)) {
-        throw new PoolStateException("no thin device " + id);
-      }
       core.checkMetadataSpace();
+      boolean mapped;
       try {
-        core.md.insertMapping(id, vblock, newBlock);
+        mapped = m.metadata().map(p);
       } catch (IOException e) {
         throw core.failMetadata(e);
       }
-    } finally {
-      core.mdLock.unlock();
+      if (!mapped) {
+        throw new PoolStateException("no thin device " + p.thinId() + " to map " + p);
+      }
     }
   }
 
-  private void release(long newBlock) throws IOException {
-    core.mdLock.lock();
-    try {
-      if (!core.failed()) {
-        core.md.dataSpaceMap().dec(newBlock);
-      }
-    } finally {
-      core.mdLock.unlock();
+  private void release(Provision p) throws IOException {
+    try (LockedMetadata m = core.lockMetadata()) {
+      m.metadata().release(p);
     }
   }
 
   /** True if the virtual block is mapped now. */
   boolean isMapped(long id, long vblock) throws IOException {
-    core.mdLock.lock();
-    try {
-      return core.md.lookup(id, vblock) != null;
-    } finally {
-      core.mdLock.unlock();
+    try (LockedMetadata m = core.lockMetadata()) {
+      return m.metadata().findDataBlock(id, vblock) >= 0;
     }
   }
 
@@ -209,21 +184,17 @@ final class BlockIo {
     if (begin >= end) {
       return 0;
     }
-    try (BlockLocks.Held held = core.blockLocks.lockRange(id, begin, end)) {
-      core.mdLock.lock();
+    try (BlockLocks.Held held = core.blockLocks().lockRange(id, begin, end);
+        LockedMetadata m = core.lockMetadata()) {
+      core.checkWritable();
+      core.checkMetadataSpace();
+      if (passdown) {
+        core.collectFreed(id, begin, end);
+      }
       try {
-        core.checkWritable();
-        core.checkMetadataSpace();
-        if (passdown) {
-          core.collectFreed(id, begin, end);
-        }
-        try {
-          return core.md.removeRange(id, begin, end);
-        } catch (IOException e) {
-          throw core.failMetadata(e);
-        }
-      } finally {
-        core.mdLock.unlock();
+        return m.metadata().removeRange(id, begin, end);
+      } catch (IOException e) {
+        throw core.failMetadata(e);
       }
     }
   }

@@ -138,12 +138,32 @@ public final class OutputFile implements Closeable {
       own.add(settings.metadataDevice());
       own.add(settings.dataDevice());
     }
+    Path backing = loopBackingFile(output);
     for (Path p : own) {
       if (Files.exists(p) && sameFile(output, p)) {
         throw new PoolStateException("refusing to write to " + output + ": it is the pool's "
             + (p.startsWith(poolDir) ? p.getFileName() : "device " + p) + " (" + p + ")");
       }
+      if (backing != null && Files.exists(p) && sameFile(backing, p)) {
+        throw new PoolStateException("refusing to write to " + output + ": it is a loop "
+            + "device over the pool's " + p.getFileName() + " (" + p + ")");
+      }
     }
+  }
+
+  /** The file behind a loop device (from sysfs), else null. */
+  private static Path loopBackingFile(Path output) throws IOException {
+    if (rdev(output) == null) {
+      return null;
+    }
+    Path sys = Path.of("/sys/class/block", output.toRealPath().getFileName().toString(),
+        "loop", "backing_file");
+    if (!Files.isRegularFile(sys)) {
+      return null;
+    }
+    String name = Files.readString(sys).strip();
+    Path file = Path.of(name);
+    return !name.isEmpty() && Files.exists(file) ? file : null;
   }
 
   /** The same inode, or two device nodes of the same device. */

@@ -1,13 +1,15 @@
 package org.thinpool.pool;
 
+import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.io.PoolStateException;
+import org.thinpool.meta.tx.LongLongHashMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.thin.ThinMetadata;
 
@@ -22,7 +24,8 @@ import org.thinpool.thin.ThinMetadata;
  * <ul>
  *   <li>The <b>metadata lock</b> guards {@link ThinMetadata} (not thread-safe), the punch
  *       candidates and the read-only state. It is held only for metadata calls, never across data
- *       I/O.
+ *       I/O. Holding it is a value: the metadata is reachable only through the {@link
+ *       LockedMetadata} that {@link #lockMetadata} returns.
  *   <li>The <b>commit gate</b>: a write holds it shared from allocating a data block until the
  *       mapping is inserted (or the block released); a commit holds it exclusively. So no commit
  *       ever records an allocated block without its mapping, and the data device is synced before
@@ -56,19 +59,23 @@ final class PoolCore implements AutoCloseable {
     T apply(ThinMetadata md) throws IOException;
   }
 
-  final ThinMetadata md;
-  final DataArea data;
-  final BlockLocks blockLocks = new BlockLocks();
-  final ReentrantLock mdLock = new ReentrantLock();
-  final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
-  final SpacePolicy space;
-  final BlockIo io = new BlockIo(this);
+  private final LockedMetadata metadata;
+  private final DataArea data;
+  private final BlockLocks blockLocks = new BlockLocks();
+  private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock(true);
+  private final SpacePolicy space;
+  private final BlockIo io = new BlockIo(this);
   private final Path dir;
   private final PoolLock lock;
   private final long blockSizeBytes;
   private final LongList punchCandidates = new LongList();
   private final PoolSettings settings;
   private volatile Map<Long, Long> sizes;
+  /**
+   * The same sizes keyed by primitive ids, for the check every I/O makes ({@link #sizeOf}) without
+   * boxing the id. Built whole and never changed after it is published through this field.
+   */
+  private volatile LongLongHashMap sizeIndex;
   private volatile String failedReason;
   private volatile boolean metadataFull;
   /** Whether the commit that makes the metadata-full state durable has run. */
@@ -86,15 +93,49 @@ final class PoolCore implements AutoCloseable {
       Map<Long, Long> sizes, String failedReason) {
     this.dir = dir;
     this.lock = lock;
-    this.md = md;
+    this.metadata = new LockedMetadata(md);
     this.data = data;
     this.blockSizeBytes = md.dataBlockSizeSectors() * 512;
     this.settings = settings;
     this.space = new SpacePolicy(settings);
-    this.sizes = Map.copyOf(sizes);
+    setSizes(sizes);
     this.failedReason = failedReason;
-    this.metadataFull = metadataAtReserve();
+    this.metadataFull = metadataAtReserve(md);
     this.committedSinceFull = true;
+  }
+
+  /** Takes the metadata lock; the result, closed by this thread, releases it. */
+  LockedMetadata lockMetadata() {
+    return metadata.lock();
+  }
+
+  /** The metadata; the caller holds the metadata lock. */
+  private ThinMetadata md() {
+    return metadata.metadata();
+  }
+
+  BlockIo io() {
+    return io;
+  }
+
+  DataArea data() {
+    return data;
+  }
+
+  SpacePolicy space() {
+    return space;
+  }
+
+  BlockLocks blockLocks() {
+    return blockLocks;
+  }
+
+  /**
+   * The commit gate, shared: held by a write from allocating a data block until it is mapped or
+   * released, so no commit sees the allocation without its mapping.
+   */
+  Lock commitGateShared() {
+    return gate.readLock();
   }
 
   Path dir() {
@@ -122,11 +163,18 @@ final class PoolCore implements AutoCloseable {
   }
 
   long sizeOf(long id) throws PoolStateException {
-    Long s = sizes.get(id);
-    if (s == null) {
+    long s = id < 0 ? -1 : sizeIndex.get(id, -1); // the index takes non-negative keys only
+    if (s < 0) {
       throw new PoolStateException("no thin device " + id);
     }
     return s;
+  }
+
+  private void setSizes(Map<Long, Long> next) {
+    LongLongHashMap index = new LongLongHashMap();
+    next.forEach(index::put);
+    sizes = Map.copyOf(next);
+    sizeIndex = index;
   }
 
   /**
@@ -141,18 +189,19 @@ final class PoolCore implements AutoCloseable {
 
   /** Remembers the data blocks mapped in [begin, end) as punch candidates. */
   void collectFreed(long id, long begin, long end) throws IOException {
-    if (!mdLock.isHeldByCurrentThread()) {
-      throw new AssertionError("collectFreed without the metadata lock");
-    }
-    md.visitMappings(id, begin, end, (k, m) -> {
+    md().visitMappings(id, begin, end, (k, m) -> {
       punchCandidates.add(m.dataBlock());
       return true;
     });
   }
 
   OutOfSpaceException outOfDataSpace() {
+    long nrBlocks;
+    try (LockedMetadata m = lockMetadata()) {
+      nrBlocks = m.metadata().dataSpaceMap().nrBlocks();
+    }
     return new OutOfSpaceException("pool " + dir + " is out of data space (all "
-        + md.dataSpaceMap().nrBlocks() + " data blocks in use): grow the data device or "
+        + nrBlocks + " data blocks in use): grow the data device or "
         + "free blocks");
   }
 
@@ -162,16 +211,16 @@ final class PoolCore implements AutoCloseable {
   java.io.Closeable holdCommitted() throws IOException {
     commit(); // punches and wakes queued writers outside the hold
     gate.writeLock().lock();
-    mdLock.lock();
+    LockedMetadata m = lockMetadata();
     try {
       commitLocked(); // nothing may have changed since, but a hold must show a commit
     } catch (IOException | RuntimeException e) {
-      mdLock.unlock();
+      m.close();
       gate.writeLock().unlock();
       throw e;
     }
     return () -> {
-      mdLock.unlock();
+      m.close();
       gate.writeLock().unlock();
     };
   }
@@ -181,12 +230,9 @@ final class PoolCore implements AutoCloseable {
     boolean freeData;
     gate.writeLock().lock();
     try {
-      mdLock.lock();
-      try {
+      try (LockedMetadata m = lockMetadata()) {
         commitLocked();
-        freeData = md.dataSpaceMap().nrFree() > 0;
-      } finally {
-        mdLock.unlock();
+        freeData = m.metadata().dataSpaceMap().nrFree() > 0;
       }
     } finally {
       gate.writeLock().unlock();
@@ -197,6 +243,7 @@ final class PoolCore implements AutoCloseable {
   }
 
   private void commitLocked() throws IOException {
+    ThinMetadata md = md();
     if (failedReason != null || (metadataFull && committedSinceFull)) {
       return;
     }
@@ -245,8 +292,8 @@ final class PoolCore implements AutoCloseable {
     try (BlockLocks.Held all = blockLocks.lockAll()) {
       gate.writeLock().lock();
       try {
-        mdLock.lock();
-        try {
+        try (LockedMetadata m = lockMetadata()) {
+          ThinMetadata md = m.metadata();
           checkWritable();
           commitLocked();
           checkMetadataSpace();
@@ -260,9 +307,7 @@ final class PoolCore implements AutoCloseable {
             abortChange(e);
           }
           commitLocked();
-          sizes = Map.copyOf(next);
-        } finally {
-          mdLock.unlock();
+          setSizes(next);
         }
       } finally {
         gate.writeLock().unlock();
@@ -275,7 +320,7 @@ final class PoolCore implements AutoCloseable {
   private void abortChange(IOException e) throws IOException {
     punchCandidates.drainSortedUnique();
     try {
-      md.abort();
+      md().abort();
     } catch (IOException x) {
       e.addSuppressed(x);
       failedReason = "abort after a failed change failed: " + x.getMessage();
@@ -287,8 +332,8 @@ final class PoolCore implements AutoCloseable {
   void growData(long nrBlocks) throws IOException {
     gate.writeLock().lock();
     try {
-      mdLock.lock();
-      try {
+      try (LockedMetadata m = lockMetadata()) {
+        ThinMetadata md = m.metadata();
         checkWritable();
         long cur = md.dataSpaceMap().nrBlocks();
         if (nrBlocks < cur) {
@@ -300,8 +345,6 @@ final class PoolCore implements AutoCloseable {
         md.resizeDataDevice(nrBlocks);
         commitLocked();
         space.rearmLowWater();
-      } finally {
-        mdLock.unlock();
       }
     } finally {
       gate.writeLock().unlock();
@@ -313,8 +356,8 @@ final class PoolCore implements AutoCloseable {
   void growMetadata(long sizeBytes) throws IOException {
     gate.writeLock().lock();
     try {
-      mdLock.lock();
-      try {
+      try (LockedMetadata m = lockMetadata()) {
+        ThinMetadata md = m.metadata();
         checkNotFailed();
         long nrBlocks = Math.min(sizeBytes, MetadataSizing.MAX_BYTES) / 4096;
         md.blockManager().device().resize(nrBlocks * 4096);
@@ -322,10 +365,8 @@ final class PoolCore implements AutoCloseable {
         boolean wasFull = metadataFull;
         metadataFull = false;
         commitLocked();
-        metadataFull = metadataAtReserve();
+        metadataFull = metadataAtReserve(md);
         committedSinceFull = metadataFull || !wasFull;
-      } finally {
-        mdLock.unlock();
       }
     } finally {
       gate.writeLock().unlock();
@@ -361,7 +402,7 @@ final class PoolCore implements AutoCloseable {
    * read-only (the next commit still runs, on the reserve) and the change is refused.
    */
   void checkMetadataSpace() throws PoolStateException {
-    if (metadataAtReserve()) {
+    if (metadataAtReserve(md())) {
       if (!metadataFull) {
         metadataFull = true;
         committedSinceFull = false;
@@ -371,13 +412,13 @@ final class PoolCore implements AutoCloseable {
   }
 
   /** True when free metadata blocks are down to dm-thin's reserve (kept for commits). */
-  private boolean metadataAtReserve() {
+  private static boolean metadataAtReserve(ThinMetadata md) {
     SpaceMap ms = md.metadataSpaceMap();
     return ms.nrFree() <= SpacePolicy.metadataReserveBlocks(ms.nrBlocks());
   }
 
   private String metadataFullReason() {
-    SpaceMap ms = md.metadataSpaceMap();
+    SpaceMap ms = md().metadataSpaceMap();
     return "out of metadata space (" + ms.nrFree() + " of " + ms.nrBlocks()
         + " metadata blocks free, the last " + SpacePolicy.metadataReserveBlocks(ms.nrBlocks())
         + " are kept for commits): grow the metadata device; everything written before is "
@@ -389,7 +430,7 @@ final class PoolCore implements AutoCloseable {
     failedReason = "metadata update failed: " + e.getMessage();
     punchCandidates.drainSortedUnique();
     try {
-      md.abort();
+      md().abort();
     } catch (IOException x) {
       e.addSuppressed(x);
     }
@@ -398,11 +439,8 @@ final class PoolCore implements AutoCloseable {
 
   /** Runs a read of the metadata under the metadata lock. */
   <T> T withMetadata(MetadataRead<T> read) throws IOException {
-    mdLock.lock();
-    try {
-      return read.apply(md);
-    } finally {
-      mdLock.unlock();
+    try (LockedMetadata m = lockMetadata()) {
+      return read.apply(m.metadata());
     }
   }
 
@@ -425,8 +463,14 @@ final class PoolCore implements AutoCloseable {
   public void close() throws IOException {
     try (PoolLock l = lock;
         DataArea d = data;
-        ThinMetadata m = md) {
+        Closeable m = this::closeMetadata) {
       commit();
+    }
+  }
+
+  private void closeMetadata() throws IOException {
+    try (LockedMetadata m = lockMetadata()) {
+      m.metadata().close();
     }
   }
 }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.Map;
 import org.thinpool.io.BlockDevice;
+import org.thinpool.io.DirectoryLock;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.io.RawBlockDevice;
@@ -76,8 +77,10 @@ final class PoolOpener {
     Path target = refuseExisting(dir);
     Path parent = target.getParent();
     Files.createDirectories(parent);
-    Path tmp = parent.resolve("." + target.getFileName() + ".creating-"
-        + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
+    String prefix = "." + target.getFileName() + ".creating-";
+    removeAbandoned(parent, prefix);
+    Path tmp = parent.resolve(prefix + ProcessHandle.current().pid() + "-"
+        + Long.toHexString(System.nanoTime()));
     Files.createDirectory(tmp);
     PoolLock lock = null;
     try {
@@ -117,6 +120,30 @@ final class PoolOpener {
       }
     }
     return dir.toRealPath();
+  }
+
+  /**
+   * Removes the temporary folders of creates that were killed: a folder whose lock can be taken
+   * has no creator left (the lock is taken before anything is written into it).
+   */
+  private static void removeAbandoned(Path parent, String prefix) throws IOException {
+    List<Path> found;
+    try (var entries = Files.list(parent)) {
+      found = entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+    }
+    for (Path p : found) {
+      try (DirectoryLock l = DirectoryLock.tryLock(p, false)) {
+        if (l != null) {
+          IOException e = new IOException("removing " + p);
+          deleteTree(p, e);
+          if (e.getSuppressed().length > 0) {
+            throw e;
+          }
+        }
+      } catch (IOException e) {
+        // Raced with another create removing it, or not ours to remove: leave it be.
+      }
+    }
   }
 
   private static void moveIntoPlace(Path tmp, Path target, Path dir) throws IOException {
@@ -171,6 +198,7 @@ final class PoolOpener {
     BlockDevice dataDev = null;
     try {
       PoolSettings settings = PoolSettings.load(dir);
+      PoolRestore.finishInterrupted(dir);
       Path meta = settings.metadataPath(dir);
       if (!settings.direct() && !Files.isRegularFile(meta)) {
         throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
@@ -213,7 +241,7 @@ final class PoolOpener {
    */
   private static Map<Long, Long> loadSizes(Path dir, ThinMetadata md, long bs,
       List<String> warnings) throws IOException {
-    boolean missing = !Files.exists(dir.resolve(SizeTable.FILE_NAME));
+    boolean missing = !Files.exists(PoolRestore.sizesFile(dir));
     Map<Long, Long> recorded = SizeTable.load(dir, md.transactionId());
     Map<Long, Long> sizes = adoptSizes(md, recorded, bs);
     Map<Long, Long> adopted = new TreeMap<>(sizes);

@@ -76,6 +76,20 @@ final class SizeTable {
     }
   }
 
+  /** Writes a new file at {@code file} with one generation and fsyncs it (no rename). */
+  static void writeWhole(Path file, long tid, Map<Long, Long> sizes) throws IOException {
+    StringBuilder sb = new StringBuilder(HEADER).append('\n');
+    appendGeneration(sb, tid, sizes);
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
+        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+      while (b.hasRemaining()) {
+        ch.write(b);
+      }
+      ch.force(true);
+    }
+  }
+
   /** Appends and fdatasyncs if the file exists, ends with a whole generation and has room. */
   private static boolean tryAppend(Path file, byte[] generations) throws IOException {
     if (!Files.isRegularFile(file)) {
@@ -139,7 +153,7 @@ final class SizeTable {
    * damaged file, refused rather than read as older, smaller sizes.
    */
   static Map<Long, Long> load(Path dir, long tid) throws IOException {
-    Path file = dir.resolve(FILE_NAME);
+    Path file = PoolRestore.sizesFile(dir);
     if (!Files.exists(file)) {
       return Map.of();
     }

@@ -43,13 +43,13 @@ public final class ThinDevice {
     long pos = offsetBytes;
     int inFirst = (int) (pos % bs);
     if (dst.hasRemaining() && dst.remaining() <= bs - inFirst) { // one block: no slice
-      core.io.readBlock(id, pos / bs, inFirst, dst);
+      core.io().readBlock(id, pos / bs, inFirst, dst);
       return;
     }
     while (dst.hasRemaining()) {
       int inBlock = (int) (pos % bs);
       int n = (int) Math.min(bs - inBlock, dst.remaining());
-      core.io.readBlock(id, pos / bs, inBlock, dst.slice(dst.position(), n));
+      core.io().readBlock(id, pos / bs, inBlock, dst.slice(dst.position(), n));
       dst.position(dst.position() + n);
       pos += n;
     }
@@ -72,7 +72,7 @@ public final class ThinDevice {
     while (src.hasRemaining()) {
       int inBlock = (int) (pos % bs);
       int n = (int) Math.min(bs - inBlock, src.remaining());
-      core.io.writeBlock(id, pos / bs, inBlock, src.slice(src.position(), n));
+      core.io().writeBlock(id, pos / bs, inBlock, src.slice(src.position(), n));
       src.position(src.position() + n);
       pos += n;
     }
@@ -100,7 +100,7 @@ public final class ThinDevice {
       return;
     }
     zeroPartial(offsetBytes, first * bs);
-    core.io.unmap(id, first, last, core.settings().discardMode() == DiscardMode.PASSDOWN);
+    core.io().unmap(id, first, last, core.settings().discardMode() == DiscardMode.PASSDOWN);
     zeroPartial(last * bs, end);
   }
 
@@ -111,10 +111,10 @@ public final class ThinDevice {
     while (pos < to) {
       long vblock = pos / bs;
       long blockEnd = Math.min(to, (vblock + 1) * bs);
-      if (core.io.isMapped(id, vblock)) {
+      if (core.io().isMapped(id, vblock)) {
         while (pos < blockEnd) {
           int n = (int) Math.min(blockEnd - pos, ZERO_WRITE_BYTES);
-          core.io.writeBlock(id, vblock, (int) (pos % bs), ByteBuffer.allocate(n));
+          core.io().writeBlock(id, vblock, (int) (pos % bs), ByteBuffer.allocate(n));
           pos += n;
         }
       }
@@ -135,14 +135,14 @@ public final class ThinDevice {
       return;
     }
     long bs = core.blockSizeBytes();
-    core.io.unmap(id, ceilDiv(offsetBytes, bs), (offsetBytes + lengthBytes) / bs,
+    core.io().unmap(id, ceilDiv(offsetBytes, bs), (offsetBytes + lengthBytes) / bs,
         mode == DiscardMode.PASSDOWN);
   }
 
   /** True if the virtual block {@code virtualBlock} (of the pool's block size) is provisioned. */
   public boolean isMapped(long virtualBlock) throws IOException {
     sizeBytes();
-    return core.io.isMapped(id, virtualBlock);
+    return core.io().isMapped(id, virtualBlock);
   }
 
   /** The provisioned virtual blocks, ascending (a view at one moment; I/O may change it). */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.thinpool.io.PoolStateException;
+import org.thinpool.thin.RestoreSink;
 import org.thinpool.thin.ThinMetadata;
 
 /**
@@ -89,6 +90,22 @@ public final class ThinPool implements AutoCloseable {
     return new ThinPool(PoolOpener.open(dir));
   }
 
+  /** Feeds a dump (thin_dump XML, parsed by the caller) to the sink that builds the metadata. */
+  @FunctionalInterface
+  public interface RestoreSource {
+    void readInto(RestoreSink sink) throws IOException;
+  }
+
+  /**
+   * thin_restore into the pool folder {@code dir} (made if missing): refused while the pool is
+   * open, and over metadata that passes check unless {@code force}. The new metadata is built
+   * beside the old and switched in by a rename, so a bad dump or a crash leaves the old pool as
+   * it was. The restored devices are sized by their highest mapped block.
+   */
+  public static void restore(Path dir, RestoreSource source, boolean force) throws IOException {
+    PoolRestore.restore(dir, source, force);
+  }
+
   /**
    * A reader's lock on the pool in {@code dir}, for commands that read its metadata without
    * opening it (check, dump, thin ls): while it is held no process can open the pool for writing,
@@ -125,7 +142,7 @@ public final class ThinPool implements AutoCloseable {
    * PoolOptions#lowWaterMarkBlocks}); null removes it.
    */
   public void onLowWaterMark(LowWaterMarkListener listener) {
-    core.space.setListener(listener);
+    core.space().setListener(listener);
   }
 
   /**
@@ -300,7 +317,7 @@ public final class ThinPool implements AutoCloseable {
 
   /** Docker's dm.min_free_space: no new devices or snapshots on a nearly full pool. */
   private void checkMinFree(ThinMetadata md, String what) throws PoolStateException {
-    core.space.checkMinFree(core.dir(), what, md.dataSpaceMap(), md.metadataSpaceMap());
+    core.space().checkMinFree(core.dir(), what, md.dataSpaceMap(), md.metadataSpaceMap());
   }
 
   private static Map<Long, Long> with(Map<Long, Long> sizes, long id, long size) {

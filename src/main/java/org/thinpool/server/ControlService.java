@@ -40,7 +40,6 @@ public final class ControlService implements Service {
       new java.util.concurrent.Semaphore(MAX_CONCURRENT);
   private ServerSocketChannel channel;
   private Path socket;
-  private Thread acceptor;
   private volatile boolean stopping;
 
   public ControlService(ControlHandler handler) {
@@ -74,8 +73,7 @@ public final class ControlService implements Service {
       Files.deleteIfExists(tmp);
       Files.deleteIfExists(privateDir);
     }
-    acceptor = Thread.ofPlatform().name("control-accept").daemon()
-        .start(() -> accept(context));
+    Thread.ofPlatform().name("control-accept").daemon().start(() -> accept(context));
   }
 
   private void accept(ServerContext context) {

@@ -70,7 +70,7 @@ public final class MetricsService implements Service {
         .callback(cb -> {
           try {
             for (long id : pool.deviceIds().stream().limit(MAX_DEVICE_SERIES).toList()) {
-              cb.call(pool.thinStatus(id).mappedBlocks(), Long.toString(id));
+              cb.call((double) pool.thinStatus(id).mappedBlocks(), Long.toString(id));
             }
           } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -84,8 +84,8 @@ public final class MetricsService implements Service {
     GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
       try {
         PoolStatus s = pool.status();
-        cb.call(data ? (used ? s.dataBlocksUsed() : s.dataBlocksTotal())
-            : (used ? s.metadataBlocksUsed() : s.metadataBlocksTotal()));
+        cb.call((double) (data ? (used ? s.dataBlocksUsed() : s.dataBlocksTotal())
+            : (used ? s.metadataBlocksUsed() : s.metadataBlocksTotal())));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -114,7 +114,7 @@ public final class MetricsService implements Service {
       public void request(String command, long n, long nanos, int error) {
         requests.labelValues(command).inc();
         if (n > 0) {
-          bytes.labelValues(command).inc(n);
+          bytes.labelValues(command).inc((double) n);
         }
         latency.labelValues(command).observe(nanos / 1e9);
         if (error != 0) {

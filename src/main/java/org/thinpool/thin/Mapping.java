@@ -18,7 +18,12 @@ public record Mapping(long dataBlock, long time) {
   }
 
   public static Mapping unpack(long blockTime) {
-    return new Mapping(blockTime >>> TIME_BITS, blockTime & MAX_TIME);
+    return new Mapping(dataBlockOf(blockTime), blockTime & MAX_TIME);
+  }
+
+  /** The data block of a packed block_time, without making a Mapping. */
+  public static long dataBlockOf(long blockTime) {
+    return blockTime >>> TIME_BITS;
   }
 
   public long pack() {

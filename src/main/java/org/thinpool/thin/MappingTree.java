@@ -15,16 +15,25 @@ import org.thinpool.meta.tx.TransactionManager;
  * root so that I/O descends only the device's own tree.
  *
  * <p>Reference rules: a top-level value holds one reference to a device-tree root (deleting the
- * entry deletes that tree); a device-tree value holds one reference to its data block. Changes
- * shadow the top-level path before the device tree, top-down like the kernel.
+ * entry deletes that tree); a device-tree value holds one reference to its data block.
+ *
+ * <p>A change to a device's mappings is one top-down pass, like the kernel's two-level
+ * dm_btree_insert: the top-level path to the device's entry is shadowed once and its leaf held
+ * ({@link BTree#overwriteU64}); the device tree is updated beneath it and the leaf repointed at
+ * the device tree's new root. Shadowing the top-level path first matters when it is shared (the
+ * metadata snapshot): copying it adds the references that let the device tree's own shadowing
+ * drop one safely.
  */
 final class MappingTree {
-  private static final long ABSENT = -1;
+  /**
+   * Absent root or block_time. No block_time is -1: that would be data block 2^40 - 1, and the
+   * data space map's blocks are counted in far fewer bits.
+   */
+  static final long ABSENT = -1;
 
   private final TransactionManager tm;
   private final BTree<Long> deviceTree;
   private final BTree<Long> topTree;
-  private final BTree<Long> topPointers;
   /**
    * Each device's root as the top-level tree holds it now. Kept equal to the tree for every id
    * it holds: updated whenever a device's root changes, dropped on delete; a reload builds a new
@@ -37,7 +46,6 @@ final class MappingTree {
     this.tm = tm;
     this.deviceTree = new BTree<>(tm, ValueCodecs.blockTime(dataSpaceMap));
     this.topTree = new BTree<>(tm, ValueCodecs.subtreeRoot(tm, deviceTree));
-    this.topPointers = new BTree<>(tm, ValueCodecs.subtreePointer(tm));
     this.root = root;
   }
 
@@ -91,25 +99,36 @@ final class MappingTree {
     deviceRoots.remove(id);
   }
 
-  /** The block_time of a virtual block, or null. */
-  Long lookup(long id, long vblock) throws IOException {
-    return deviceTree.lookup(rootOf(id), vblock);
+  /** The block_time of a virtual block, or {@link #ABSENT}; allocates nothing. */
+  long lookup(long id, long vblock) throws IOException {
+    return deviceTree.lookupU64(rootOf(id), vblock, ABSENT);
   }
 
   /** Maps a virtual block; returns true if it was unmapped before. */
   boolean insert(long id, long vblock, long blockTime) throws IOException {
-    long old = rootForWrite(id);
-    var r = deviceTree.insert(old, vblock, blockTime);
-    setRoot(id, old, r.root());
-    return r.added();
+    boolean[] added = new boolean[1];
+    updateDeviceTree(id, old -> {
+      var r = deviceTree.insert(old, vblock, blockTime);
+      added[0] = r.added();
+      return r.root();
+    });
+    return added[0];
   }
 
   /** Unmaps [begin, end); returns how many were mapped. */
   long removeRange(long id, long begin, long end) throws IOException {
-    long old = rootForWrite(id);
-    var r = deviceTree.removeRange(old, begin, end);
-    setRoot(id, old, r.root());
-    return r.removedCount();
+    long[] removed = new long[1];
+    updateDeviceTree(id, old -> {
+      var r = deviceTree.removeRange(old, begin, end);
+      removed[0] = r.removedCount();
+      return r.root();
+    });
+    return removed[0];
+  }
+
+  /** Nodes of the top-level and device trees shadowed so far (op-counting tests). */
+  long nodesShadowed() {
+    return topTree.nodesShadowed() + deviceTree.nodesShadowed();
   }
 
   void visit(long id, long begin, long end, EntryVisitor<Long> visitor) throws IOException {
@@ -134,8 +153,8 @@ final class MappingTree {
 
   /**
    * The root of device {@code id}'s tree: from the cache, else looked up and remembered. It
-   * changes only through {@link #setRoot}, snapshot, delete or a reload, each of which updates
-   * the cache (a reload builds a new MappingTree).
+   * changes only through {@link #updateDeviceTree}, snapshot, delete or a reload, each of which
+   * updates the cache (a reload builds a new MappingTree).
    */
   long rootOf(long id) throws IOException {
     long cached = deviceRoots.get(id, ABSENT);
@@ -162,20 +181,13 @@ final class MappingTree {
   }
 
   /**
-   * Shadows the top-level path to a device before its tree changes: if that path is shared
-   * (metadata snapshot), copying it first adds the references that let the device tree's own
-   * shadowing drop one safely.
+   * Changes device {@code id}'s tree in one pass: {@code change} gets the device's root with the
+   * top-level path to it shadowed and returns the root after the change.
    */
-  private long rootForWrite(long id) throws IOException {
-    long r = rootOf(id);
-    root = topPointers.insert(root, id, r).root();
-    return r;
-  }
-
-  private void setRoot(long id, long oldRoot, long newRoot) throws IOException {
-    if (newRoot != oldRoot) {
-      root = topPointers.insert(root, id, newRoot).root();
-      deviceRoots.put(id, newRoot);
-    }
+  private void updateDeviceTree(long id, BTree.ValueEdit change) throws IOException {
+    rootOf(id); // a missing device fails here, before anything is shadowed
+    long[] newRoot = {ABSENT};
+    root = topTree.overwriteU64(root, id, old -> newRoot[0] = change.apply(old));
+    deviceRoots.put(id, newRoot[0]);
   }
 }

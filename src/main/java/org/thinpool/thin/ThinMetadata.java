@@ -7,6 +7,7 @@ import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.MetadataCorruptException;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.EntryVisitor;
 import org.thinpool.meta.space.DataSpaceMap;
@@ -41,6 +42,10 @@ public final class ThinMetadata implements AutoCloseable {
   private long metadataSnap;
   /** Details changed in this transaction, written to the details tree at commit. */
   private final Map<Long, DeviceDetails> dirtyDetails = new TreeMap<>();
+  /** Provisions made and not yet mapped or released (see {@link Provision}). */
+  private int openProvisions;
+  /** Aborts so far: a provision made before the latest abort holds nothing any more. */
+  private long abortCount;
 
   private ThinMetadata(BlockManager blocks) {
     this.blocks = blocks;
@@ -103,6 +108,10 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** Makes every change since the last commit durable; the superblock is written last. */
   public void commit() throws IOException {
+    if (openProvisions != 0) {
+      throw new AssertionError("commit with " + openProvisions
+          + " data blocks allocated but neither mapped nor released");
+    }
     flushDetails();
     tm.commit(Superblock.BLOCK_TYPE, this::encodeSuperblock, dataSm);
   }
@@ -116,6 +125,8 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** Throws away every change since the last commit. */
   public void abort() throws IOException {
+    abortCount++;
+    openProvisions = 0;
     tm.abort();
     load();
   }
@@ -230,8 +241,98 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** The mapping of a virtual block, or null if unprovisioned. */
   public Mapping lookup(long id, long vblock) throws IOException {
-    Long v = mappings.lookup(id, vblock);
-    return v == null ? null : Mapping.unpack(v);
+    long v = mappings.lookup(id, vblock);
+    return v == MappingTree.ABSENT ? null : Mapping.unpack(v);
+  }
+
+  /**
+   * The data block a virtual block maps to, or -1 if it is unprovisioned: the lookup of the read
+   * path, which allocates nothing (no boxing, no result object).
+   */
+  public long findDataBlock(long id, long vblock) throws IOException {
+    long v = mappings.lookup(id, vblock);
+    return v == MappingTree.ABSENT ? -1 : Mapping.dataBlockOf(v);
+  }
+
+  /**
+   * The data block a virtual block maps to and whether it is shared (the kernel's
+   * dm_thin_find_block): mapped at a time before the device's latest snapshot.
+   */
+  public BlockLookup find(long id, long vblock) throws IOException {
+    long v = mappings.lookup(id, vblock);
+    if (v == MappingTree.ABSENT) {
+      return BlockLookup.UNMAPPED;
+    }
+    Mapping m = Mapping.unpack(v);
+    return new BlockLookup.Mapped(m.dataBlock(),
+        requireDevice(id).snapshottedTime() > m.time());
+  }
+
+  // ---- provisioning (Provision says the protocol) ----
+
+  /**
+   * Allocates a data block for unmapped virtual block {@code vblock} of device {@code id}.
+   * Throws {@link org.thinpool.io.OutOfSpaceException} with nothing changed if none is free.
+   */
+  public Provision provision(long id, long vblock) throws IOException {
+    return allocate(id, vblock, Provision.NO_SOURCE);
+  }
+
+  /** Allocates the data block that replaces {@code shared}, a shared block of {@code vblock}. */
+  public Provision breakSharing(long id, long vblock, BlockLookup.Mapped shared)
+      throws IOException {
+    if (!shared.shared()) {
+      throw new AssertionError("breaking the sharing of exclusive data block "
+          + shared.dataBlock());
+    }
+    return allocate(id, vblock, shared.dataBlock());
+  }
+
+  private Provision allocate(long id, long vblock, long source) throws IOException {
+    requireDevice(id);
+    long b = dataSm.newBlock();
+    openProvisions++;
+    return new Provision(id, vblock, b, source, abortCount);
+  }
+
+  /**
+   * Maps the provision's block at the current time and returns true; its reference passes to
+   * the mapping (a shared block it replaces loses this device's reference). Returns false with
+   * nothing changed if the provision was voided by an abort or its device is gone (the block is
+   * released if it was still held). An {@link IOException} is the tree update's own: the
+   * transaction must then be aborted, as after any failed b-tree update.
+   */
+  public boolean map(Provision p) throws IOException {
+    if (p.abortCount() != abortCount) {
+      p.end();
+      return false;
+    }
+    if (!exists(p.thinId())) {
+      release(p);
+      return false;
+    }
+    p.end();
+    openProvisions--;
+    insertMapping(p.thinId(), p.virtualBlock(), p.dataBlock());
+    return true;
+  }
+
+  /**
+   * Gives the provision's block back (the data could not be written, or the pool refused the
+   * change); the space map is as before the provision. After an abort there is nothing to give
+   * back.
+   */
+  public void release(Provision p) throws IOException {
+    p.end();
+    if (p.abortCount() == abortCount) {
+      openProvisions--;
+      dataSm.dec(p.dataBlock());
+    }
+  }
+
+  /** Nodes of the mapping trees shadowed so far (op-counting tests). */
+  long mappingNodesShadowed() {
+    return mappings.nodesShadowed();
   }
 
   /** Checks the device-root cache against the top-level tree (tests). */
@@ -266,7 +367,10 @@ public final class ThinMetadata implements AutoCloseable {
     return removeRange(id, vblock, vblock + 1) > 0;
   }
 
-  /** Unmaps [begin, end); returns how many blocks were mapped there. */
+  /**
+   * Unmaps [begin, end) (discard): each removed mapping drops its data block's reference, freeing
+   * blocks no other device maps. Returns how many blocks were mapped there.
+   */
   public long removeRange(long id, long begin, long end) throws IOException {
     DeviceDetails d = requireDevice(id);
     long removed = mappings.removeRange(id, begin, end);
@@ -360,6 +464,7 @@ public final class ThinMetadata implements AutoCloseable {
     long snap;
     try (var b = tm.newBlock(Superblock.BLOCK_TYPE)) {
       b.copyFrom(sb.encodeMetadataSnapCopy());
+      b.putU64(MetadataBlock.OFFSET_BLOCKNR, b.blockNr());
       snap = b.blockNr();
     }
     tm.inc(mappings.root());

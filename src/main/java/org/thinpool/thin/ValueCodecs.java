@@ -15,21 +15,13 @@ public final class ValueCodecs {
   /** Device-tree leaf value: block_time; each value holds one reference to its data block. */
   static ValueType<Long> blockTime(SpaceMap dataSpaceMap) {
     return ValueTypes.u64(
-        v -> dataSpaceMap.inc(v >>> 24), v -> dataSpaceMap.dec(v >>> 24), 24);
+        v -> dataSpaceMap.inc(Mapping.dataBlockOf(v)),
+        v -> dataSpaceMap.dec(Mapping.dataBlockOf(v)), Mapping.TIME_BITS);
   }
 
   /** Top-level leaf value: a device tree's root; dropping the value drops that tree. */
   static ValueType<Long> subtreeRoot(TransactionManager tm, BTree<Long> deviceTree) {
     return ValueTypes.u64(tm::inc, deviceTree::delete, 0);
-  }
-
-  /**
-   * Top-level leaf value used to move a device's root pointer after its tree was shadowed: the
-   * shadow already dropped the old root's reference, so overwriting releases nothing; copying a
-   * shared leaf still adds a reference to every root in it.
-   */
-  static ValueType<Long> subtreePointer(TransactionManager tm) {
-    return ValueTypes.u64(tm::inc, ValueTypes.RefAction.NONE, 0);
   }
 
   public static final ValueType<DeviceDetails> DETAILS =

@@ -106,6 +106,9 @@ class CliTest {
         + "  </device>\n</superblock>\n");
     Run r = run("--pool", pool.toString(), "restore", bad.toString());
     assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err()).contains("passes check").contains("--force");
+    r = run("--pool", pool.toString(), "restore", "--force", bad.toString());
+    assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("data block 99");
     assertThat(Files.readAllBytes(pool.resolve("metadata"))).isEqualTo(before);
     assertThat(pool.resolve("metadata.restore-tmp")).doesNotExist();

@@ -37,10 +37,11 @@ class HandshakeTest {
     try (RawClient c = s.client().greet()) {
       c.option(Nbd.OPT_LIST, ByteBuffer.allocate(0));
       List<String> names = new ArrayList<>();
-      RawClient.OptReply r;
-      while ((r = c.optionReply()).type() == Nbd.REP_SERVER) {
+      RawClient.OptReply r = c.optionReply();
+      while (r.type() == Nbd.REP_SERVER) {
         int n = r.data().getInt();
         names.add(text(r.data().slice(4, n)));
+        r = c.optionReply();
       }
       assertThat(r.type()).isEqualTo(Nbd.REP_ACK);
       assertThat(names).containsExactly("1", "2");
@@ -55,9 +56,10 @@ class HandshakeTest {
       c.option(Nbd.OPT_INFO, RawClient.exportQuery("2", Nbd.INFO_NAME, Nbd.INFO_DESCRIPTION,
           Nbd.INFO_BLOCK_SIZE));
       List<ByteBuffer> infos = new ArrayList<>();
-      RawClient.OptReply r;
-      while ((r = c.optionReply()).type() == Nbd.REP_INFO) {
+      RawClient.OptReply r = c.optionReply();
+      while (r.type() == Nbd.REP_INFO) {
         infos.add(r.data());
+        r = c.optionReply();
       }
       assertThat(r.type()).isEqualTo(Nbd.REP_ACK);
       ByteBuffer export = infos.stream().filter(b -> b.getShort(0) == 0).findFirst().orElseThrow();

@@ -164,6 +164,14 @@ final class RawClient implements AutoCloseable {
     return b.flip();
   }
 
+  /** Reads {@code n} bytes as an array. */
+  byte[] bytes(int n) throws IOException {
+    ByteBuffer b = read(n);
+    byte[] out = new byte[n];
+    b.get(out);
+    return out;
+  }
+
   /** True if the server closed the connection (EOF within the timeout). */
   boolean closedByServer() throws IOException {
     ch.socket().setSoTimeout(10_000);

@@ -106,6 +106,60 @@ class DirectModeTest {
     }
   }
 
+  /**
+   * Issue 8 items 2 and 5: a second pool folder naming the same devices cannot open them while
+   * another process holds the pool (O_EXCL on the metadata device), and export refuses to write
+   * over the pool's devices, whatever node names them.
+   */
+  @Test
+  void theMetadataDeviceIsClaimedExclusivelyAndNeverAnOutput() throws Exception {
+    Path dir = tmp.resolve("pool");
+    try (LoopDevices loops = new LoopDevices()) {
+      Path metaDev = loops.attach(sparseFile("meta.img", 8 * MIB));
+      Path dataDev = loops.attach(sparseFile("data.img", 32 * MIB));
+      try (ThinPool pool = ThinPool.createDirect(dir, metaDev, dataDev,
+          PoolOptions.ofDataSize(32 * MIB))) {
+        pool.createThin(1, 4 * MIB).write(0, bytes(2, 100_000));
+      }
+      Path twin = Files.createDirectories(tmp.resolve("twin"));
+      Files.copy(dir.resolve("pool.conf"), twin.resolve("pool.conf"));
+      Files.copy(dir.resolve("sizes"), twin.resolve("sizes"));
+      try (Holder a = Holder.start(tmp, "hold", dir, 0)) {
+        assertThatThrownBy(() -> ThinPool.open(twin).close())
+            .isInstanceOf(DeviceIoException.class).hasMessageContaining(metaDev.toString())
+            .hasMessageContaining("busy");
+      }
+      Path alias = Files.createSymbolicLink(tmp.resolve("alias"), metaDev);
+      for (Path out : new Path[] {metaDev, dataDev, alias}) {
+        ChildJvm.Result r = ChildJvm.runCli(tmp, "--pool", dir.toString(), "export", "1",
+            out.toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+        assertThat(r.err()).contains("refusing to write to " + out + ": it is the pool's device");
+      }
+      thinCheckClean(metaDev);
+      try (ThinPool pool = ThinPool.open(twin)) {
+        assertThat(read(pool.device(1), 0, 100_000)).isEqualTo(bytes(2, 100_000));
+      }
+    }
+  }
+
+  @Test
+  void exportRefusesALoopDeviceOverTheLoopPoolsOwnFiles() throws Exception {
+    Path dir = tmp.resolve("pool");
+    try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(16 * MIB))) {
+      pool.createThin(1, 4 * MIB).write(0, bytes(3, 10_000));
+    }
+    byte[] before = Files.readAllBytes(dir.resolve("data"));
+    try (LoopDevices loops = new LoopDevices()) {
+      Path overData = loops.attach(dir.resolve("data"));
+      ChildJvm.Result r = ChildJvm.runCli(tmp, "--pool", dir.toString(), "export", "1",
+          overData.toString());
+      assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+      assertThat(r.err()).contains("it is a loop device over the pool's data");
+    }
+    assertThat(Files.readAllBytes(dir.resolve("data"))).isEqualTo(before);
+  }
+
   private static void thinCheckClean(Path metadata) throws IOException {
     ExternalTool.Result r = ExternalTool.run("thin_check", metadata.toString());
     assertThat(r.exitCode()).as("thin_check: %s", r.all()).isZero();

@@ -29,7 +29,7 @@ class DockerBehaviourTest {
     try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(16 * MIB))) {
       ThinDevice dev = pool.createThin(0, 4 * MIB);
       dev.write(0, bytes(n, n));
-      long expected = (n + BLOCK - 1) / BLOCK;
+      long expected = (n + BLOCK - 1L) / BLOCK;
       assertThat(pool.status().dataBlocksUsed()).isEqualTo(expected);
       assertThat(dev.status().mappedBlocks()).isEqualTo(expected);
       assertThat(dev.status().highestMappedBlock()).isEqualTo(expected - 1);

@@ -15,6 +15,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -43,7 +44,7 @@ class KernelCompatTest {
    * blocks), snapshot 2 of the active thin 1 (new blocks, a copy-on-write in each of 1 and 2,
    * discards of shared and of exclusive blocks), snapshot 3 of snapshot 2, and an empty thin 4.
    */
-  private static final String KERNEL_WRITES = """
+  private static final String KERNEL_WRITES = String.format(Locale.ROOT, """
       SZ=%d
       w() { dd if=/dev/urandom of=/dev/mapper/$1 bs=$2 count=$3 seek=$4 conv=fsync 2>/dev/null; }
       dmsetup message $POOL 0 "create_thin 1"
@@ -68,7 +69,7 @@ class KernelCompatTest {
       dmsetup message $POOL 0 "create_thin 4"
       dmsetup create thin4 --table "0 $SZ thin $POOL 4"
       for i in 1 2 3 4; do kt-hash /dev/mapper/thin$i thin:$i; done
-      """.formatted(KERNEL_THIN_SECTORS);
+      """, KERNEL_THIN_SECTORS);
 
   /**
    * Run inside the VM on a pool we wrote, after the kernel hashed its devices: into thin 1, one

@@ -6,19 +6,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import org.junit.jupiter.api.Test;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.MemoryBlockDevice;
+import org.thinpool.thin.MetadataPrograms.Kind;
+import org.thinpool.thin.MetadataPrograms.Op;
+import org.thinpool.thin.MetadataPrograms.Shape;
 
 /**
  * The cache of device roots (in {@link MappingTree}) never goes stale: random create / snapshot /
@@ -27,18 +27,17 @@ import org.thinpool.io.MemoryBlockDevice;
  * entry by entry to the top-level tree.
  */
 class DeviceRootCacheTest {
-  record Op(int kind, int a, int b, int c) {}
+  /** Every kind of step, reopens and aborts included, so the cache meets every change. */
+  static final Shape SHAPE =
+      new Shape(
+          Map.of(
+              Kind.CREATE, 8, Kind.SNAPSHOT, 12, Kind.DELETE, 5, Kind.MAP, 40, Kind.UNMAP, 10,
+              Kind.COMMIT, 10, Kind.ABORT, 8, Kind.REOPEN, 7),
+          3000, 400, 3, 5, 80);
 
   @Provide
   Arbitrary<List<Op>> programs() {
-    Arbitrary<Op> op =
-        Combinators.combine(
-                Arbitraries.integers().between(0, 99),
-                Arbitraries.integers().between(0, 1000),
-                Arbitraries.integers().between(0, 3000),
-                Arbitraries.integers().between(1, 400))
-            .as(Op::new);
-    return op.list().ofMinSize(5).ofMaxSize(80);
+    return MetadataPrograms.programs(SHAPE);
   }
 
   @Property(tries = 40)
@@ -46,59 +45,19 @@ class DeviceRootCacheTest {
       @ForAll("programs") List<Op> program) throws IOException {
     Path dir = Files.createTempDirectory("roots");
     Path meta = dir.resolve("metadata");
-    Map<Long, TreeMap<Long, Long>> model = new TreeMap<>();
-    Map<Long, TreeMap<Long, Long>> committed = new TreeMap<>();
-    long nextId = 0;
     ThinMetadata md = ThinMetadata.format(FileBlockDevice.create(meta, 16L << 20), 128,
         200_000, 64);
-    try {
+    try (MetadataPrograms.Run run = new MetadataPrograms.Run(meta, SHAPE, md)) {
       for (Op op : program) {
-        List<Long> ids = new ArrayList<>(model.keySet());
-        long id = ids.isEmpty() ? -1 : ids.get(op.a() % ids.size());
-        if (ids.isEmpty() || op.kind() < 8) {
-          md.createThin(nextId);
-          model.put(nextId++, new TreeMap<>());
-        } else if (op.kind() < 20) {
-          md.createSnap(nextId, id);
-          model.put(nextId++, new TreeMap<>(model.get(id)));
-        } else if (op.kind() < 25) {
-          md.delete(id);
-          model.remove(id);
-        } else if (op.kind() < 65) {
-          for (long v = op.b(); v < op.b() + op.c(); v += 1 + op.c() % 3) {
-            long data = md.allocDataBlock();
-            md.insertMapping(id, v, data);
-            model.get(id).put(v, data); // the tree drops its reference to a replaced block
-          }
-        } else if (op.kind() < 75) {
-          md.removeRange(id, op.b(), op.b() + op.c());
-          model.get(id).subMap((long) op.b(), (long) op.b() + op.c()).clear();
-        } else if (op.kind() < 85) {
-          md.commit();
-          committed = copy(model);
-        } else if (op.kind() < 93) {
-          md.abort();
-          model = copy(committed);
-        } else {
-          md.close(); // no commit: a reopen finds the last committed state
-          md = ThinMetadata.open(FileBlockDevice.open(meta), false, 64);
-          model = copy(committed);
-        }
-        md.checkDeviceRoots();
-        verify(md, model, op.b());
-        md.checkDeviceRoots();
+        run.apply(op);
+        run.metadata().checkDeviceRoots();
+        verify(run.metadata(), run.model(), op.firstBlock());
+        run.metadata().checkDeviceRoots();
       }
     } finally {
-      md.close();
       Files.deleteIfExists(meta);
       Files.deleteIfExists(dir);
     }
-  }
-
-  private static Map<Long, TreeMap<Long, Long>> copy(Map<Long, TreeMap<Long, Long>> m) {
-    Map<Long, TreeMap<Long, Long>> c = new TreeMap<>();
-    m.forEach((k, v) -> c.put(k, new TreeMap<>(v)));
-    return c;
   }
 
   /** Every mapped block and its neighbours by lookup; every device by a walk and by its ids. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.io.FileBlockDevice;
@@ -56,7 +57,7 @@ class HeapBoundTest {
       assertThat(md.blockManager().cachedBlocks())
           .isEqualTo(BlockManager.DEFAULT_CACHE_BLOCKS);
       long used = usedHeapAfterGc() - baseline;
-      System.out.printf("1 TiB pool, %d mappings, full cache: %.1f MiB heap%n", mapped,
+      System.out.printf(Locale.ROOT, "1 TiB pool, %d mappings, full cache: %.1f MiB heap%n", mapped,
           used / 1048576.0);
       assertThat(used).isLessThan(HEAP_LIMIT_BYTES);
     }

@@ -41,7 +41,9 @@ public final class BlockManager implements AutoCloseable {
   private final BlockDevice device;
   private final int cacheBlocks;
   private final boolean readOnly;
-  private final LinkedHashMap<Long, MetadataBlock> cache;
+  private final LinkedHashMap<BlockKey, MetadataBlock> cache;
+  /** Looks blocks up in {@link #cache} without boxing (guarded by this object's monitor). */
+  private final BlockKey probe = new BlockKey(0);
   /** Blocks locked for writing since they were last written out: a commit touches only these. */
   private final Map<Long, MetadataBlock> dirty = new HashMap<>();
   /** The types this manager was asked for, to name the actual type of a misplaced block. */
@@ -92,7 +94,7 @@ public final class BlockManager implements AutoCloseable {
   /** A zero-filled block for writing, without reading the device (a new block). */
   public synchronized WriteBlock zero(long blockNr, BlockType type) throws IOException {
     checkWritable();
-    MetadataBlock old = cache.remove(blockNr);
+    MetadataBlock old = cache.remove(probe.probe(blockNr));
     dirty.remove(blockNr);
     if (old != null && old.pins() > 0) {
       throw new AssertionError("block " + blockNr + " reused while still held");
@@ -101,7 +103,7 @@ public final class BlockManager implements AutoCloseable {
     noteType(type);
     b.markDirty();
     b.pin();
-    cache.put(blockNr, b);
+    cache.put(new BlockKey(blockNr), b);
     dirty.put(blockNr, b);
     evictIfNeeded();
     return b;
@@ -109,7 +111,7 @@ public final class BlockManager implements AutoCloseable {
 
   /** Reads a block's raw bytes without validation or caching (checkers, dumps of bad blocks). */
   public synchronized byte[] readRaw(long blockNr) throws IOException {
-    MetadataBlock cached = cache.get(blockNr);
+    MetadataBlock cached = cache.get(probe.probe(blockNr));
     byte[] buf = new byte[MetadataBlock.SIZE_BYTES];
     if (cached != null && cached.dirty()) {
       cached.copyTo(buf);
@@ -145,7 +147,7 @@ public final class BlockManager implements AutoCloseable {
     }
     MetadataBlock sb = new MetadataBlock(0, type, image, this);
     BlockChecks.seal(sb);
-    cache.remove(0L);
+    cache.remove(probe.probe(0));
     writeToDevice(0, image);
     sync();
   }
@@ -179,7 +181,7 @@ public final class BlockManager implements AutoCloseable {
   }
 
   private MetadataBlock lookup(long blockNr, BlockType type) throws IOException {
-    MetadataBlock b = cache.get(blockNr);
+    MetadataBlock b = cache.get(probe.probe(blockNr));
     if (b != null) {
       b.markReferenced();
       if (b.type() != type) {
@@ -197,7 +199,7 @@ public final class BlockManager implements AutoCloseable {
     b = new MetadataBlock(blockNr, type, buf, this);
     noteType(type);
     BlockChecks.verify(b, typesSeen);
-    cache.put(blockNr, b);
+    cache.put(new BlockKey(blockNr), b);
     evictIfNeeded();
     return b;
   }
@@ -226,7 +228,7 @@ public final class BlockManager implements AutoCloseable {
         over--;
       }
       for (MetadataBlock b : secondChance) {
-        cache.put(b.blockNr(), b);
+        cache.put(new BlockKey(b.blockNr()), b);
       }
     }
   }

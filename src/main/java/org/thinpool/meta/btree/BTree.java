@@ -68,12 +68,40 @@ public final class BTree<V> {
   }
 
   /**
+   * The raw value of {@code key} in a tree of u64 values, or {@code absent}: the lookup that
+   * allocates nothing (no boxing, no per-level objects), for the mapped read path.
+   */
+  public long lookupU64(long root, long key, long absent) throws IOException {
+    return reader.lookupU64(root, key, absent);
+  }
+
+  /**
    * Stores {@code key -> value}; the tree takes over the reference {@code value} holds. If the key
    * existed, its old value is overwritten and dec'd unless {@link ValueType#sameValue}. Returns
    * the new root, and whether the key is new.
    */
   public InsertResult insert(long root, long key, V value) throws IOException {
     return inserter.insert(root, key, value);
+  }
+
+  /**
+   * Replaces the u64 value of {@code key}, which the tree must hold (absent: {@link
+   * AssertionError}), with {@code edit.apply(old)} in one pass: the path is shadowed once and the
+   * edit runs while the leaf is held (the kernel's btree_get_overwrite_leaf). No reference action
+   * of the value type runs for the old or the new value: the edit takes over the old value's
+   * reference and the new value brings its own (a subtree root moved by shadowing the subtree).
+   * The edit must not change this tree. Returns the new root.
+   */
+  public long overwriteU64(long root, long key, ValueEdit edit) throws IOException {
+    return Overwriter.overwrite(io, root, key, edit);
+  }
+
+  /**
+   * Nodes of this kind of tree shadowed for writing since it was made, a count for tests that
+   * guard the cost of updates (every update shadows each node on its path once).
+   */
+  public long nodesShadowed() {
+    return io.nodesShadowed;
   }
 
   /**
@@ -116,6 +144,12 @@ public final class BTree<V> {
   /** The number of entries (walks every leaf). */
   public long count(long root) throws IOException {
     return reader.count(root);
+  }
+
+  /** The new value of an entry, computed from its old one by {@link #overwriteU64}. */
+  @FunctionalInterface
+  public interface ValueEdit {
+    long apply(long oldValue) throws IOException;
   }
 
   /** The result of {@link #insert}: the new root, and false if the key already existed. */

@@ -20,6 +20,10 @@ record KeyRange(long lowest, long limit, boolean bounded) {
   }
 
   boolean contains(long key) {
+    return contains(lowest, limit, bounded, key);
+  }
+
+  static boolean contains(long lowest, long limit, boolean bounded, long key) {
     return Long.compareUnsigned(key, lowest) >= 0
         && (!bounded || Long.compareUnsigned(key, limit) < 0);
   }

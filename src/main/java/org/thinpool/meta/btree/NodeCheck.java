@@ -14,6 +14,12 @@ final class NodeCheck {
 
   static void check(ReadBlock b, int leafValueSize, KeyRange range)
       throws MetadataCorruptException {
+    check(b, leafValueSize, range.lowest(), range.limit(), range.bounded());
+  }
+
+  /** {@link #check(ReadBlock, int, KeyRange)} with the range in its parts. */
+  static void check(ReadBlock b, int leafValueSize, long lowest, long limit, boolean bounded)
+      throws MetadataCorruptException {
     int nr = BTreeNode.nrEntries(b);
     int max = BTreeNode.maxEntries(b);
     int valueSize = BTreeNode.valueSize(b);
@@ -36,7 +42,9 @@ final class NodeCheck {
       }
     }
     if (nr > 0
-        && (!range.contains(BTreeNode.key(b, 0)) || !range.contains(BTreeNode.key(b, nr - 1)))) {
+        && (!KeyRange.contains(lowest, limit, bounded, BTreeNode.key(b, 0))
+            || !KeyRange.contains(lowest, limit, bounded, BTreeNode.key(b, nr - 1)))) {
+      KeyRange range = new KeyRange(lowest, limit, bounded);
       throw corrupt(b, "keys " + Long.toUnsignedString(BTreeNode.key(b, 0)) + ".."
           + Long.toUnsignedString(BTreeNode.key(b, nr - 1))
           + " lie outside the range " + range + " given by the parent");

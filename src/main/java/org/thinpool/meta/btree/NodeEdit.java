@@ -12,7 +12,7 @@ final class NodeEdit {
     if (flags == BTreeNode.FLAG_INTERNAL && valueSize != BTreeNode.INTERNAL_VALUE_SIZE) {
       throw new AssertionError("internal node with value size " + valueSize);
     }
-    b.zero(4, MetadataBlock.SIZE_BYTES - 4);
+    b.zero(BTreeNode.OFFSET_FLAGS, MetadataBlock.SIZE_BYTES - BTreeNode.OFFSET_FLAGS);
     b.putU32(BTreeNode.OFFSET_FLAGS, flags);
     b.putU64(BTreeNode.OFFSET_BLOCKNR, b.blockNr());
     b.putU32(BTreeNode.OFFSET_NR_ENTRIES, 0);
@@ -48,7 +48,8 @@ final class NodeEdit {
     }
     int moved = nr - index;
     if (moved > 0) {
-      b.move(BTreeNode.keyOffset(index), BTreeNode.keyOffset(index + 1), moved * 8);
+      int keyBytes = moved * BTreeNode.KEY_BYTES;
+      b.move(BTreeNode.keyOffset(index), BTreeNode.keyOffset(index + 1), keyBytes);
       int from = BTreeNode.valueOffset(max, valueSize, index);
       b.move(from, from + valueSize, moved * valueSize);
     }
@@ -71,14 +72,15 @@ final class NodeEdit {
     }
     int moved = nr - from - count;
     if (moved > 0) {
-      b.move(BTreeNode.keyOffset(from + count), BTreeNode.keyOffset(from), moved * 8);
+      int keyBytes = moved * BTreeNode.KEY_BYTES;
+      b.move(BTreeNode.keyOffset(from + count), BTreeNode.keyOffset(from), keyBytes);
       b.move(
           BTreeNode.valueOffset(max, valueSize, from + count),
           BTreeNode.valueOffset(max, valueSize, from),
           moved * valueSize);
     }
     int newNr = nr - count;
-    b.zero(BTreeNode.keyOffset(newNr), count * 8);
+    b.zero(BTreeNode.keyOffset(newNr), count * BTreeNode.KEY_BYTES);
     b.zero(BTreeNode.valueOffset(max, valueSize, newNr), count * valueSize);
     setNrEntries(b, newNr);
   }

@@ -14,6 +14,8 @@ final class NodeIo<V> {
   final TransactionManager tm;
   final ValueType<V> type;
   final int leafValueSize;
+  /** Calls of {@link #shadow}, for op-counting tests ({@link BTree#nodesShadowed}). */
+  long nodesShadowed;
 
   NodeIo(TransactionManager tm, ValueType<V> type) {
     this.tm = tm;
@@ -24,9 +26,14 @@ final class NodeIo<V> {
 
   /** Holds node {@code blockNr} for reading after checking it against {@code range}. */
   ReadBlock read(long blockNr, KeyRange range) throws IOException {
+    return read(blockNr, range.lowest(), range.limit(), range.bounded());
+  }
+
+  /** {@link #read(long, KeyRange)} with the range in its parts (lookups allocate nothing). */
+  ReadBlock read(long blockNr, long lowest, long limit, boolean bounded) throws IOException {
     ReadBlock b = tm.read(blockNr, BTreeNode.BLOCK_TYPE);
     try {
-      NodeCheck.check(b, leafValueSize, range);
+      NodeCheck.check(b, leafValueSize, lowest, limit, bounded);
       return b;
     } catch (Throwable t) {
       b.close();
@@ -46,6 +53,7 @@ final class NodeIo<V> {
    * the copy gets a new reference (inc_children). The caller points the parent at the result.
    */
   WriteBlock shadow(long blockNr, KeyRange range) throws IOException {
+    nodesShadowed++;
     TransactionManager.Shadow s = tm.shadow(blockNr, BTreeNode.BLOCK_TYPE);
     WriteBlock b = s.block();
     try {
@@ -76,7 +84,8 @@ final class NodeIo<V> {
   /** A new empty node, zero-filled, with count 1. */
   WriteBlock newNode(int flags) throws IOException {
     WriteBlock b = tm.newBlock(BTreeNode.BLOCK_TYPE);
-    NodeEdit.init(b, flags, flags == BTreeNode.FLAG_LEAF ? leafValueSize : 8);
+    int valueSize = flags == BTreeNode.FLAG_LEAF ? leafValueSize : BTreeNode.INTERNAL_VALUE_SIZE;
+    NodeEdit.init(b, flags, valueSize);
     return b;
   }
 

@@ -25,19 +25,50 @@ final class TreeReader<V> {
 
   /** The value of {@code key}, or null. */
   V lookup(long root, long key) throws IOException {
+    try (ReadBlock leaf = leafFor(root, key)) {
+      int i = leaf == null ? -1 : BTreeNode.lowerBound(leaf, key);
+      boolean found = i >= 0 && BTreeNode.key(leaf, i) == key;
+      return found ? io.type.decode(leaf, BTreeNode.valueOffset(leaf, i)) : null;
+    }
+  }
+
+  /** The raw u64 value of {@code key}, or {@code absent}; allocates nothing. */
+  long lookupU64(long root, long key, long absent) throws IOException {
+    if (io.leafValueSize != 8) {
+      throw new AssertionError("u64 lookup in a tree of " + io.leafValueSize + "-byte values");
+    }
+    try (ReadBlock leaf = leafFor(root, key)) {
+      int i = leaf == null ? -1 : BTreeNode.lowerBound(leaf, key);
+      boolean found = i >= 0 && BTreeNode.key(leaf, i) == key;
+      return found ? leaf.u64(BTreeNode.valueOffset(leaf, i)) : absent;
+    }
+  }
+
+  /**
+   * The leaf where {@code key} would be, held for reading, or null if the path ends above the
+   * leaves (every key of an internal node is larger). The key range is carried in locals, not a
+   * {@link KeyRange}, so the descent allocates nothing: it is the read path of every mapped I/O.
+   */
+  private ReadBlock leafFor(long root, long key) throws IOException {
     long blockNr = root;
-    KeyRange range = KeyRange.ALL;
+    long lowest = 0;
+    long limit = 0;
+    boolean bounded = false;
     for (int depth = 1; depth <= BTree.MAX_DEPTH; depth++) {
-      try (ReadBlock node = io.read(blockNr, range)) {
+      ReadBlock node = io.read(blockNr, lowest, limit, bounded);
+      if (BTreeNode.isLeaf(node)) {
+        return node;
+      }
+      try (node) {
         int i = BTreeNode.lowerBound(node, key);
-        if (BTreeNode.isLeaf(node)) {
-          boolean found = i >= 0 && BTreeNode.key(node, i) == key;
-          return found ? io.type.decode(node, BTreeNode.valueOffset(node, i)) : null;
-        }
         if (i < 0) {
           return null;
         }
-        range = KeyRange.child(node, i, range);
+        lowest = BTreeNode.key(node, i);
+        if (i + 1 < BTreeNode.nrEntries(node)) {
+          limit = BTreeNode.key(node, i + 1);
+          bounded = true;
+        }
         blockNr = BTreeNode.child(node, i);
       }
     }

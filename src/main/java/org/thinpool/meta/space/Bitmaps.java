@@ -28,7 +28,11 @@ public final class Bitmaps {
       new BlockType("space map bitmap", SALT, BlockValidator.COMMON_ONLY);
 
   public static final int HEADER_BYTES = 16;
-  public static final int ENTRIES_PER_BITMAP = (MetadataBlock.SIZE_BYTES - HEADER_BYTES) * 4;
+  /** Four 2-bit entries a byte. */
+  private static final int ENTRIES_PER_BYTE = 4;
+
+  public static final int ENTRIES_PER_BITMAP =
+      (MetadataBlock.SIZE_BYTES - HEADER_BYTES) * ENTRIES_PER_BYTE;
 
   private Bitmaps() {}
 

@@ -10,7 +10,7 @@ import org.thinpool.meta.tx.TransactionManager;
 /**
  * The metadata space map (spec 5.4): bitmaps found through one index block, plus an overflow
  * tree. It counts its own blocks too, which makes writing it back recursive: relocating a bitmap
- * allocates a block, which changes a bitmap. {@link #writeBack} runs that to a fixed point in
+ * allocates a block, which changes a bitmap. {@link #flush} runs that to a fixed point in
  * memory before a single byte of it is written, so the written image is self-consistent.
  */
 public final class MetadataSpaceMap extends CountedSpaceMap {

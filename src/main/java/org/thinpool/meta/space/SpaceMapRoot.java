@@ -1,5 +1,6 @@
 package org.thinpool.meta.space;
 
+import java.util.Arrays;
 import org.thinpool.meta.block.MetadataBlock;
 
 /**
@@ -18,6 +19,11 @@ public record SpaceMapRoot(long nrBlocks, long nrAllocated, long bitmapRoot, lon
   /** Size of the field in the superblock. */
   public static final int FIELD_BYTES = 128;
 
+  private static final int OFFSET_NR_BLOCKS = 0;
+  private static final int OFFSET_NR_ALLOCATED = 8;
+  private static final int OFFSET_BITMAP_ROOT = 16;
+  private static final int OFFSET_REF_COUNT_ROOT = 24;
+
   public SpaceMapRoot {
     if (nrBlocks < 0 || nrAllocated < 0 || nrAllocated > nrBlocks) {
       throw new IllegalArgumentException(
@@ -27,17 +33,17 @@ public record SpaceMapRoot(long nrBlocks, long nrAllocated, long bitmapRoot, lon
 
   public static SpaceMapRoot decode(byte[] block, int offset) {
     return new SpaceMapRoot(
-        MetadataBlock.u64(block, offset),
-        MetadataBlock.u64(block, offset + 8),
-        MetadataBlock.u64(block, offset + 16),
-        MetadataBlock.u64(block, offset + 24));
+        MetadataBlock.u64(block, offset + OFFSET_NR_BLOCKS),
+        MetadataBlock.u64(block, offset + OFFSET_NR_ALLOCATED),
+        MetadataBlock.u64(block, offset + OFFSET_BITMAP_ROOT),
+        MetadataBlock.u64(block, offset + OFFSET_REF_COUNT_ROOT));
   }
 
   public void encode(byte[] block, int offset) {
-    java.util.Arrays.fill(block, offset, offset + FIELD_BYTES, (byte) 0);
-    MetadataBlock.putU64(block, offset, nrBlocks);
-    MetadataBlock.putU64(block, offset + 8, nrAllocated);
-    MetadataBlock.putU64(block, offset + 16, bitmapRoot);
-    MetadataBlock.putU64(block, offset + 24, refCountRoot);
+    Arrays.fill(block, offset, offset + FIELD_BYTES, (byte) 0);
+    MetadataBlock.putU64(block, offset + OFFSET_NR_BLOCKS, nrBlocks);
+    MetadataBlock.putU64(block, offset + OFFSET_NR_ALLOCATED, nrAllocated);
+    MetadataBlock.putU64(block, offset + OFFSET_BITMAP_ROOT, bitmapRoot);
+    MetadataBlock.putU64(block, offset + OFFSET_REF_COUNT_ROOT, refCountRoot);
   }
 }

@@ -108,8 +108,8 @@ public final class TransactionManager {
    *       hand out the blocks the previous transaction freed ({@link SpaceMap#committed}).
    * </ol>
    *
-   * <p>A failure before the superblock's sync leaves the previous transaction on the device; the
-   * caller then aborts (or closes) rather than commit again.
+   * <p>Whatever fails part-way, the superblock on the device still names the previous
+   * transaction, whose blocks this commit never wrote.
    */
   public void commit(BlockType superblockType, SuperblockImage superblock,
       SpaceMap... dataSpaceMaps) throws IOException {
