@@ -27,15 +27,17 @@ class MetricsServiceTest {
       throws Exception {
     ThinPool pool = ThinPool.create(tmp.resolve("pool"), PoolOptions.ofDataSize(64 << 20));
     pool.createThin(1, 16 << 20);
-    MetricsService metrics = new MetricsService(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0));
-    NbdService nbd = new NbdService(List.of(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0)), false);
+    InetSocketAddress any = new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0);
+    MetricsService metrics = new MetricsService(any);
+    NbdService nbd = new NbdService(List.of(any), false);
     try (ThinpoolServer server = ThinpoolServer.start(pool, List.of(metrics, nbd))) {
       InetSocketAddress a = (InetSocketAddress) nbd.boundAddresses().getFirst();
       String uri = "nbd://127.0.0.1:" + a.getPort() + "/1";
       ExternalTool.Result r = ExternalTool.run("qemu-io", "-f", "raw", "-c",
           "write -P 1 0 128k", "-c", "read -P 1 0 128k", uri);
       assertThat(r.exitCode()).as(r.all()).isZero();
-      try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), a.getPort())) { // EXPORT_NAME, then a bad command
+      // EXPORT_NAME, then a bad command
+      try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), a.getPort())) {
         DataInputStream in = new DataInputStream(s.getInputStream());
         DataOutputStream out = new DataOutputStream(s.getOutputStream());
         in.readFully(new byte[18]);
