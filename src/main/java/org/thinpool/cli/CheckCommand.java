@@ -37,8 +37,11 @@ final class CheckCommand implements Callable<Integer> {
         for (PoolCheck.Problem p : r.problems()) {
           err.println((p.fatal() ? "error: " : "warning: ") + p.message());
         }
-        out.println("TRANSACTION_ID=" + r.transactionId());
-        out.println("METADATA_FREE_BLOCKS=" + r.metadataFreeBlocks());
+        // An unreadable superblock has no transaction id: print the fields only when known.
+        if (r.transactionId() >= 0) {
+          out.println("TRANSACTION_ID=" + r.transactionId());
+          out.println("METADATA_FREE_BLOCKS=" + r.metadataFreeBlocks());
+        }
         out.println(r.clean() ? "clean" : r.problems().size() + " problem(s) found");
       }
       out.flush();

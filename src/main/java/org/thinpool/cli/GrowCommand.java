@@ -7,6 +7,7 @@ import org.thinpool.pool.ThinPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code thinpool grow --data-size SIZE [--metadata-size SIZE]}: grows the pool's devices. */
@@ -29,7 +30,7 @@ final class GrowCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (dataSizeBytes == null && metadataSizeBytes == null) {
-      throw new IllegalArgumentException(
+      throw new ParameterException(spec.commandLine(),
           "give --data-size, --metadata-size or both");
     }
     try (ThinPool pool = Main.openPool(spec)) {

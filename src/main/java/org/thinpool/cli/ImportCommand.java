@@ -2,11 +2,14 @@ package org.thinpool.cli;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Callable;
+import org.thinpool.io.RawBlockDevice;
+import org.thinpool.io.SparseFile;
 import org.thinpool.pool.ThinDevice;
 import org.thinpool.pool.ThinPool;
 import picocli.CommandLine.Command;
@@ -16,69 +19,76 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code thinpool import ID FILE [--offset N]}: copies a raw image into a thin device, one virtual
- * block at a time. A piece of the image that is all zeros allocates nothing: where the device has
- * no block it is skipped, where it has one the range is written as zeros (write-zeroes).
+ * {@code thinpool import ID FILE [--offset N] [-q]}: copies a raw image into a thin device (see
+ * {@link ImageImport}). FILE is a regular file (its holes are skipped unread), a block device,
+ * a named pipe or character device, or {@code -} for standard input.
  */
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
-    description = "Copy a raw image into a thin device; all-zero blocks are not allocated.")
+    description = "Copy a raw image into a thin device; all-zero blocks are not allocated and "
+        + "holes of a sparse file are not read.")
 final class ImportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "ID", description = "Thin id of an existing device.")
   long id;
 
-  @Parameters(index = "1", paramLabel = "FILE", description = "Raw image to read.")
+  @Parameters(index = "1", paramLabel = "FILE", description = "Raw image to read: a file, a "
+      + "block device, a named pipe or character device, or - for standard input.")
   Path file;
 
   @Option(names = "--offset", paramLabel = "N", converter = SizeConverter.class,
       description = "Byte offset in the device where the image starts (k/M/G/T). Default: 0.")
   long offsetBytes;
 
+  @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is drawn only when "
+      + "standard error is a terminal).")
+  boolean quiet;
+
   @Override
   public Integer call() throws Exception {
-    if (!Files.isRegularFile(file)) {
-      throw new IOException("cannot read image " + file);
+    ImageKind kind = ImageKind.of(file);
+    switch (kind) {
+      case MISSING -> throw new IOException("cannot read image " + file + ": no such file");
+      case DIRECTORY, OTHER -> throw new IOException("cannot read image " + file
+          + ": not a file, block device, pipe or character device");
+      default -> { }
     }
-    try (ThinPool pool = Main.openPool(spec);
-        FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (ThinPool pool = Main.openPool(spec)) {
       ThinDevice dev = pool.device(id);
-      long length = in.size();
-      if (offsetBytes < 0 || offsetBytes > dev.sizeBytes() - length) {
-        throw new IOException("image " + file + " (" + length + " bytes) at offset "
-            + offsetBytes + " does not fit thin device " + id + " (" + dev.sizeBytes()
-            + " bytes)");
+      ImageImport copy = new ImageImport(dev, pool.dataBlockSizeBytes(), offsetBytes,
+          file.toString(), progress(kind));
+      switch (kind) {
+        case REGULAR -> {
+          try (SparseFile in = SparseFile.open(file)) {
+            copy.fromSparseFile(in);
+          }
+        }
+        case BLOCK_DEVICE -> {
+          try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            copy.fromBlockDevice(in, RawBlockDevice.sizeBytesOf(file));
+          }
+        }
+        case STDIO -> copy.fromStream(Channels.newChannel(System.in));
+        default -> {
+          try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+            copy.fromStream(in);
+          }
+        }
       }
-      copy(in, length, dev, pool.dataBlockSizeBytes());
       pool.commit();
     }
     return ExitCodes.OK;
   }
 
-  /** Copies in pieces that end on the device's virtual block boundaries. */
-  private void copy(FileChannel in, long length, ThinDevice dev, long blockBytes)
-      throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate((int) Math.min(blockBytes, Integer.MAX_VALUE - 8));
-    long done = 0;
-    while (done < length) {
-      long pos = offsetBytes + done;
-      int n = (int) Math.min(blockBytes - pos % blockBytes, length - done);
-      buf.clear().limit(n);
-      while (buf.hasRemaining()) {
-        if (in.read(buf, done + buf.position()) < 0) {
-          throw new IOException("image " + file + " shrank while it was imported");
-        }
-      }
-      buf.flip();
-      if (!isZero(buf)) {
-        dev.write(pos, buf);
-      } else if (dev.isMapped(pos / blockBytes)) {
-        dev.writeZeroes(pos, n);
-      }
-      done += n;
-    }
+  private Progress progress(ImageKind kind) throws IOException {
+    long total = switch (kind) {
+      case REGULAR -> Files.size(file);
+      case BLOCK_DEVICE -> RawBlockDevice.sizeBytesOf(file);
+      default -> -1;
+    };
+    return Progress.of(spec.commandLine().getErr(), "import", total, quiet);
   }
 
   static boolean isZero(ByteBuffer b) {

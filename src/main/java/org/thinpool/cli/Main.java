@@ -71,17 +71,35 @@ public final class Main implements Runnable {
     CommandLine cl = new CommandLine(main);
     cl.setExecutionStrategy(pr -> Served.forward(pr).orElseGet(
         () -> new CommandLine.RunLast().execute(pr)));
+    cl.registerConverter(long.class, Main::parseLong);
+    cl.setParameterExceptionHandler(
+        (ex, args) -> {
+          PrintWriter err = ex.getCommandLine().getErr();
+          err.println(ErrorReport.usageLine(ex));
+          err.flush();
+          return ExitCodes.USAGE;
+        });
     cl.setExecutionExceptionHandler(
         (ex, cmd, parseResult) -> {
           PrintWriter err = cmd.getErr();
-          if (ex instanceof IOException || ex instanceof IllegalArgumentException) {
-            err.println("thinpool: " + ex.getMessage());
-            err.flush();
-            return ExitCodes.ERROR;
+          String line = ErrorReport.errorLine(ex, pool(cmd.getCommandSpec()).dir());
+          if (line == null) {
+            throw ex;
           }
-          throw ex;
+          err.println(line);
+          err.flush();
+          return ExitCodes.ERROR;
         });
     return cl;
+  }
+
+  /** Ids and counts: picocli's own message says "is not a long". */
+  private static long parseLong(String s) {
+    try {
+      return Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new CommandLine.TypeConversionException("'" + s + "' is not a whole number");
+    }
   }
 
   public static void main(String[] args) {

@@ -1,6 +1,8 @@
 package org.thinpool.cli;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -12,6 +14,7 @@ import org.thinpool.pool.ThinPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -71,12 +74,12 @@ final class PoolCreateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if ((metadataDevice == null) != (dataDevice == null)) {
-      throw new IllegalArgumentException(
+      throw new ParameterException(spec.commandLine(),
           "direct mode needs both --metadata-device and --data-device");
     }
     boolean direct = dataDevice != null;
     if (!direct && dataSizeBytes == null) {
-      throw new IllegalArgumentException("--data-size is required");
+      throw new ParameterException(spec.commandLine(), "--data-size is required");
     }
     long dataSize = dataSizeBytes != null ? dataSizeBytes
         : RawBlockDevice.sizeBytesOf(dataDevice);
@@ -91,9 +94,7 @@ final class PoolCreateCommand implements Callable<Integer> {
       options = options.withQueueIfNoSpace(Duration.ofSeconds(queueSeconds));
     }
     Path dir = Main.pool(spec).dir();
-    try (ThinPool pool = direct
-        ? ThinPool.createDirect(dir, metadataDevice, dataDevice, options)
-        : ThinPool.create(dir, options)) {
+    try (ThinPool pool = create(dir, direct, options)) {
       PoolStatus s = pool.status();
       PrintWriter out = spec.commandLine().getOut();
       out.println("created pool " + pool.directory() + ": " + s.dataBlocksTotal()
@@ -102,5 +103,15 @@ final class PoolCreateCommand implements Callable<Integer> {
       out.flush();
     }
     return ExitCodes.OK;
+  }
+
+  private ThinPool create(Path dir, boolean direct, PoolOptions options) throws IOException {
+    try {
+      return direct
+          ? ThinPool.createDirect(dir, metadataDevice, dataDevice, options)
+          : ThinPool.create(dir, options);
+    } catch (FileSystemException e) {
+      throw new IOException("cannot create pool " + dir + ": " + ErrorReport.describe(e), e);
+    }
   }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.thinpool.pool.ThinPool;
+import org.thinpool.thin.xml.XmlFormatException;
 import org.thinpool.thin.xml.XmlRestoreReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,7 +39,12 @@ final class RestoreCommand implements Callable<Integer> {
     if (!Files.isRegularFile(xml)) {
       throw new IOException("cannot read " + xml);
     }
-    ThinPool.restore(Main.pool(spec).dir(), sink -> XmlRestoreReader.read(xml, sink), force);
+    try {
+      ThinPool.restore(Main.pool(spec).dir(), sink -> XmlRestoreReader.read(xml, sink), force);
+    } catch (XmlFormatException e) {
+      // The reader's message says the line; the user needs the file too.
+      throw new IOException(xml + ": " + e.getMessage(), e);
+    }
     return ExitCodes.OK;
   }
 }

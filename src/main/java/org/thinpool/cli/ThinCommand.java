@@ -1,5 +1,6 @@
 package org.thinpool.cli;
 
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code thinpool thin ...}: thin device commands. */
@@ -9,4 +10,11 @@ import picocli.CommandLine.Command;
     description = "Thin device commands.",
     subcommands = {ThinLsCommand.class, ThinCreateCommand.class, ThinSnapshotCommand.class,
         ThinDeleteCommand.class, ThinResizeCommand.class})
-final class ThinCommand {}
+final class ThinCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
+  }
+}

@@ -19,7 +19,7 @@ final class ThinCreateCommand implements Callable<Integer> {
   long id;
 
   @Parameters(index = "1", paramLabel = "SIZE", converter = SizeConverter.class,
-      description = "Virtual size (k/M/G/T), a multiple of 512.")
+      description = "Virtual size (k/M/G/T), a multiple of 512, not 0.")
   long sizeBytes;
 
   @Override

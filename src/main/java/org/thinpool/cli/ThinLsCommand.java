@@ -4,24 +4,29 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.MetadataDumper;
 import org.thinpool.thin.check.ThinLsField;
 import org.thinpool.thin.check.ThinLsReport;
 import org.thinpool.thin.ThinMetadata;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code thinpool thin ls}: per device mapped, exclusive and shared blocks, like thin_ls, and the
- * virtual size from the pool's sizes file. Reads the committed metadata read-only under a
- * reader's lock, so it works on a bare metadata file; a pool another process has open for
- * writing is refused (its metadata changes under a reader).
+ * {@code thinpool thin ls}: per device mapped, exclusive and shared blocks, like thin_ls (every
+ * thin_ls field and option), and the virtual size from the pool's sizes file (field SIZE, in the
+ * default columns too). Reads the committed metadata read-only under a reader's lock, so it
+ * works on a bare metadata file; a pool another process has open for writing is refused (its
+ * metadata changes under a reader).
  */
 @Command(
     name = "ls",
@@ -35,6 +40,10 @@ final class ThinLsCommand implements Callable<Integer> {
     return Main.pool(spec);
   }
 
+  /** The columns without {@code -o}: thin_ls's, with the virtual size second. */
+  static final String DEFAULT_FIELDS = "DEV,SIZE,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,"
+      + "MAPPED,EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,SNAP_TIME";
+
   @Option(names = "--json", description = "JSON output (keys id, size, mapped_blocks, "
       + "exclusive_blocks, shared_blocks, ...).")
   boolean json;
@@ -42,35 +51,53 @@ final class ThinLsCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--format"},
       paramLabel = "FIELDS",
-      description = "Comma-separated thin_ls fields (default: DEV,MAPPED_BLOCKS,"
-          + "EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED,EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,"
-          + "SNAP_TIME).")
+      description = "Comma-separated fields: thin_ls's DEV, {MAPPED,EXCLUSIVE,SHARED}_BLOCKS, "
+          + "_SECTORS, _BYTES and MAPPED, EXCLUSIVE, SHARED (human units), TRANSACTION, "
+          + "CREATE_TIME, SNAP_TIME; and SIZE, SIZE_SECTORS, SIZE_BYTES (virtual size, '-' if "
+          + "unknown). Default: " + DEFAULT_FIELDS + ".")
   String fields;
+
+  @Option(names = {"-m", "--metadata-snap"},
+      description = "List the devices of the metadata snapshot (sizes unknown).")
+  boolean metadataSnap;
 
   @Option(names = "--no-headers", description = "Omit the header line.")
   boolean noHeaders;
 
   @Override
   public Integer call() throws Exception {
+    List<ThinLsField> columns = columns();
     try (Closeable lock = pool().lockForReading();
         ThinMetadata md = ThinMetadata.open(
             pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
       ThinLsReport report =
           new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
-      MetadataDumper.dump(md, report.countingPass());
-      MetadataDumper.dump(md, report.classifyingPass(sizes(md)));
-      PrintWriter out = spec.commandLine().getOut();
-      if (json) {
-        out.print(report.json());
+      if (metadataSnap) {
+        long snap = md.metadataSnap();
+        if (snap == 0) {
+          throw new PoolStateException("pool " + pool().dir() + " holds no metadata snapshot");
+        }
+        MetadataDumper.dumpMetadataSnap(md, snap, report.countingPass());
+        MetadataDumper.dumpMetadataSnap(md, snap, report.classifyingPass());
       } else {
-        String list = fields != null ? fields
-            : "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED,EXCLUSIVE,SHARED,"
-                + "TRANSACTION,CREATE_TIME,SNAP_TIME";
-        out.print(report.text(ThinLsField.parseList(list), !noHeaders));
+        MetadataDumper.dump(md, report.countingPass());
+        MetadataDumper.dump(md, report.classifyingPass(sizes(md)));
       }
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(json ? report.json() : report.text(columns, !noHeaders));
       out.flush();
     }
     return ExitCodes.OK;
+  }
+
+  private List<ThinLsField> columns() {
+    try {
+      return ThinLsField.parseList(fields != null ? fields : DEFAULT_FIELDS);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "-o: " + e.getMessage()
+          + " (fields: " + String.join(",", Arrays.stream(ThinLsField.values())
+              .map(Enum::name).toList()) + ")");
+    }
   }
 
   /**

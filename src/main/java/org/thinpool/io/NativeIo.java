@@ -17,7 +17,8 @@ import java.nio.file.Path;
 
 /**
  * Native calls through the FFM API (no JNI): {@code fallocate(PUNCH_HOLE)} for loop-mode discard,
- * and the block-device ioctls {@code BLKGETSIZE64} and {@code BLKDISCARD} for direct mode. Where
+ * {@code lseek(SEEK_DATA/SEEK_HOLE)} to find a sparse file's data, {@code isatty}, and the
+ * block-device ioctls {@code BLKGETSIZE64} and {@code BLKDISCARD} for direct mode. Where
  * fallocate is not available a punched range is overwritten with zeros instead, which keeps the
  * read-as-zero contract but frees nothing. The ioctls have no fallback: a block device that
  * refuses them fails with the errno in the message.
@@ -43,6 +44,14 @@ final class NativeIo {
   private static final int FALLOC_FL_KEEP_SIZE = 0x01;
   private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
 
+  /** lseek whences: the next offset at or after the given one in data, or in a hole. */
+  static final int SEEK_DATA = 3;
+
+  static final int SEEK_HOLE = 4;
+
+  /** lseek(SEEK_DATA) past the last data: "no such device or address". */
+  static final int ENXIO = 6;
+
   /** {@code _IOR(0x12, 114, size_t)}: the device's size in bytes, as a u64. */
   private static final long BLKGETSIZE64 = 0x80081272L;
 
@@ -53,6 +62,8 @@ final class NativeIo {
   private static final MethodHandle CLOSE;
   private static final MethodHandle FALLOCATE;
   private static final MethodHandle IOCTL;
+  private static final MethodHandle LSEEK;
+  private static final MethodHandle ISATTY;
   private static final MethodHandle FLOCK;
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO =
@@ -63,6 +74,8 @@ final class NativeIo {
     MethodHandle close = null;
     MethodHandle fallocate = null;
     MethodHandle ioctl = null;
+    MethodHandle lseek = null;
+    MethodHandle isatty = null;
     MethodHandle flock = null;
     try {
       Linker linker = Linker.nativeLinker();
@@ -96,6 +109,17 @@ final class NativeIo {
                   ValueLayout.ADDRESS),
               Linker.Option.firstVariadicArg(2),
               errno);
+      lseek =
+          linker.downcallHandle(
+              libc.find("lseek").orElseThrow(),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_INT),
+              errno);
+      isatty =
+          linker.downcallHandle(
+              libc.find("isatty").orElseThrow(),
+              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
       flock =
           linker.downcallHandle(
               libc.find("flock").orElseThrow(),
@@ -109,6 +133,8 @@ final class NativeIo {
     CLOSE = close;
     FALLOCATE = fallocate;
     IOCTL = ioctl;
+    LSEEK = lseek;
+    ISATTY = isatty;
     FLOCK = flock;
   }
 
@@ -244,6 +270,47 @@ final class NativeIo {
       throw e;
     } catch (Throwable t) {
       throw new DeviceIoException("ioctl(BLKDISCARD) on " + path + " failed", t);
+    }
+  }
+
+  /**
+   * {@code lseek(fd, offsetBytes, whence)} for {@link #SEEK_DATA} or {@link #SEEK_HOLE}: the
+   * offset found, or -1 where there is no data at or after {@code offsetBytes} (ENXIO).
+   */
+  static long seek(int fd, Path path, long offsetBytes, int whence) throws DeviceIoException {
+    if (LSEEK == null) {
+      throw new DeviceIoException("native lseek is not available for " + path);
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      long r = (long) LSEEK.invokeExact(state, fd, offsetBytes, whence);
+      if (r >= 0) {
+        return r;
+      }
+      int errno = errno(state);
+      if (errno == ENXIO) {
+        return -1;
+      }
+      throw new DeviceIoException("lseek(" + (whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE")
+          + ") at " + offsetBytes + " in " + path + " failed: errno " + errno);
+    } catch (DeviceIoException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("lseek in " + path + " failed", t);
+    }
+  }
+
+  /** True if {@code fd} is a terminal; false where isatty is not available. */
+  static boolean isTerminal(int fd) {
+    if (ISATTY == null) {
+      return false;
+    }
+    try {
+      return (int) ISATTY.invokeExact(fd) == 1;
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      return false;
     }
   }
 

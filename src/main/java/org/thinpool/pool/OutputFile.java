@@ -59,12 +59,32 @@ public final class OutputFile implements Closeable {
     if (!Files.isDirectory(parent)) {
       throw new PoolStateException("cannot write to " + output + ": no directory " + parent);
     }
-    Path tmp = parent.resolve("." + target.getFileName() + ".thinpool-tmp-"
-        + ProcessHandle.current().pid());
+    String prefix = "." + target.getFileName() + ".thinpool-tmp-";
+    removeAbandoned(parent, prefix);
+    Path tmp = parent.resolve(prefix + ProcessHandle.current().pid());
     Files.deleteIfExists(tmp);
     FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE, StandardOpenOption.READ);
     return new OutputFile(target, tmp, ch);
+  }
+
+  /** Temporary files of killed commands (their pid, at the end of the name, is gone). */
+  private static void removeAbandoned(Path parent, String prefix) throws IOException {
+    List<Path> found;
+    try (var entries = Files.list(parent)) {
+      found = entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
+    }
+    for (Path p : found) {
+      String pid = p.getFileName().toString().substring(prefix.length());
+      try {
+        if (ProcessHandle.of(Long.parseLong(pid)).map(ProcessHandle::isAlive).orElse(false)) {
+          continue;
+        }
+      } catch (NumberFormatException e) {
+        continue; // not a name this class made
+      }
+      Files.deleteIfExists(p);
+    }
   }
 
   /** True if the output is a new regular file: it may be sparse and be given a size. */

@@ -9,8 +9,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.TreeMap;
 import java.util.Map;
+import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.DirectoryLock;
 import org.thinpool.io.FileBlockDevice;
@@ -123,8 +123,9 @@ final class PoolOpener {
   }
 
   /**
-   * Removes the temporary folders of creates that were killed: a folder whose lock can be taken
-   * has no creator left (the lock is taken before anything is written into it).
+   * Removes the temporary folders of creates that were killed: one whose creator (the pid in
+   * its name) is gone and whose lock can be taken. The pid test keeps a create that has made
+   * its folder but not yet locked it safe from another create's cleanup.
    */
   private static void removeAbandoned(Path parent, String prefix) throws IOException {
     List<Path> found;
@@ -132,17 +133,27 @@ final class PoolOpener {
       found = entries.filter(p -> p.getFileName().toString().startsWith(prefix)).toList();
     }
     for (Path p : found) {
+      if (creatorAlive(p.getFileName().toString().substring(prefix.length()))) {
+        continue;
+      }
       try (DirectoryLock l = DirectoryLock.tryLock(p, false)) {
         if (l != null) {
-          IOException e = new IOException("removing " + p);
-          deleteTree(p, e);
-          if (e.getSuppressed().length > 0) {
-            throw e;
-          }
+          deleteTree(p, new IOException("removing " + p)); // best effort: it is only clutter
         }
       } catch (IOException e) {
-        // Raced with another create removing it, or not ours to remove: leave it be.
+        // Removed by another create meanwhile, or not a folder we may open: leave it be.
       }
+    }
+  }
+
+  /** {@code PID-NANOS}: true if that process still runs (or the name is not ours). */
+  private static boolean creatorAlive(String suffix) {
+    int dash = suffix.indexOf('-');
+    try {
+      long pid = Long.parseLong(dash < 0 ? suffix : suffix.substring(0, dash));
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    } catch (NumberFormatException e) {
+      return true;
     }
   }
 
@@ -216,14 +227,15 @@ final class PoolOpener {
         throw new PoolStateException("data device " + dataPath + " holds " + deviceBlocks
             + " blocks, the metadata " + poolBlocks);
       }
+      // Sizes first: a damaged sizes file refuses the open before anything is committed.
+      List<String> warnings = new ArrayList<>();
+      Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
       String failed = md.superblock().needsCheck()
           ? "the metadata's needs_check flag is set; run thinpool check" : null;
       if (deviceBlocks > poolBlocks && failed == null) {
         md.resizeDataDevice(deviceBlocks);
         md.commit();
       }
-      List<String> warnings = new ArrayList<>();
-      Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
       PoolCore core =
           new PoolCore(dir, lock, md, new DataArea(dataDev, bs), settings, sizes, failed);
       core.setOpenWarnings(warnings);
@@ -250,8 +262,9 @@ final class PoolOpener {
       return sizes;
     }
     if (!adopted.isEmpty()) {
-      warnings.add((missing ? dir.resolve(SizeTable.FILE_NAME) + " was missing: rebuilt "
-          : "no size recorded in " + dir.resolve(SizeTable.FILE_NAME) + " for ")
+      Path file = dir.resolve(SizeTable.FILE_NAME);
+      warnings.add((missing ? file + " was missing: rebuilt it from the metadata; "
+          : "no size recorded in " + file + " for ")
           + "thin device(s) " + adopted.keySet() + ", each sized by its highest mapped block "
           + "(bytes: " + adopted.values() + ")");
     }

@@ -164,9 +164,13 @@ public final class ThinPool implements AutoCloseable {
 
   // ---- devices ----
 
-  /** Creates an empty thin device (24-bit id) of {@code sizeBytes}, a multiple of 512. */
+  /**
+   * Creates an empty thin device (24-bit id) of {@code sizeBytes}, a positive multiple of 512
+   * (a device of size 0 can hold nothing, so asking for one is taken as a mistake).
+   */
   public ThinDevice createThin(long id, long sizeBytes) throws IOException {
     checkSize(sizeBytes);
+    checkNotEmpty(sizeBytes);
     core.transact(new PoolCore.DeviceChange() {
       @Override
       public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
@@ -233,6 +237,7 @@ public final class ThinPool implements AutoCloseable {
    */
   public void resize(long id, long sizeBytes) throws IOException {
     checkSize(sizeBytes);
+    checkNotEmpty(sizeBytes);
     ThinDevice dev = device(id);
     long old = dev.sizeBytes();
     long bs = core.blockSizeBytes();
@@ -258,6 +263,31 @@ public final class ThinPool implements AutoCloseable {
           md.removeRange(id, firstGone, Long.MAX_VALUE);
         }
       }
+    });
+  }
+
+  /**
+   * What shrinking device {@code id} to {@code sizeBytes} would drop: the mapped blocks wholly
+   * past the new end (unmapped) and whether a mapped block straddles the new end (its tail is
+   * zeroed). Nothing is lost when growing or when the mappings all lie below the new end.
+   */
+  public ShrinkLoss shrinkLoss(long id, long sizeBytes) throws IOException {
+    checkSize(sizeBytes);
+    checkNotEmpty(sizeBytes);
+    long old = device(id).sizeBytes();
+    if (sizeBytes >= old) {
+      return new ShrinkLoss(0, false);
+    }
+    long bs = core.blockSizeBytes();
+    long firstGone = (sizeBytes + bs - 1) / bs;
+    return core.withMetadata(md -> {
+      long[] unmapped = {0};
+      md.visitMappings(id, firstGone, Long.MAX_VALUE, (vblock, m) -> {
+        unmapped[0]++;
+        return true;
+      });
+      boolean cut = sizeBytes % bs != 0 && md.lookup(id, sizeBytes / bs) != null;
+      return new ShrinkLoss(unmapped[0], cut);
     });
   }
 
@@ -312,6 +342,12 @@ public final class ThinPool implements AutoCloseable {
     if (sizeBytes < 0 || sizeBytes > MAX_THIN_SIZE_BYTES || sizeBytes % SECTOR_BYTES != 0) {
       throw new IllegalArgumentException("thin device size " + sizeBytes
           + " is not a multiple of 512 between 0 and " + MAX_THIN_SIZE_BYTES);
+    }
+  }
+
+  private static void checkNotEmpty(long sizeBytes) {
+    if (sizeBytes == 0) {
+      throw new IllegalArgumentException("thin device size 0 is not allowed (give a size > 0)");
     }
   }
 

@@ -2,6 +2,8 @@
  * The thin pool: thin devices with allocate-on-first-write, block-level copy-on-write snapshots
  * and discard, on a data file and a metadata file in one pool directory (loop mode). Serialises
  * every metadata access ({@code thin.ThinMetadata} is not thread-safe) and keeps the virtual
- * sizes of thin devices beside the metadata. Uses {@code thin} and {@code io}.
+ * sizes of thin devices beside the metadata. Guards the folder: one writer ({@code PoolLock}),
+ * strict settings and sizes, create and restore that switch in whole, outputs that never land on
+ * the pool's own files ({@link org.thinpool.pool.OutputFile}). Uses {@code thin} and {@code io}.
  */
 package org.thinpool.pool;

@@ -85,7 +85,7 @@ class CliTest {
     }
     Run dump = run("--pool", pool.toString(), "dump");
     assertThat(dump.exit()).isEqualTo(1);
-    assertThat(dump.err().strip()).startsWith("thinpool: bad checksum")
+    assertThat(dump.err().strip()).startsWith("thinpool: pool " + pool + ": bad checksum")
         .contains("superblock, block 0").doesNotContain("\n").doesNotContain("Exception");
     Run check = run("--pool", pool.toString(), "check");
     assertThat(check.exit()).isEqualTo(1);

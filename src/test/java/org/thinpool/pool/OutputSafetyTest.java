@@ -115,6 +115,11 @@ class OutputSafetyTest {
     try (Stream<Path> left = Files.list(img.getParent())) {
       assertThat(left).containsExactly(img);
     }
+    // A killed export's temporary file (its pid is gone) is removed by the next one.
+    Path stale = img.resolveSibling(".img.thinpool-tmp-" + Long.MAX_VALUE / 2);
+    Files.write(stale, old);
+    assertThat(run("export", "1", img.toString()).exitCode()).isZero();
+    assertThat(stale).doesNotExist();
     Path xml = tmp.resolve("out/pool.xml");
     assertThat(run("dump", "-o", xml.toString()).exitCode()).isZero();
     assertThat(Files.readString(xml)).contains("<device dev_id=\"1\"");

@@ -85,7 +85,7 @@ class PoolCliTest {
     assertThat(again.err().strip()).doesNotContain("\n").contains("already exists");
     Run missing = run("thin", "delete", "9");
     assertThat(missing.exitCode()).isNotZero();
-    assertThat(missing.err().strip()).isEqualTo("thinpool: no thin device 9");
+    assertThat(missing.err().strip()).isEqualTo("thinpool: pool " + dir + ": no thin device 9");
     Run badBlock = run("thin", "create", "1", "1000");
     assertThat(badBlock.exitCode()).isNotZero();
     assertThat(badBlock.err()).contains("multiple of 512");

@@ -167,7 +167,7 @@ class PoolCommandsCliTest {
     for (String[] args : bad) {
       Run r = run(pool, args);
       assertThat(r.exitCode()).as(String.join(" ", args)).isNotZero();
-      assertThat(r.err().strip()).as(String.join(" ", args)).startsWith("thinpool: ")
+      assertThat(r.err().strip()).as(String.join(" ", args)).startsWith("thinpool")
           .doesNotContain("\n");
     }
     assertMetadataClean(pool);

@@ -2,6 +2,7 @@ package org.thinpool.thin.check;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongFunction;
 
 /**
  * The columns of {@code thin_ls -o}; the header of each column is the constant's name.
@@ -14,6 +15,8 @@ import java.util.List;
  * *_BYTES               sectors x 512
  * MAPPED/EXCLUSIVE/SHARED  bytes in thin_ls's human units: 0, 8192, 9KiB, 1024KiB, 38MiB
  * TRANSACTION, CREATE_TIME, SNAP_TIME   details fields
+ * SIZE, SIZE_SECTORS, SIZE_BYTES         the virtual size (thinpool's own; not metadata,
+ *                                        so "-" when unknown, as for a bare metadata file)
  * </pre>
  *
  * Products wrap as unsigned 64-bit numbers, as in the C++ tool.
@@ -34,13 +37,19 @@ public enum ThinLsField {
   SHARED,
   TRANSACTION,
   CREATE_TIME,
-  SNAP_TIME;
+  SNAP_TIME,
+  SIZE,
+  SIZE_SECTORS,
+  SIZE_BYTES;
 
   /** The columns of {@code thin_ls FILE} without {@code -o}. */
   public static final List<ThinLsField> DEFAULT = List.of(DEV, MAPPED, CREATE_TIME, SNAP_TIME);
 
-  /** All 16 columns, in the order of the golden {@code *.ls.txt} files. */
-  public static final List<ThinLsField> ALL = List.of(values());
+  /** All 16 columns of thin_ls, in the order of the golden {@code *.ls.txt} files. */
+  public static final List<ThinLsField> ALL = List.of(values()).subList(0, 16);
+
+  /** Printed for a size the report does not know. */
+  private static final String UNKNOWN = "-";
 
   private static final long SECTOR_BYTES = 512;
 
@@ -81,6 +90,13 @@ public enum ThinLsField {
       case TRANSACTION -> Long.toString(row.transactionId());
       case CREATE_TIME -> Long.toString(row.creationTime());
       case SNAP_TIME -> Long.toString(row.snapTime());
+      case SIZE -> size(row, DiskUnits::format);
+      case SIZE_SECTORS -> size(row, b -> Long.toString(b / SECTOR_BYTES));
+      case SIZE_BYTES -> size(row, Long::toString);
     };
+  }
+
+  private static String size(ThinLsRow row, LongFunction<String> format) {
+    return row.sizeBytes().isPresent() ? format.apply(row.sizeBytes().getAsLong()) : UNKNOWN;
   }
 }
