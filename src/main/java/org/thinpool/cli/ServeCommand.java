@@ -111,12 +111,14 @@ final class ServeCommand implements Callable<Integer> {
       out.println("thinpool: shutting down: draining requests, committing");
       out.flush();
       removeHook(hook);
-    } finally {
-      closed.countDown(); // lets a signal's hook end the process once the pool is closed
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      closed.countDown(); // a signal's hook ends the process with the error code
+      throw e;
     }
     out.println("thinpool: stopped");
     out.flush();
     exit.set(ExitCodes.OK);
+    closed.countDown(); // lets a signal's hook end the process now that the pool is closed
     return ExitCodes.OK;
   }
 
@@ -131,13 +133,12 @@ final class ServeCommand implements Callable<Integer> {
       server.requestShutdown();
       try {
         closed.await(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS);
-        Thread.sleep(100); // let the main thread print its last line
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
       out.flush();
-      Runtime.getRuntime().halt(exit.get() == ExitCodes.OK || closed.getCount() == 0
-          ? exit.get() : ExitCodes.ERROR);
+      Runtime.getRuntime().halt(exit.get()); // 1 unless the drain and commit finished
+
     }, "thinpool-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     return hook;

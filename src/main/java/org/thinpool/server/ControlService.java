@@ -102,12 +102,15 @@ public final class ControlService implements Service {
   }
 
   private void serve(SocketChannel ch, ServerContext context) throws IOException {
-    Thread watchdog = Thread.ofVirtual().start(() -> {
+    java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
+    Thread.ofVirtual().start(() -> {
       try {
-        Thread.sleep(REQUEST_TIMEOUT);
-        ch.close(); // no request in time: drop the connection
+        if (!arrived.await(REQUEST_TIMEOUT.toMillis(),
+            java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          ch.close(); // no request in time: drop the connection
+        }
       } catch (InterruptedException | IOException e) {
-        // request arrived, or the connection is gone
+        // the connection is gone
       }
     });
     InputStream in = Channels.newInputStream(ch);
@@ -116,7 +119,7 @@ public final class ControlService implements Service {
       req = ControlProtocol.decodeRequest(
           ControlProtocol.readFrame(in, ControlProtocol.MAX_REQUEST_BYTES));
     } finally {
-      watchdog.interrupt();
+      arrived.countDown();
     }
     ControlProtocol.Response resp = handler.run(req, context);
     OutputStream out = Channels.newOutputStream(ch);
