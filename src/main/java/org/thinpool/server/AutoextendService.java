@@ -111,7 +111,6 @@ public final class AutoextendService implements Service {
         + used * 100 / total + "% >= " + thresholdPercent + "%): grew the " + what + " file from "
         + fromBytes + " to " + toBytes + " bytes";
     LOG.log(Level.WARNING, msg);
-    System.err.println("thinpool: " + msg);
     hook.ifPresent(cmd -> runHook(cmd, what, used, total, toBytes));
     return msg;
   }
