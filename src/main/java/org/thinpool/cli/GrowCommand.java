@@ -27,6 +27,9 @@ final class GrowCommand implements Callable<Integer> {
       description = "New size of the metadata file (k/M/G/T).")
   Long metadataSizeBytes;
 
+  @Option(names = "--json", description = "JSON output (docs/cli-json.md).")
+  boolean json;
+
   @Override
   public Integer call() throws Exception {
     if (dataSizeBytes == null && metadataSizeBytes == null) {
@@ -42,8 +45,12 @@ final class GrowCommand implements Callable<Integer> {
       }
       PoolStatus s = pool.status();
       PrintWriter out = spec.commandLine().getOut();
-      out.println("pool " + pool.directory() + ": " + s.dataBlocksTotal() + " data blocks, "
-          + s.metadataBlocksTotal() + " metadata blocks");
+      if (json) {
+        out.print(PoolStatusCommand.sizesJson(pool.directory(), s));
+      } else {
+        out.println("pool " + pool.directory() + ": " + s.dataBlocksTotal() + " data blocks, "
+            + s.metadataBlocksTotal() + " metadata blocks");
+      }
       out.flush();
     }
     return ExitCodes.OK;

@@ -59,27 +59,41 @@ final class ImportCommand implements Callable<Integer> {
       ThinDevice dev = pool.device(id);
       ImageImport copy = new ImageImport(dev, pool.dataBlockSizeBytes(), offsetBytes,
           file.toString(), progress(kind));
-      switch (kind) {
-        case REGULAR -> {
-          try (SparseFile in = SparseFile.open(file)) {
-            copy.fromSparseFile(in);
-          }
+      try {
+        copy(kind, copy);
+      } catch (IOException | RuntimeException e) {
+        // Nothing of a failed import is committed (closing the pool would commit it).
+        try {
+          pool.abandon("import of " + file + " failed");
+        } catch (IOException x) {
+          e.addSuppressed(x);
         }
-        case BLOCK_DEVICE -> {
-          try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            copy.fromBlockDevice(in, RawBlockDevice.sizeBytesOf(file));
-          }
-        }
-        case STDIO -> copy.fromStream(Channels.newChannel(System.in));
-        default -> {
-          try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-            copy.fromStream(in);
-          }
-        }
+        throw e;
       }
       pool.commit();
     }
     return ExitCodes.OK;
+  }
+
+  private void copy(ImageKind kind, ImageImport copy) throws IOException {
+    switch (kind) {
+      case REGULAR -> {
+        try (SparseFile in = SparseFile.open(file)) {
+          copy.fromSparseFile(in);
+        }
+      }
+      case BLOCK_DEVICE -> {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+          copy.fromBlockDevice(in, RawBlockDevice.sizeBytesOf(file));
+        }
+      }
+      case STDIO -> copy.fromStream(Channels.newChannel(System.in));
+      default -> {
+        try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
+          copy.fromStream(in);
+        }
+      }
+    }
   }
 
   private Progress progress(ImageKind kind) throws IOException {

@@ -11,21 +11,9 @@ import picocli.CommandLine.Command;
 @Command(
     name = "thinpool",
     mixinStandardHelpOptions = true,
-    version = "thinpool 0.1.0",
-    description = "User-space dm-thin thin provisioning, on-disk compatible with Linux.",
-    subcommands = {
-      CheckCommand.class,
-      DumpCommand.class,
-      RestoreCommand.class,
-      ThinCommand.class,
-      PoolCreateCommand.class,
-      PoolStatusCommand.class,
-      ImportCommand.class,
-      ExportCommand.class,
-      DiscardCommand.class,
-      GrowCommand.class,
-      ServeCommand.class,
-    })
+    versionProvider = BuildInfo.class,
+    description = "User-space dm-thin thin provisioning, on-disk compatible with Linux.")
+// Subcommands are registered by CommandTree (lazily for a run), not listed here.
 public final class Main implements Runnable {
   @CommandLine.Mixin PoolOption pool;
 
@@ -62,13 +50,23 @@ public final class Main implements Runnable {
   /** The NBD exports of the server this command runs in, else null (see {@link Served}). */
   Exports exports;
 
-  /** Builds the command line with the project's error handling: one clear line per error. */
+  /** The whole command tree with the project's error handling: one clear line per error. */
   public static CommandLine commandLine() {
-    return commandLine(new Main());
+    return configure(CommandTree.full(new CommandLine(new Main())));
   }
 
-  static CommandLine commandLine(Main main) {
-    CommandLine cl = new CommandLine(main);
+  /** The same as {@link #commandLine()} for running {@code args}: only the commands it names. */
+  static CommandLine commandLine(String... args) {
+    return commandLine(new Main(), args);
+  }
+
+  /** The same on a given root object (a served pool's control request sets it up). */
+  static CommandLine commandLine(Main main, String... args) {
+    return configure(CommandTree.forArgs(new CommandLine(main), args));
+  }
+
+  private static CommandLine configure(CommandLine cl) {
+    ExitCodes.document(cl);
     cl.setExecutionStrategy(pr -> Served.forward(pr).orElseGet(
         () -> new CommandLine.RunLast().execute(pr)));
     cl.registerConverter(long.class, Main::parseLong);
@@ -103,6 +101,6 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLine(args).execute(args));
   }
 }

@@ -71,6 +71,9 @@ final class PoolCreateCommand implements Callable<Integer> {
       description = "Direct mode: the block device for the data (with --metadata-device).")
   Path dataDevice;
 
+  @Option(names = "--json", description = "JSON output (docs/cli-json.md).")
+  boolean json;
+
   @Override
   public Integer call() throws Exception {
     if ((metadataDevice == null) != (dataDevice == null)) {
@@ -97,9 +100,13 @@ final class PoolCreateCommand implements Callable<Integer> {
     try (ThinPool pool = create(dir, direct, options)) {
       PoolStatus s = pool.status();
       PrintWriter out = spec.commandLine().getOut();
-      out.println("created pool " + pool.directory() + ": " + s.dataBlocksTotal()
-          + " data blocks of " + s.dataBlockSizeBytes() + " bytes, " + s.metadataBlocksTotal()
-          + " metadata blocks");
+      if (json) {
+        out.print(PoolStatusCommand.sizesJson(pool.directory(), s));
+      } else {
+        out.println("created pool " + pool.directory() + ": " + s.dataBlocksTotal()
+            + " data blocks of " + s.dataBlockSizeBytes() + " bytes, " + s.metadataBlocksTotal()
+            + " metadata blocks");
+      }
       out.flush();
     }
     return ExitCodes.OK;

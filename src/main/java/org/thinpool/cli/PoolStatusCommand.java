@@ -1,6 +1,7 @@
 package org.thinpool.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.thinpool.pool.PoolStatus;
 import org.thinpool.pool.ThinPool;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Spec;
 final class PoolStatusCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--json", description = "JSON output.")
+  @Option(names = "--json", description = "JSON output (docs/cli-json.md).")
   boolean json;
 
   @Override
@@ -33,16 +34,28 @@ final class PoolStatusCommand implements Callable<Integer> {
   }
 
   static String json(PoolStatus s) {
-    return "{\"block_size\": " + s.dataBlockSizeBytes()
-        + ", \"data_blocks_used\": " + s.dataBlocksUsed()
-        + ", \"data_blocks_total\": " + s.dataBlocksTotal()
-        + ", \"metadata_blocks_used\": " + s.metadataBlocksUsed()
-        + ", \"metadata_blocks_total\": " + s.metadataBlocksTotal()
-        + ", \"transaction_id\": " + s.transactionId()
-        + ", \"mode\": \"" + s.mode().dmName() + "\""
-        + ", \"discard\": \"" + s.discardMode().lvmName() + "\""
-        + ", \"zeroing\": " + s.zeroing()
-        + ", \"needs_check\": " + s.needsCheck() + "}\n";
+    return JsonOutput.document()
+        .put("block_size", s.dataBlockSizeBytes())
+        .put("data_blocks_used", s.dataBlocksUsed())
+        .put("data_blocks_total", s.dataBlocksTotal())
+        .put("metadata_blocks_used", s.metadataBlocksUsed())
+        .put("metadata_blocks_total", s.metadataBlocksTotal())
+        .put("transaction_id", s.transactionId())
+        .put("mode", s.mode().dmName())
+        .put("discard", s.discardMode().lvmName())
+        .put("zeroing", s.zeroing())
+        .put("needs_check", s.needsCheck())
+        .render();
+  }
+
+  /** What {@code create} and {@code grow} print: the pool's sizes after the change. */
+  static String sizesJson(Path dir, PoolStatus s) {
+    return JsonOutput.document()
+        .put("pool", dir.toString())
+        .put("block_size", s.dataBlockSizeBytes())
+        .put("data_blocks_total", s.dataBlocksTotal())
+        .put("metadata_blocks_total", s.metadataBlocksTotal())
+        .render();
   }
 
   static String text(PoolStatus s) {

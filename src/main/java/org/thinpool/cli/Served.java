@@ -65,7 +65,7 @@ final class Served {
   static ControlProtocol.Response run(ControlProtocol.Request req, ServerContext context,
       Exports exports) {
     Main main = new Main();
-    CommandLine cl = Main.commandLine(main);
+    CommandLine cl = Main.commandLine(main, req.args().toArray(String[]::new));
     main.pool.served = context.pool();
     main.exports = exports;
     cl.registerConverter(Path.class, s -> req.cwd().resolve(s)); // the user's directory

@@ -7,9 +7,8 @@ import picocli.CommandLine.Command;
 @Command(
     name = "thin",
     mixinStandardHelpOptions = true,
-    description = "Thin device commands.",
-    subcommands = {ThinLsCommand.class, ThinCreateCommand.class, ThinSnapshotCommand.class,
-        ThinDeleteCommand.class, ThinResizeCommand.class})
+    description = "Thin device commands.")
+// Subcommands are registered by CommandTree (lazily for a run), not listed here.
 final class ThinCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

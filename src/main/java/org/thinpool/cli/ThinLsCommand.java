@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +15,7 @@ import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.MetadataDumper;
 import org.thinpool.thin.check.ThinLsField;
 import org.thinpool.thin.check.ThinLsReport;
+import org.thinpool.thin.check.ThinLsRow;
 import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -44,8 +46,8 @@ final class ThinLsCommand implements Callable<Integer> {
   static final String DEFAULT_FIELDS = "DEV,SIZE,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,"
       + "MAPPED,EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,SNAP_TIME";
 
-  @Option(names = "--json", description = "JSON output (keys id, size, mapped_blocks, "
-      + "exclusive_blocks, shared_blocks, ...).")
+  @Option(names = "--json", description = "JSON output (docs/cli-json.md): version, "
+      + "devices[] with id, size, mapped_blocks, exclusive_blocks, shared_blocks, ...")
   boolean json;
 
   @Option(
@@ -84,10 +86,29 @@ final class ThinLsCommand implements Callable<Integer> {
         MetadataDumper.dump(md, report.classifyingPass(sizes(md)));
       }
       PrintWriter out = spec.commandLine().getOut();
-      out.print(json ? report.json() : report.text(columns, !noHeaders));
+      out.print(json ? json(report) : report.text(columns, !noHeaders));
       out.flush();
     }
     return ExitCodes.OK;
+  }
+
+  static String json(ThinLsReport report) {
+    List<JsonOutput> devices = new ArrayList<>();
+    for (ThinLsRow r : report.rows()) {
+      JsonOutput d = JsonOutput.nested().put("id", r.devId());
+      if (r.sizeBytes().isPresent()) {
+        d.put("size", r.sizeBytes().getAsLong());
+      } else {
+        d.putNull("size");
+      }
+      devices.add(d.put("mapped_blocks", r.mappedBlocks())
+          .put("exclusive_blocks", r.exclusiveBlocks())
+          .put("shared_blocks", r.sharedBlocks())
+          .put("transaction", r.transactionId())
+          .put("creation_time", r.creationTime())
+          .put("snap_time", r.snapTime()));
+    }
+    return JsonOutput.document().put("devices", devices).render();
   }
 
   private List<ThinLsField> columns() {

@@ -77,7 +77,26 @@ public final class FileBlockDevice implements BlockDevice {
 
   @Override
   public void write(long offsetBytes, ByteBuffer src) throws IOException {
-    ChannelIo.writeFully(channel, offsetBytes, src);
+    try {
+      ChannelIo.writeFully(channel, offsetBytes, src);
+    } catch (IOException e) {
+      throw writeFailed(e, offsetBytes);
+    }
+  }
+
+  /**
+   * A write the host refused, named: a full host filesystem or quota (ENOSPC, EDQUOT: the JDK
+   * passes strerror's text) is out of space, anything else a device error. Either way the
+   * message names the file, since the caller may hold several.
+   */
+  private IOException writeFailed(IOException e, long offsetBytes) {
+    String why = String.valueOf(e.getMessage());
+    if (why.contains("No space left") || why.contains("quota")) {
+      return new OutOfSpaceException("no space left on the filesystem holding " + path
+          + " (writing at byte " + offsetBytes + "): " + why, e);
+    }
+    return new DeviceIoException("write to " + path + " at byte " + offsetBytes + " failed: "
+        + why, e);
   }
 
   @Override

@@ -7,4 +7,8 @@ public final class OutOfSpaceException extends StorageException {
   public OutOfSpaceException(String message) {
     super(message);
   }
+
+  public OutOfSpaceException(String message, Throwable cause) {
+    super(message, cause);
+  }
 }

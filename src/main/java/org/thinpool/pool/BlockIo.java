@@ -40,6 +40,7 @@ final class BlockIo {
       if (dataBlock < 0) {
         DataArea.zeroFill(dst);
       } else {
+        core.checkMapped(dataBlock);
         core.data().read(dataBlock, inBlock, dst);
       }
     } finally {
@@ -88,6 +89,7 @@ final class BlockIo {
   private boolean tryWriteBlock(long id, long vblock, int inBlock, ByteBuffer src)
       throws IOException {
     Lock gate = core.commitGateShared();
+    long outside;
     gate.lock();
     try {
       BlockLookup state;
@@ -95,18 +97,24 @@ final class BlockIo {
         core.checkWritable();
         state = m.metadata().find(id, vblock);
       }
-      return switch (state) {
-        case BlockLookup.Mapped b when !b.shared() -> {
-          core.dataWritten();
-          core.data().write(b.dataBlock(), inBlock, src);
-          yield true;
-        }
-        case BlockLookup.Mapped b -> writeNewBlock(id, vblock, b, inBlock, src);
-        case BlockLookup.Unmapped u -> writeNewBlock(id, vblock, u, inBlock, src);
-      };
+      outside = state instanceof BlockLookup.Mapped b && !core.data().isInside(b.dataBlock())
+          ? b.dataBlock() : -1;
+      if (outside < 0) {
+        return switch (state) {
+          case BlockLookup.Mapped b when !b.shared() -> {
+            core.dataWritten();
+            core.data().write(b.dataBlock(), inBlock, src);
+            yield true;
+          }
+          case BlockLookup.Mapped b -> writeNewBlock(id, vblock, b, inBlock, src);
+          case BlockLookup.Unmapped u -> writeNewBlock(id, vblock, u, inBlock, src);
+        };
+      }
     } finally {
       gate.unlock();
     }
+    core.checkMapped(outside); // off the data device: flags needs_check (takes the gate)
+    throw new AssertionError("data block " + outside + " is both outside and inside");
   }
 
   /**
@@ -124,12 +132,31 @@ final class BlockIo {
       core.dataWritten();
       core.data().fill(p.dataBlock(), p.sourceBlock(), core.settings().zeroing(), inBlock, src);
       map(p);
+    } catch (IOException | RuntimeException | Error e) {
+      if (p.isOpen()) {
+        punch(p.dataBlock(), e);
+      }
+      throw e;
     } finally {
       if (p.isOpen()) {
         release(p);
       }
     }
     return true;
+  }
+
+  /**
+   * Punches a block this request allocated but could not map (the host refused the fill, or the
+   * map failed): a half-done fill may hold host space the pool cannot use. Before the release:
+   * once given back, another write may take it. It was free at the last commit, so no committed
+   * mapping names it. A punch that fails is noted on {@code failure}.
+   */
+  private void punch(long dataBlock, Throwable failure) {
+    try {
+      core.data().punch(new long[] {dataBlock});
+    } catch (IOException e) {
+      failure.addSuppressed(e);
+    }
   }
 
   /** A provision for the block, or null if no data block is free now. */
@@ -145,6 +172,7 @@ final class BlockIo {
       } catch (OutOfSpaceException e) {
         return null;
       }
+      core.allocated(p.dataBlock());
       core.space().allocated(md.dataSpaceMap().nrFree());
       return p;
     }

@@ -4,10 +4,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import org.thinpool.io.BlockDevice;
+import org.thinpool.io.DeviceIoException;
+import org.thinpool.io.OutOfSpaceException;
 
 /**
  * The data device cut into data blocks: reads and writes inside one block, filling a new block
  * around a partial write (from the shared block it replaces, or zeros), and hole punching.
+ *
+ * <p>Every access is checked against the pool's data block count: a mapping at or past the end
+ * (corrupt or restored metadata) is an I/O error naming the device and the block, never zeros
+ * read past the end of a file, and a write never grows the data file past its configured size.
+ * A write the host refuses (its filesystem full, a quota, an I/O error) fails as out of space,
+ * naming the file: the request fails, the pool does not.
  */
 final class DataArea implements AutoCloseable {
   /** Blocks are filled in chunks of at most 1 MiB, so a 1 GiB block never needs 1 GiB of heap. */
@@ -22,7 +30,10 @@ final class DataArea implements AutoCloseable {
   private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(CHUNK_BYTES).asReadOnlyBuffer();
 
   private final BlockDevice device;
+  private final String name;
   private final long blockSizeBytes;
+  /** The pool's data blocks: every access is below this. Grows with the data device. */
+  private volatile long nrBlocks;
   private final int fillChunkBytes;
 
   /**
@@ -32,14 +43,45 @@ final class DataArea implements AutoCloseable {
    */
   private final ConcurrentLinkedDeque<ByteBuffer> fillBuffers = new ConcurrentLinkedDeque<>();
 
-  DataArea(BlockDevice device, long blockSizeBytes) {
+  /** The data device {@code name} (its path) with the pool's {@code nrBlocks} data blocks. */
+  DataArea(BlockDevice device, String name, long blockSizeBytes, long nrBlocks) {
     this.device = device;
+    this.name = name;
     this.blockSizeBytes = blockSizeBytes;
+    this.nrBlocks = nrBlocks;
     this.fillChunkBytes = (int) Math.min(blockSizeBytes, CHUNK_BYTES);
+  }
+
+  /** A data area over the whole device (tests and benchmarks). */
+  DataArea(BlockDevice device, long blockSizeBytes) throws IOException {
+    this(device, "data device", blockSizeBytes, device.sizeBytes() / blockSizeBytes);
   }
 
   BlockDevice device() {
     return device;
+  }
+
+  String name() {
+    return name;
+  }
+
+  /** Grows the data device to {@code blocks} data blocks (it never shrinks). */
+  void grow(long blocks) throws IOException {
+    device.resize(blocks * blockSizeBytes);
+    nrBlocks = Math.max(nrBlocks, blocks);
+  }
+
+  boolean isInside(long dataBlock) {
+    return dataBlock >= 0 && dataBlock < nrBlocks;
+  }
+
+  /** Fails unless {@code dataBlock} lies on the data device. */
+  void checkInside(long dataBlock) throws DeviceIoException {
+    long n = nrBlocks;
+    if (dataBlock < 0 || dataBlock >= n) {
+      throw new DeviceIoException("data block " + dataBlock + " is outside data device " + name
+          + " (" + n + " blocks): the metadata maps a block the device does not have");
+    }
   }
 
   long offsetOf(long dataBlock, long inBlock) {
@@ -47,11 +89,26 @@ final class DataArea implements AutoCloseable {
   }
 
   void read(long dataBlock, int inBlock, ByteBuffer dst) throws IOException {
+    checkInside(dataBlock);
     device.read(offsetOf(dataBlock, inBlock), dst);
   }
 
   void write(long dataBlock, int inBlock, ByteBuffer src) throws IOException {
-    device.write(offsetOf(dataBlock, inBlock), src);
+    checkInside(dataBlock);
+    try {
+      device.write(offsetOf(dataBlock, inBlock), src);
+    } catch (IOException e) {
+      throw refused(e, dataBlock);
+    }
+  }
+
+  /** A write the host refused: out of space for this request, named (see the class comment). */
+  private OutOfSpaceException refused(IOException e, long dataBlock) {
+    if (e instanceof OutOfSpaceException o) {
+      return o;
+    }
+    return new OutOfSpaceException("cannot write data block " + dataBlock + " of " + name + ": "
+        + e.getMessage(), e);
   }
 
   /**
@@ -67,6 +124,20 @@ final class DataArea implements AutoCloseable {
       write(newBlock, inBlock, src);
       return;
     }
+    checkInside(newBlock);
+    if (oldBlock >= 0) {
+      checkInside(oldBlock);
+    }
+    try {
+      fillChunks(newBlock, oldBlock, inBlock, src);
+    } catch (IOException e) {
+      throw refused(e, newBlock);
+    }
+  }
+
+  private void fillChunks(long newBlock, long oldBlock, int inBlock, ByteBuffer src)
+      throws IOException {
+    int n = src.remaining();
     int chunk = fillChunkBytes;
     ByteBuffer buf = fillBuffers.pollFirst();
     if (buf == null) {
@@ -112,6 +183,9 @@ final class DataArea implements AutoCloseable {
 
   /** Punches holes for the given sorted data blocks, one call per run of adjacent blocks. */
   void punch(long[] sortedBlocks) throws IOException {
+    for (long b : sortedBlocks) {
+      checkInside(b);
+    }
     int i = 0;
     while (i < sortedBlocks.length) {
       int j = i + 1;

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.io.PoolStateException;
+import org.thinpool.io.StateException;
 import org.thinpool.meta.tx.LongLongHashMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.thin.ThinMetadata;
@@ -69,6 +71,12 @@ final class PoolCore implements AutoCloseable {
   private final PoolLock lock;
   private final long blockSizeBytes;
   private final LongList punchCandidates = new LongList();
+  /**
+   * Data blocks allocated since the last commit, guarded by the metadata lock: if the
+   * transaction is aborted they are free again, and their space is punched so that a host
+   * filesystem that filled up gets it back.
+   */
+  private final LongList allocatedSinceCommit = new LongList();
   private final PoolSettings settings;
   private volatile Map<Long, Long> sizes;
   /**
@@ -91,13 +99,18 @@ final class PoolCore implements AutoCloseable {
 
   PoolCore(Path dir, PoolLock lock, ThinMetadata md, DataArea data, PoolSettings settings,
       Map<Long, Long> sizes, String failedReason) {
+    this(dir, lock, md, data, settings, sizes, failedReason, PoolClock.SYSTEM);
+  }
+
+  PoolCore(Path dir, PoolLock lock, ThinMetadata md, DataArea data, PoolSettings settings,
+      Map<Long, Long> sizes, String failedReason, PoolClock clock) {
     this.dir = dir;
     this.lock = lock;
     this.metadata = new LockedMetadata(md);
     this.data = data;
     this.blockSizeBytes = md.dataBlockSizeSectors() * 512;
     this.settings = settings;
-    this.space = new SpacePolicy(settings);
+    this.space = new SpacePolicy(settings, clock);
     setSizes(sizes);
     this.failedReason = failedReason;
     this.metadataFull = metadataAtReserve(md);
@@ -243,6 +256,11 @@ final class PoolCore implements AutoCloseable {
   }
 
   private void commitLocked() throws IOException {
+    commitLocked(false);
+  }
+
+  /** {@code changeOnly}: the transaction holds one device change only (see commitChange). */
+  private void commitLocked(boolean changeOnly) throws IOException {
     ThinMetadata md = md();
     if (failedReason != null || (metadataFull && committedSinceFull)) {
       return;
@@ -263,10 +281,16 @@ final class PoolCore implements AutoCloseable {
     if (md.hasUncommittedChanges()) {
       try {
         md.commit();
+      } catch (OutOfSpaceException e) {
+        if (changeOnly) {
+          abortChange(e);
+        }
+        throw failMetadata(e);
       } catch (IOException e) {
         throw failMetadata(e);
       }
     }
+    allocatedSinceCommit.drain();
     committedSinceFull = metadataFull;
     long[] candidates = punchCandidates.drainSortedUnique();
     if (candidates.length == 0 || settings.discardMode() != DiscardMode.PASSDOWN) {
@@ -306,7 +330,7 @@ final class PoolCore implements AutoCloseable {
           } catch (IOException e) {
             abortChange(e);
           }
-          commitLocked();
+          commitChange();
           setSizes(next);
         }
       } finally {
@@ -316,16 +340,79 @@ final class PoolCore implements AutoCloseable {
     space.spaceAdded(); // a delete or shrink may have freed blocks
   }
 
+  /**
+   * Commits a device change. The transaction holds only the change (what came before was
+   * committed first), so a commit the host has no room for (its filesystem is full) drops the
+   * change and leaves the pool as it was, usable once room is made; other failures fail the
+   * pool as any commit does.
+   */
+  private void commitChange() throws IOException {
+    commitLocked(true);
+  }
+
   /** The transaction held only the failed change: drop it; go read-only if that fails too. */
   private void abortChange(IOException e) throws IOException {
     punchCandidates.drainSortedUnique();
     try {
       md().abort();
+      punchAborted(e);
     } catch (IOException x) {
       e.addSuppressed(x);
       failedReason = "abort after a failed change failed: " + x.getMessage();
     }
     throw e;
+  }
+
+  /** Called holding the metadata lock when a data block is allocated. */
+  void allocated(long dataBlock) {
+    allocatedSinceCommit.add(dataBlock);
+  }
+
+  /**
+   * After an abort: punches the blocks the dropped transaction had allocated and the committed
+   * metadata leaves free, so their host space returns. A punch that fails is noted on {@code e}.
+   */
+  private void punchAborted(IOException e) {
+    long[] allocated = allocatedSinceCommit.drainSortedUnique();
+    SpaceMap sm = md().dataSpaceMap();
+    LongList free = new LongList();
+    try {
+      for (long b : allocated) {
+        if (b < sm.nrBlocks() && sm.refCount(b) == 0) {
+          free.add(b);
+        }
+      }
+      dataWritten();
+      data.punch(free.drain());
+    } catch (IOException x) {
+      e.addSuppressed(x);
+    }
+  }
+
+  /**
+   * Takes ({@code reserve}) or drops the metadata snapshot, after committing what came before;
+   * each commits. A failure half-way fails the pool as a failed commit does.
+   */
+  void metadataSnap(boolean reserve) throws IOException {
+    gate.writeLock().lock();
+    try (LockedMetadata m = lockMetadata()) {
+      checkWritable();
+      commitLocked();
+      checkMetadataSpace();
+      try {
+        if (reserve) {
+          m.metadata().reserveMetadataSnap();
+        } else {
+          m.metadata().releaseMetadataSnap();
+        }
+      } catch (StateException e) {
+        throw e; // none held, or one held already: nothing was changed
+      } catch (IOException e) {
+        throw failMetadata(e);
+      }
+    } finally {
+      gate.writeLock().unlock();
+    }
   }
 
   /** Grows the data device to {@code nrBlocks} data blocks; re-arms the low water mark. */
@@ -341,7 +428,7 @@ final class PoolCore implements AutoCloseable {
               + nrBlocks + " blocks)");
         }
         dataWritten();
-        data.device().resize(nrBlocks * blockSizeBytes);
+        data.grow(nrBlocks);
         md.resizeDataDevice(nrBlocks);
         commitLocked();
         space.rearmLowWater();
@@ -425,14 +512,61 @@ final class PoolCore implements AutoCloseable {
         + "committed and readable";
   }
 
+  /**
+   * A command failed half-way: drop everything since the last commit and refuse further use,
+   * so closing commits nothing of the partial work.
+   */
+  void abandon(String reason) throws IOException {
+    gate.writeLock().lock();
+    try (LockedMetadata m = lockMetadata()) {
+      failedReason = reason;
+      punchCandidates.drainSortedUnique();
+      m.metadata().abort();
+    } finally {
+      gate.writeLock().unlock();
+    }
+  }
+
   /** A metadata update failed half-way: drop the transaction and refuse further writes. */
   IOException failMetadata(IOException e) {
     failedReason = "metadata update failed: " + e.getMessage();
     punchCandidates.drainSortedUnique();
     try {
       md().abort();
+      punchAborted(e);
     } catch (IOException x) {
       e.addSuppressed(x);
+    }
+    return e;
+  }
+
+  /**
+   * Fails unless the metadata's mapping to {@code dataBlock} lies on the data device. If not, the
+   * metadata is wrong: needs_check is set (durably, as dm-thin does on metadata errors) and the
+   * pool turns read-only; the error names the device and the block. Call holding no pool lock
+   * but block stripes.
+   */
+  void checkMapped(long dataBlock) throws IOException {
+    try {
+      data.checkInside(dataBlock);
+    } catch (DeviceIoException e) {
+      throw mappingOutsideData(e);
+    }
+  }
+
+  private IOException mappingOutsideData(DeviceIoException e) {
+    gate.writeLock().lock();
+    try (LockedMetadata m = lockMetadata()) {
+      if (failedReason == null) {
+        failedReason = "the metadata maps a data block outside the data device; run thinpool"
+            + " check (" + e.getMessage() + ")";
+        data.sync(); // setNeedsCheck commits the transaction: its data first
+        m.metadata().setNeedsCheck();
+      }
+    } catch (IOException x) {
+      e.addSuppressed(x);
+    } finally {
+      gate.writeLock().unlock();
     }
     return e;
   }

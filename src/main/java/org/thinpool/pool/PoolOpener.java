@@ -16,8 +16,10 @@ import org.thinpool.io.DirectoryLock;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.io.RawBlockDevice;
+import org.thinpool.io.StateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.thin.ThinMetadata;
+import org.thinpool.thin.check.PoolCheck;
 
 /**
  * Creating and opening pools, in loop mode (files {@code DIR/metadata} and {@code DIR/data}) and
@@ -26,11 +28,18 @@ import org.thinpool.thin.ThinMetadata;
  */
 final class PoolOpener {
   private static final long SECTOR_BYTES = 512;
+  /** Clearing a flag reads the superblock and the space maps' roots: a small cache will do. */
+  private static final int CHECK_CACHE_BLOCKS = 64;
 
   private PoolOpener() {}
 
   static PoolCore createLoop(Path dir, PoolOptions options) throws IOException {
-    return create(dir, tmp -> {
+    return createLoop(dir, options, PoolHooks.NONE);
+  }
+
+  /** As {@link #createLoop(Path, PoolOptions)}; the pool is opened with {@code hooks}. */
+  static PoolCore createLoop(Path dir, PoolOptions options, PoolHooks hooks) throws IOException {
+    return create(dir, hooks, tmp -> {
       PoolSettings settings = PoolSettings.of(options, null, null);
       try (BlockDevice dataDev = FileBlockDevice.create(tmp.resolve(ThinPool.DATA_FILE),
               options.dataSizeBytes());
@@ -47,7 +56,7 @@ final class PoolOpener {
     if (metadataDevice.toRealPath().equals(dataDevice.toRealPath())) {
       throw new PoolStateException("the metadata and data devices are both " + dataDevice);
     }
-    return create(dir, tmp -> {
+    return create(dir, PoolHooks.NONE, tmp -> {
       try (BlockDevice metaDev = RawBlockDevice.openExclusive(metadataDevice);
           BlockDevice dataDev = RawBlockDevice.open(dataDevice)) {
         if (options.dataSizeBytes() > dataDev.sizeBytes()) {
@@ -73,7 +82,8 @@ final class PoolOpener {
    * no half-made pool behind, only at worst a hidden {@code .NAME.creating-*} folder that no
    * command takes for a pool, so a retry works. The lock follows the folder through the rename.
    */
-  private static PoolCore create(Path dir, Builder builder) throws IOException {
+  private static PoolCore create(Path dir, PoolHooks hooks, Builder builder)
+      throws IOException {
     Path target = refuseExisting(dir);
     Path parent = target.getParent();
     Files.createDirectories(parent);
@@ -94,7 +104,7 @@ final class PoolOpener {
       deleteTree(tmp, e);
       throw e;
     }
-    return openLocked(dir, lock);
+    return openLocked(dir, lock, hooks);
   }
 
   /**
@@ -196,14 +206,20 @@ final class PoolOpener {
    * adopted with the end of their highest mapped block as their size.
    */
   static PoolCore open(Path dir) throws IOException {
+    return open(dir, PoolHooks.NONE);
+  }
+
+  /** As {@link #open(Path)}, with the test seams of {@code hooks}. */
+  static PoolCore open(Path dir, PoolHooks hooks) throws IOException {
     if (!Files.isDirectory(dir)) {
       throw new PoolStateException("no pool at " + dir + " (not a directory)");
     }
-    return openLocked(dir, PoolLock.acquire(dir));
+    return openLocked(dir, PoolLock.acquire(dir), hooks);
   }
 
   /** Opens the pool whose writer's lock the caller holds; closes the lock if it fails. */
-  private static PoolCore openLocked(Path dir, PoolLock lock) throws IOException {
+  private static PoolCore openLocked(Path dir, PoolLock lock, PoolHooks hooks)
+      throws IOException {
     BlockDevice metaDev = null;
     ThinMetadata md = null;
     BlockDevice dataDev = null;
@@ -214,12 +230,12 @@ final class PoolOpener {
       if (!settings.direct() && !Files.isRegularFile(meta)) {
         throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
       }
-      metaDev = settings.direct() ? RawBlockDevice.openExclusive(meta)
-          : FileBlockDevice.open(meta);
-      md = ThinMetadata.open(metaDev, false, BlockManager.DEFAULT_CACHE_BLOCKS);
+      metaDev = hooks.metadata().wrap(meta, settings.direct()
+          ? RawBlockDevice.openExclusive(meta) : FileBlockDevice.open(meta));
+      md = openMetadata(meta, metaDev);
       Path dataPath = settings.dataPath(dir);
-      dataDev = settings.direct() ? RawBlockDevice.open(dataPath)
-          : FileBlockDevice.open(dataPath);
+      dataDev = hooks.data().wrap(dataPath, settings.direct()
+          ? RawBlockDevice.open(dataPath) : FileBlockDevice.open(dataPath));
       long bs = md.dataBlockSizeSectors() * SECTOR_BYTES;
       long deviceBlocks = dataDev.sizeBytes() / bs;
       long poolBlocks = md.dataSpaceMap().nrBlocks();
@@ -236,13 +252,51 @@ final class PoolOpener {
         md.resizeDataDevice(deviceBlocks);
         md.commit();
       }
+      DataArea data = new DataArea(dataDev, dataPath.toString(), bs,
+          md.dataSpaceMap().nrBlocks());
       PoolCore core =
-          new PoolCore(dir, lock, md, new DataArea(dataDev, bs), settings, sizes, failed);
+          new PoolCore(dir, lock, md, data, settings, sizes, failed, hooks.clock());
       core.setOpenWarnings(warnings);
       return core;
     } catch (IOException | RuntimeException e) {
       closeQuietly(e, md != null ? md : metaDev, dataDev, lock);
       throw e;
+    }
+  }
+
+  /**
+   * Opens the metadata for writing; metadata that cannot be opened as it is (truncated, say) is
+   * refused before anything is written, naming the file.
+   */
+  private static ThinMetadata openMetadata(Path meta, BlockDevice metaDev) throws IOException {
+    try {
+      return ThinMetadata.open(metaDev, false, BlockManager.DEFAULT_CACHE_BLOCKS);
+    } catch (StateException e) {
+      throw new PoolStateException("metadata " + meta + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * thin_check's {@code --clear-needs-check-flag}: under the pool lock, checks the metadata and
+   * clears needs_check only if the check is clean. Returns the check's report.
+   */
+  static PoolCheck.Report checkAndClearNeedsCheck(Path dir) throws IOException {
+    PoolSettings settings = PoolSettings.load(dir);
+    Path meta = settings.metadataPath(dir);
+    if (!settings.direct() && !Files.isRegularFile(meta)) {
+      throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
+    }
+    try (PoolLock lock = PoolLock.acquire(dir);
+        BlockDevice dev = settings.direct() ? RawBlockDevice.openExclusive(meta)
+            : FileBlockDevice.open(meta)) {
+      PoolCheck.Report report = PoolCheck.run(dev);
+      if (report.clean()) {
+        ThinMetadata md = ThinMetadata.open(dev, false, CHECK_CACHE_BLOCKS);
+        if (md.superblock().needsCheck()) {
+          md.clearNeedsCheck();
+        }
+      }
+      return report;
     }
   }
 

@@ -50,8 +50,15 @@ final class SpacePolicy {
   /** Free blocks when the event fired and is not yet delivered, else -1. */
   private final AtomicLong lowWaterPending = new AtomicLong(-1);
   private volatile LowWaterMarkListener listener;
+  private final PoolClock clock;
 
   SpacePolicy(PoolSettings s) {
+    this(s, PoolClock.SYSTEM);
+  }
+
+  SpacePolicy(PoolSettings s, PoolClock clock) {
+    this.clock = clock;
+    clock.onJump(this::clockJumped);
     this.errorIfNoSpace = s.errorIfNoSpace();
     this.noSpaceTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(s.noSpaceTimeoutMillis());
     this.lowWaterMarkBlocks = s.lowWaterMarkBlocks();
@@ -87,11 +94,11 @@ final class SpacePolicy {
     lock.lock();
     try {
       if (waitingSinceNanos < 0) {
-        waitingSinceNanos = System.nanoTime();
+        waitingSinceNanos = clock.nanoTime();
       }
       long deadline = waitingSinceNanos + noSpaceTimeoutNanos;
       while (generation == seen) {
-        long left = deadline - System.nanoTime();
+        long left = deadline - clock.nanoTime();
         if (left <= 0) {
           throw new OutOfSpaceException(cause.getMessage() + "; writes waited "
               + TimeUnit.NANOSECONDS.toMillis(noSpaceTimeoutNanos)
@@ -115,6 +122,16 @@ final class SpacePolicy {
     try {
       generation++;
       waitingSinceNanos = -1;
+      spaceAdded.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The clock jumped: waiting writes look at it again (and fail if their time is up). */
+  private void clockJumped() {
+    lock.lock();
+    try {
       spaceAdded.signalAll();
     } finally {
       lock.unlock();

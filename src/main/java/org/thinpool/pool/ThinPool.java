@@ -9,6 +9,7 @@ import java.util.TreeMap;
 import org.thinpool.io.PoolStateException;
 import org.thinpool.thin.RestoreSink;
 import org.thinpool.thin.ThinMetadata;
+import org.thinpool.thin.check.PoolCheck;
 
 /**
  * A thin pool. In loop mode: {@code DIR/metadata} (dm-thin metadata, readable by the kernel and
@@ -67,6 +68,16 @@ public final class ThinPool implements AutoCloseable {
     return new ThinPool(PoolOpener.createLoop(dir, options));
   }
 
+  /** As {@link #create}, with the test seams of {@link PoolHooks} (clock, device wrappers). */
+  static ThinPool create(Path dir, PoolOptions options, PoolHooks hooks) throws IOException {
+    return new ThinPool(PoolOpener.createLoop(dir, options, hooks));
+  }
+
+  /** As {@link #open}, with the test seams of {@link PoolHooks} (clock, device wrappers). */
+  static ThinPool open(Path dir, PoolHooks hooks) throws IOException {
+    return new ThinPool(PoolOpener.open(dir, hooks));
+  }
+
   /**
    * Creates a direct-mode pool on two block devices: dm-thin metadata on {@code metadataDevice}
    * (all of it, up to {@link MetadataSizing#MAX_BYTES}), data blocks on all of {@code
@@ -104,6 +115,15 @@ public final class ThinPool implements AutoCloseable {
    */
   public static void restore(Path dir, RestoreSource source, boolean force) throws IOException {
     PoolRestore.restore(dir, source, force);
+  }
+
+  /**
+   * {@code thin_check --clear-needs-check-flag}: checks the metadata of the pool in {@code dir}
+   * under its lock and clears needs_check only if the check is clean (so a clean report means
+   * the flag is clear now). Returns the check's report.
+   */
+  public static PoolCheck.Report checkAndClearNeedsCheck(Path dir) throws IOException {
+    return PoolOpener.checkAndClearNeedsCheck(dir);
   }
 
   /**
@@ -312,9 +332,26 @@ public final class ThinPool implements AutoCloseable {
     return core.status();
   }
 
+  /**
+   * Drops every change since the last commit (new mappings, allocations, device changes) and
+   * turns the pool read-only, so {@link #close} commits nothing: for a command that failed
+   * half-way. Bytes already written in place into blocks mapped at the last commit stay.
+   */
+  public void abandon(String reason) throws IOException {
+    core.abandon(reason);
+  }
+
   /** Data synced, metadata committed; blocks freed with passdown are punched after it. */
   public void commit() throws IOException {
     core.commit();
+  }
+
+  /**
+   * Takes ({@code reserve}) or drops the metadata snapshot ({@code thin_dump -m} reads it); each
+   * commits. Package-private: the fault harness drives it.
+   */
+  void metadataSnapshot(boolean reserve) throws IOException {
+    core.metadataSnap(reserve);
   }
 
   /** Grows the data file and the pool to {@code dataSizeBytes} (whole blocks count). */

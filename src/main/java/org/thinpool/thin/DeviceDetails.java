@@ -1,5 +1,8 @@
 package org.thinpool.thin;
 
+import org.thinpool.meta.block.ReadBlock;
+import org.thinpool.meta.block.WriteBlock;
+
 /**
  * A thin device's entry in the details tree (spec 3.4), 24 bytes.
  *
@@ -14,6 +17,10 @@ package org.thinpool.thin;
 public record DeviceDetails(
     long mappedBlocks, long transactionId, long creationTime, long snapshottedTime) {
   public static final int SIZE_BYTES = 24;
+  private static final int OFFSET_MAPPED_BLOCKS = 0;
+  private static final int OFFSET_TRANSACTION_ID = 8;
+  private static final int OFFSET_CREATION_TIME = 16;
+  private static final int OFFSET_SNAPSHOTTED_TIME = 20;
 
   public DeviceDetails {
     if (mappedBlocks < 0 || creationTime < 0 || creationTime > 0xFFFFFFFFL
@@ -21,6 +28,21 @@ public record DeviceDetails(
       throw new IllegalArgumentException("bad device details " + mappedBlocks + "/"
           + creationTime + "/" + snapshottedTime);
     }
+  }
+
+  static DeviceDetails decode(ReadBlock b, int offset) {
+    return new DeviceDetails(
+        b.u64(offset + OFFSET_MAPPED_BLOCKS),
+        b.u64(offset + OFFSET_TRANSACTION_ID),
+        b.u32(offset + OFFSET_CREATION_TIME),
+        b.u32(offset + OFFSET_SNAPSHOTTED_TIME));
+  }
+
+  void encode(WriteBlock b, int offset) {
+    b.putU64(offset + OFFSET_MAPPED_BLOCKS, mappedBlocks);
+    b.putU64(offset + OFFSET_TRANSACTION_ID, transactionId);
+    b.putU32(offset + OFFSET_CREATION_TIME, creationTime);
+    b.putU32(offset + OFFSET_SNAPSHOTTED_TIME, snapshottedTime);
   }
 
   DeviceDetails withMappedBlocks(long n) {

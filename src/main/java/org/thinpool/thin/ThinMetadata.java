@@ -42,10 +42,7 @@ public final class ThinMetadata implements AutoCloseable {
   private long metadataSnap;
   /** Details changed in this transaction, written to the details tree at commit. */
   private final Map<Long, DeviceDetails> dirtyDetails = new TreeMap<>();
-  /** Provisions made and not yet mapped or released (see {@link Provision}). */
-  private int openProvisions;
-  /** Aborts so far: a provision made before the latest abort holds nothing any more. */
-  private long abortCount;
+  private final OpenProvisions provisions = new OpenProvisions();
 
   private ThinMetadata(BlockManager blocks) {
     this.blocks = blocks;
@@ -92,6 +89,14 @@ public final class ThinMetadata implements AutoCloseable {
 
   private void load() throws IOException {
     sb = Superblock.read(blocks, 0);
+    long counted = sb.metadataSpaceMap().nrBlocks();
+    if (blocks.blockCount() < counted) {
+      // Blocks past the end would read as zeros and be handed out as free: refuse up front,
+      // with what is wrong, rather than fail later on whichever block is read first.
+      throw new MetadataStateException("metadata device holds " + blocks.blockCount()
+          + " blocks of 4 KiB but its space map counts " + counted + ": it was truncated or"
+          + " shrunk; run thinpool check, and restore the metadata from a dump");
+    }
     metadataSm = MetadataSpaceMap.open(tm, sb.metadataSpaceMap());
     dataSm = DataSpaceMap.open(tm, sb.dataSpaceMap());
     detailsTree = new BTree<>(tm, ValueCodecs.DETAILS);
@@ -108,10 +113,7 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** Makes every change since the last commit durable; the superblock is written last. */
   public void commit() throws IOException {
-    if (openProvisions != 0) {
-      throw new AssertionError("commit with " + openProvisions
-          + " data blocks allocated but neither mapped nor released");
-    }
+    provisions.checkNoneOpen();
     flushDetails();
     tm.commit(Superblock.BLOCK_TYPE, this::encodeSuperblock, dataSm);
   }
@@ -125,8 +127,7 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** Throws away every change since the last commit. */
   public void abort() throws IOException {
-    abortCount++;
-    openProvisions = 0;
+    provisions.aborted();
     tm.abort();
     load();
   }
@@ -188,6 +189,12 @@ public final class ThinMetadata implements AutoCloseable {
 
   public void setNeedsCheck() throws IOException {
     flags |= Superblock.FLAG_NEEDS_CHECK;
+    commit();
+  }
+
+  /** Clears needs_check and commits (thin_check --clear-needs-check-flag, after a clean check). */
+  public void clearNeedsCheck() throws IOException {
+    flags &= ~Superblock.FLAG_NEEDS_CHECK;
     commit();
   }
 
@@ -290,9 +297,7 @@ public final class ThinMetadata implements AutoCloseable {
 
   private Provision allocate(long id, long vblock, long source) throws IOException {
     requireDevice(id);
-    long b = dataSm.newBlock();
-    openProvisions++;
-    return new Provision(id, vblock, b, source, abortCount);
+    return provisions.open(id, vblock, dataSm.newBlock(), source);
   }
 
   /**
@@ -303,16 +308,13 @@ public final class ThinMetadata implements AutoCloseable {
    * transaction must then be aborted, as after any failed b-tree update.
    */
   public boolean map(Provision p) throws IOException {
-    if (p.abortCount() != abortCount) {
-      p.end();
-      return false;
-    }
     if (!exists(p.thinId())) {
       release(p);
       return false;
     }
-    p.end();
-    openProvisions--;
+    if (!provisions.close(p)) {
+      return false;
+    }
     insertMapping(p.thinId(), p.virtualBlock(), p.dataBlock());
     return true;
   }
@@ -323,9 +325,7 @@ public final class ThinMetadata implements AutoCloseable {
    * back.
    */
   public void release(Provision p) throws IOException {
-    p.end();
-    if (p.abortCount() == abortCount) {
-      openProvisions--;
+    if (provisions.close(p)) {
       dataSm.dec(p.dataBlock());
     }
   }

@@ -33,17 +33,12 @@ public final class ValueCodecs {
 
         @Override
         public DeviceDetails decode(ReadBlock node, int offset) {
-          return new DeviceDetails(
-              node.u64(offset), node.u64(offset + 8), node.u32(offset + 16),
-              node.u32(offset + 20));
+          return DeviceDetails.decode(node, offset);
         }
 
         @Override
         public void encode(WriteBlock node, int offset, DeviceDetails v) {
-          node.putU64(offset, v.mappedBlocks());
-          node.putU64(offset + 8, v.transactionId());
-          node.putU32(offset + 16, v.creationTime());
-          node.putU32(offset + 20, v.snapshottedTime());
+          v.encode(node, offset);
         }
       };
 }

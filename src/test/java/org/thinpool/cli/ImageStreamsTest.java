@@ -112,11 +112,25 @@ class ImageStreamsTest {
   }
 
   @Test
-  void streamLongerThanTheDeviceIsAnError() throws Exception {
-    Child in = child(new byte[DEVICE_BYTES + 1], "import", "1", "-");
+  void streamLongerThanTheDeviceIsAnErrorAndCommitsNothing() throws Exception {
+    Path img = tmp.resolve("two-blocks.img");
+    Files.write(img, Arrays.copyOf(content, 2 * BLOCK));
+    ok("import", "1", img.toString());
+    String before = ok("status", "--json").out();
+    assertThat(before).contains("\"data_blocks_used\": 2");
+    byte[] tooLong = new byte[DEVICE_BYTES + 1];
+    new Random(3).nextBytes(tooLong);
+
+    Child in = child(tooLong, "import", "1", "-");
     assertThat(in.exit()).isEqualTo(ExitCodes.ERROR);
     assertThat(in.err()).contains("is longer than thin device 1").endsWith("\n")
         .hasLineCount(1);
+    // The 62 blocks it allocated are dropped with the uncommitted transaction; the two blocks
+    // mapped before were overwritten in place (as dd would), which a stream cannot avoid.
+    assertThat(ok("status", "--json").out()).isEqualTo(before);
+    byte[] after = deviceBytes("1");
+    assertThat(Arrays.copyOfRange(after, 2 * BLOCK, DEVICE_BYTES))
+        .isEqualTo(new byte[DEVICE_BYTES - 2 * BLOCK]);
   }
 
   @Test

@@ -62,7 +62,8 @@ class ThinCommandsCliTest {
     CliTest.Run r = run(pool, "thin", "create", "1", "0");
     assertThat(r.exit()).isEqualTo(ExitCodes.ERROR);
     assertThat(r.err()).contains("size 0 is not allowed");
-    assertThat(ok(pool, "thin", "ls", "--json").out()).isEqualTo("[]\n");
+    assertThat(ok(pool, "thin", "ls", "--json").out())
+        .isEqualTo("{\n  \"version\": 1,\n  \"devices\": []\n}\n");
   }
 
   @Test

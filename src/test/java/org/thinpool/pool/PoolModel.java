@@ -60,10 +60,36 @@ final class PoolModel {
   private final Map<Long, Set<Long>> rewritten = new HashMap<>();
   private long nextToken = 1;
   private long tokensDroppedSinceFlush;
+  /**
+   * The data blocks (tokens) the metadata snapshot references, empty when none is held: its
+   * trees keep them in use, whatever the devices do, until it is released.
+   */
+  private Set<Long> metadataSnapTokens = Set.of();
 
   PoolModel(int blockBytes) {
     this.blockBytes = blockBytes;
     this.zeroBlock = new byte[blockBytes];
+  }
+
+  /**
+   * An independent copy (contents arrays are shared: they never change once stored), for a
+   * harness that must keep the state before an operation that may or may not have happened.
+   */
+  PoolModel copy() {
+    PoolModel c = new PoolModel(blockBytes);
+    c.current = copyOf(current);
+    c.durable = copyOf(durable);
+    inPlace.forEach((id, m) -> {
+      Map<Long, List<byte[]>> blocks = new HashMap<>();
+      m.forEach((b, list) -> blocks.put(b, new ArrayList<>(list)));
+      c.inPlace.put(id, blocks);
+    });
+    settled.forEach((id, set) -> c.settled.put(id, new HashSet<>(set)));
+    rewritten.forEach((id, set) -> c.rewritten.put(id, new HashSet<>(set)));
+    c.nextToken = nextToken;
+    c.tokensDroppedSinceFlush = tokensDroppedSinceFlush;
+    c.metadataSnapTokens = metadataSnapTokens;
+    return c;
   }
 
   // ---- device changes: each is a transaction, so it flushes too ----
@@ -141,6 +167,20 @@ final class PoolModel {
     for (long b = ceilDiv(offset, blockBytes); (b + 1) * blockBytes <= end; b++) {
       unmap(id, b);
     }
+  }
+
+  /** As ThinPool.metadataSnapshot(true): commits, and the snapshot holds every mapped block. */
+  void reserveMetadataSnap() {
+    flush();
+    Set<Long> all = new HashSet<>();
+    current.values().forEach(d -> all.addAll(d.tokens.values()));
+    metadataSnapTokens = Set.copyOf(all);
+  }
+
+  /** As ThinPool.metadataSnapshot(false): the blocks only the snapshot held are free. */
+  void releaseMetadataSnap() {
+    metadataSnapTokens = Set.of();
+    flush();
   }
 
   /** Everything so far is durable. */
@@ -274,11 +314,17 @@ final class PoolModel {
   }
 
   long dataBlocksUsed() {
-    return distinctTokens(current);
+    return distinctTokens(current, metadataSnapTokens);
   }
 
   long durableDataBlocksUsed() {
-    return distinctTokens(durable);
+    return distinctTokens(durable, metadataSnapTokens);
+  }
+
+  private static long distinctTokens(Map<Long, Device> devices, Set<Long> alsoHeld) {
+    Set<Long> all = new HashSet<>(alsoHeld);
+    devices.values().forEach(d -> all.addAll(d.tokens.values()));
+    return all.size();
   }
 
   /** More than the data blocks the pool may hold now, freed-but-uncommitted ones included. */

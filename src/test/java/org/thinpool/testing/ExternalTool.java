@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -25,15 +26,34 @@ public final class ExternalTool {
     }
   }
 
-  /** Ensures the tool is on PATH (or in /usr/sbin); fails under CI, skips otherwise. */
-  public static String require(String tool) {
+  /** True when running under CI ({@code CI=true}), where a missing tool is a failure. */
+  public static boolean underCi() {
+    return "true".equals(System.getenv("CI"));
+  }
+
+  /** The tool's executable in /usr/sbin, /usr/bin, /sbin or /bin, if installed. */
+  public static Optional<String> find(String tool) {
     for (String dir : List.of("/usr/sbin", "/usr/bin", "/sbin", "/bin")) {
       if (Files.isExecutable(Path.of(dir, tool))) {
-        return Path.of(dir, tool).toString();
+        return Optional.of(Path.of(dir, tool).toString());
       }
     }
-    String msg = tool + " is not installed (Debian package thin-provisioning-tools)";
-    if ("true".equals(System.getenv("CI"))) {
+    return Optional.empty();
+  }
+
+  /** Why a tool is missing, for messages. */
+  public static String missing(String tool) {
+    return tool + " is not installed (Debian package thin-provisioning-tools)";
+  }
+
+  /** Ensures the tool is on PATH (or in /usr/sbin); fails under CI, skips otherwise. */
+  public static String require(String tool) {
+    Optional<String> found = find(tool);
+    if (found.isPresent()) {
+      return found.get();
+    }
+    String msg = missing(tool);
+    if (underCi()) {
       fail(msg + ": required under CI");
     }
     System.err.println("SKIPPING: " + msg);
@@ -42,8 +62,14 @@ public final class ExternalTool {
   }
 
   public static Result run(String tool, String... args) throws IOException {
+    return runExecutable(require(tool), args);
+  }
+
+  /** Runs an executable found by {@link #find}. */
+  public static Result runExecutable(String executable, String... args) throws IOException {
+    String tool = Path.of(executable).getFileName().toString();
     List<String> cmd = new ArrayList<>();
-    cmd.add(require(tool));
+    cmd.add(executable);
     cmd.addAll(List.of(args));
     Path out = Files.createTempFile("tool", ".out");
     Path err = Files.createTempFile("tool", ".err");

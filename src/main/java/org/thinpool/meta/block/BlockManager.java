@@ -11,6 +11,7 @@ import java.util.Map;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.MetadataCorruptException;
+import org.thinpool.io.OutOfSpaceException;
 
 /**
  * Reads and writes 4 KiB metadata blocks through a bounded cache, evicted by second chance
@@ -257,8 +258,11 @@ public final class BlockManager implements AutoCloseable {
     }
     try {
       device.write(blockNr * MetadataBlock.SIZE_BYTES, ByteBuffer.wrap(buf));
+    } catch (OutOfSpaceException e) {
+      throw e; // the host is full: the caller may drop the transaction and carry on
     } catch (IOException e) {
-      throw new DeviceIoException("writing metadata block " + blockNr + " failed", e);
+      throw new DeviceIoException("writing metadata block " + blockNr + " failed: "
+          + e.getMessage(), e);
     }
     blocksWritten++;
   }

@@ -54,13 +54,40 @@ public final class PoolCheck {
   private final Map<Long, Long> leafEntries = new HashMap<>();
   private final java.util.Set<Long> visited = new java.util.HashSet<>();
 
-  /** One problem found; {@code fatal} is false for leaks, which lose nothing. */
-  public record Problem(String message, boolean fatal) {}
+  /**
+   * One problem found; {@code fatal} is false for leaks, which lose nothing. A {@code recount}
+   * problem is a count the walk recomputed (a reference count, a device's mapped_blocks) that
+   * differs from the stored one: when the walk also found a damaged block, the recount follows
+   * from it (every block under an unreadable node is uncounted) and is not a cause of its own.
+   */
+  public record Problem(String message, boolean fatal, boolean recount) {
+    public Problem(String message, boolean fatal) {
+      this(message, fatal, false);
+    }
+  }
 
   /** The outcome: an empty problem list means clean. */
   public record Report(List<Problem> problems, long transactionId, long metadataFreeBlocks) {
+    public Report {
+      problems = List.copyOf(problems);
+    }
+
     public boolean clean() {
       return problems.isEmpty();
+    }
+
+    /**
+     * The problems to report first: the damaged blocks and broken structure when there are any
+     * (each names its block and what is wrong), else the differing counts themselves.
+     */
+    public List<Problem> rootCauses() {
+      List<Problem> structural = problems.stream().filter(p -> !p.recount()).toList();
+      return structural.isEmpty() ? problems : structural;
+    }
+
+    /** How many problems follow from the {@link #rootCauses} (recounts under damage). */
+    public int followingCount() {
+      return problems.size() - rootCauses().size();
     }
   }
 
@@ -81,6 +108,13 @@ public final class PoolCheck {
     } catch (StorageException e) {
       problems.add(new Problem("superblock is corrupt: " + e.getMessage(), true));
       return new Report(problems, -1, 0);
+    }
+    long have = blocks.blockCount();
+    long counted = sb.metadataSpaceMap().nrBlocks();
+    if (have < counted) {
+      problems.add(new Problem("metadata device holds " + have + " blocks but its space map"
+          + " counts " + counted + ": it was truncated or shrunk", true));
+      return new Report(problems, sb.transactionId(), 0);
     }
     TransactionManager tm = new TransactionManager(blocks);
     SpaceMap msm;
@@ -179,7 +213,7 @@ public final class PoolCheck {
         if (mapped != details.get(dev).mappedBlocks()) {
           problems.add(new Problem("thin device " + dev + " has " + mapped
               + " mappings but its details say mapped_blocks " + details.get(dev).mappedBlocks(),
-              true));
+              true, true));
         }
       }
     }
@@ -340,7 +374,7 @@ public final class PoolCheck {
         boolean leak = expected[b] == 0;
         problems.add(new Problem(name + " reference counts differ for block " + b
             + ", expected " + expected[b] + ", but got " + actual + (leak ? " (leaked)" : ""),
-            !leak));
+            !leak, true));
       }
     }
   }

@@ -1,0 +1,113 @@
+package org.thinpool.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+
+/**
+ * The training run for the release's AOT cache (JEP 483/514/515): run once at build time by the
+ * jlinked java with {@code -XX:AOTCacheOutput}, it runs every command the way a user would, in
+ * one process, on a small pool in a temporary directory, so the cache holds the classes, linked
+ * call sites and method profiles of every command's start path. Help, version, a usage error and
+ * an operating error are included: their exception and help classes are on the start path too.
+ * Exits non-zero if a command that must work fails, so a broken training run fails the build.
+ */
+public final class AotTraining {
+  private AotTraining() {}
+
+  public static void main(String[] args) throws IOException {
+    Path tmp = Files.createTempDirectory("thinpool-aot-training");
+    try {
+      train(tmp);
+    } finally {
+      deleteTree(tmp);
+    }
+    // Main ends in System.exit, whose shutdown path (Runtime.exit logging) belongs in the cache.
+    System.exit(ExitCodes.OK);
+  }
+
+  private static void train(Path tmp) throws IOException {
+    String pool = tmp.resolve("pool").toString();
+    Path image = tmp.resolve("image");
+    byte[] bytes = new byte[1 << 20];
+    for (int i = 0; i < bytes.length; i += 512) {
+      bytes[i] = (byte) (i >>> 9);
+    }
+    Files.write(image, bytes);
+    Path out = tmp.resolve("out");
+    quiet("--version");
+    quiet("--help");
+    for (String cmd : Main.commandLine().getSubcommands().keySet()) {
+      quiet(cmd, "--help");
+    }
+    quiet("thin", "ls", "--help");
+    quiet("--no-such-option");
+    quiet("--pool", tmp.resolve("missing").toString(), "status");
+    ok("--pool", pool, "create", "--data-size", "256M", "--metadata-size", "8M");
+    ok("--pool", pool, "thin", "create", "1", "64M");
+    ok("--pool", pool, "import", "1", image.toString());
+    ok("--pool", pool, "thin", "snapshot", "2", "1");
+    ok("--pool", pool, "import", "2", image.toString(), "--offset", "2M");
+    for (int i = 0; i < 3; i++) {
+      ok("--pool", pool, "thin", "ls");
+      ok("--pool", pool, "thin", "ls", "--json");
+      ok("--pool", pool, "status");
+      ok("--pool", pool, "status", "--json");
+      ok("--pool", pool, "check");
+      ok("--pool", pool, "check", "--json");
+    }
+    ok("--pool", pool, "export", "2", out.toString());
+    ok("--pool", pool, "dump", "--output", tmp.resolve("dump.xml").toString());
+    ok("--pool", tmp.resolve("restored").toString(), "restore",
+        tmp.resolve("dump.xml").toString());
+    ok("--pool", pool, "discard", "2", "0", "1M");
+    ok("--pool", pool, "thin", "resize", "1", "128M");
+    ok("--pool", pool, "thin", "delete", "2");
+    ok("--pool", pool, "grow", "--data-size", "512M", "--json");
+  }
+
+  private static void quiet(String... args) {
+    CommandLine cl = Main.commandLine(args);
+    StringWriter sink = new StringWriter();
+    cl.setOut(new PrintWriter(sink));
+    cl.setErr(new PrintWriter(sink));
+    cl.execute(args);
+    if (sink.getBuffer().isEmpty()) {
+      throw new IllegalStateException("no output from " + List.of(args));
+    }
+  }
+
+  private static void ok(String... args) {
+    CommandLine cl = Main.commandLine(args);
+    StringWriter sink = new StringWriter();
+    cl.setOut(new PrintWriter(sink));
+    cl.setErr(new PrintWriter(sink));
+    int exit = cl.execute(args);
+    if (exit != ExitCodes.OK) {
+      throw new IllegalStateException(
+          "training command " + List.of(args) + " exited " + exit + ": " + sink);
+    }
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    List<Path> paths = new ArrayList<>();
+    try (Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(Comparator.reverseOrder()).forEach(paths::add);
+    }
+    for (Path p : paths) {
+      try {
+        Files.deleteIfExists(p);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the release: TARGET/thinpool-VERSION-linux-x64/ and its .tar.gz. Run by pom.xml in
+# package, after the shaded jar. Usage: build-release.sh JDK_HOME TARGET_DIR VERSION
+#  1. jdeps lists the JDK modules the jar uses (FFM is in java.base);
+#  2. jlink makes a runtime of only those, with its default CDS archive;
+#  3. the AOT cache is trained with THAT runtime's java and the release's own jar, because an
+#     AOT cache is only valid for the exact JVM build, flags and class path it was made with;
+#  4. launcher, install script, completion and man pages are copied in and the tree is tarred.
+set -euo pipefail
+jdk="$1"; target="$2"; version="$3"
+src="$(cd "$(dirname "$0")" && pwd)"
+name="thinpool-$version-linux-x64"
+out="$target/$name"
+log="$target/release-build.log"
+: > "$log"
+rm -rf "$target"/thinpool-*-linux-x64 "$target"/thinpool-*-linux-x64.tar.gz
+mkdir -p "$out/bin" "$out/lib" "$out/share"
+
+modules="$("$jdk/bin/jdeps" --multi-release 25 --ignore-missing-deps --print-module-deps \
+  "$target/thinpool.jar")"
+echo "modules: $modules" >> "$log"
+"$jdk/bin/jlink" --add-modules "$modules" --output "$out/runtime" --strip-debug \
+  --no-man-pages --no-header-files --generate-cds-archive >> "$log" 2>&1
+
+cp "$target/thinpool.jar" "$out/lib/thinpool.jar"
+cp "$src/jvm.args" "$out/lib/jvm.args"
+# One training process runs every command (AotTraining); -XX:AOTCacheOutput records and then
+# writes the cache in a second JVM, which inherits these options through JDK_JAVA_OPTIONS.
+if ! "$out/runtime/bin/java" "@$out/lib/jvm.args" -XX:AOTCacheOutput="$out/lib/thinpool.aot" \
+    -cp "$out/lib/thinpool.jar" org.thinpool.cli.AotTraining >> "$log" 2>&1; then
+  cat "$log" >&2
+  echo "build-release: AOT training failed" >&2
+  exit 1
+fi
+[ -s "$out/lib/thinpool.aot" ] || { cat "$log" >&2; echo "no AOT cache written" >&2; exit 1; }
+
+install -m 755 "$src/thinpool" "$out/bin/thinpool"
+install -m 755 "$src/thinpool-install" "$out/bin/thinpool-install"
+cp -r "$target/generated-docs/man" "$out/share/man"
+mkdir -p "$out/share/bash-completion/completions"
+cp "$target/generated-docs/completion/thinpool.bash" \
+  "$out/share/bash-completion/completions/thinpool"
+printf '%s\n' "$version" > "$out/VERSION"
+tar -C "$target" -czf "$out.tar.gz" "$name"

@@ -1,0 +1,143 @@
+package org.thinpool.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.thinpool.testing.JsonReader;
+
+/**
+ * The release tarball ({@code mvn package}) on its own: unpacked into a temporary directory and
+ * run with an environment holding nothing but an empty PATH (no java, no mvn, no JAVA_HOME), as
+ * on a machine without a JDK. Runs in verify (failsafe), after package made the tarball.
+ */
+class ReleaseSmokeIT {
+  @TempDir Path tmp;
+  private Path home;
+  private Path emptyBin;
+
+  record Result(int exit, String out, String err) {}
+
+  @BeforeEach
+  void unpack() throws Exception {
+    Path tarball = Path.of(System.getProperty("thinpool.release", "missing"));
+    assertThat(tarball).as("the release tarball (mvn package)").isRegularFile();
+    Path dir = tmp.resolve("unpacked");
+    Files.createDirectories(dir);
+    Result r = exec(List.of("tar", "-C", dir.toString(), "-xzf", tarball.toString()), null);
+    assertThat(r.exit()).as(r.err()).isZero();
+    String name = tarball.getFileName().toString().replace(".tar.gz", "");
+    home = dir.resolve(name);
+    emptyBin = Files.createDirectories(tmp.resolve("empty-bin"));
+  }
+
+  /** Runs with the stripped environment unless {@code env} is null (then the inherited one). */
+  private Result exec(List<String> cmd, Map<String, String> env) throws Exception {
+    Path out = Files.createTempFile(tmp, "out", "");
+    Path err = Files.createTempFile(tmp, "err", "");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+        .redirectError(err.toFile());
+    if (env != null) {
+      pb.environment().clear();
+      pb.environment().putAll(env);
+    }
+    Process p = pb.start();
+    if (!p.waitFor(120, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail(cmd + " did not finish in 120 s");
+    }
+    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  private Map<String, String> bare() {
+    return Map.of("PATH", emptyBin.toString(), "HOME", tmp.toString());
+  }
+
+  /** bin/thinpool ARGS in the bare environment; must succeed with nothing on stderr. */
+  private String thinpool(Path launcher, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(launcher.toString()));
+    cmd.addAll(List.of(args));
+    Result r = exec(cmd, bare());
+    assertThat(r.exit()).as(cmd + ": " + r.err()).isZero();
+    assertThat(r.err()).as("stderr of " + cmd).isEmpty();
+    return r.out();
+  }
+
+  @Test
+  void runsTheMainJobWithNoJdkOnThePath() throws Exception {
+    Result probe = exec(List.of("/bin/sh", "-c",
+        "command -v java || command -v mvn || [ -n \"${JAVA_HOME:-}\" ]"), bare());
+    assertThat(probe.exit()).as("java/mvn reachable: " + probe.out()).isNotZero();
+
+    Path tp = home.resolve("bin/thinpool");
+    assertThat(thinpool(tp, "--version")).startsWith("thinpool ").contains("(commit ");
+    String pool = tmp.resolve("pool").toString();
+    thinpool(tp, "--pool", pool, "create", "--data-size", "256M");
+    thinpool(tp, "--pool", pool, "thin", "create", "1", "64M");
+    byte[] image = new byte[3 << 20];
+    new Random(11).nextBytes(image);
+    java.util.Arrays.fill(image, 1 << 20, 2 << 20, (byte) 0);
+    Path in = tmp.resolve("in.img");
+    Files.write(in, image);
+    thinpool(tp, "--pool", pool, "import", "1", in.toString());
+    Path out = tmp.resolve("out.img");
+    thinpool(tp, "--pool", pool, "export", "1", out.toString());
+    byte[] exported = Files.readAllBytes(out);
+    assertThat(exported).hasSize(64 << 20);
+    assertThat(java.util.Arrays.copyOf(exported, image.length)).isEqualTo(image);
+    assertThat(thinpool(tp, "--pool", pool, "check")).contains("clean");
+    Object ls = JsonReader.parse(thinpool(tp, "--pool", pool, "thin", "ls", "--json"));
+    assertThat((List<?>) ((Map<?, ?>) ls).get("devices")).hasSize(1);
+
+    Result usage = exec(List.of(tp.toString(), "--no-such-option"), bare());
+    assertThat(usage.exit()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void holdsOnlyTheModulesUsedAndAnAotCacheThatLoadsWhereUnpacked() throws Exception {
+    Path java = home.resolve("runtime/bin/java");
+    Result modules = exec(List.of(java.toString(), "--list-modules"), bare());
+    assertThat(modules.out().lines().map(l -> l.replaceAll("@.*", "")).toList())
+        .containsExactly("java.base", "java.xml");
+    // AOTMode=on: fail instead of running without the cache if it does not match this JVM,
+    // these flags or this (moved) class path.
+    Result r = exec(List.of(java.toString(), "@" + home.resolve("lib/jvm.args"),
+        "-XX:AOTMode=on", "-XX:AOTCache=" + home.resolve("lib/thinpool.aot"),
+        "-cp", home.resolve("lib/thinpool.jar").toString(), "org.thinpool.cli.Main",
+        "--version"), bare());
+    assertThat(r.exit()).as(r.out() + r.err()).isZero();
+  }
+
+  @Test
+  void installerPutsCommandManPagesAndCompletionUnderThePrefix() throws Exception {
+    Path prefix = tmp.resolve("prefix");
+    Result r = exec(List.of(home.resolve("bin/thinpool-install").toString(), "--prefix",
+        prefix.toString()), null);
+    assertThat(r.exit()).as(r.err()).isZero();
+    assertThat(prefix.resolve("share/man/man1/thinpool-thin-ls.1")).isRegularFile();
+    assertThat(prefix.resolve("share/bash-completion/completions/thinpool")).isRegularFile();
+    // The installed copy is independent of the unpacked one.
+    deleteTree(home);
+    assertThat(thinpool(prefix.resolve("bin/thinpool"), "--version")).startsWith("thinpool ");
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
