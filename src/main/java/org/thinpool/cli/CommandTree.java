@@ -35,7 +35,8 @@ final class CommandTree {
       new Node("import", ImportCommand::new),
       new Node("export", ExportCommand::new),
       new Node("discard", DiscardCommand::new),
-      new Node("grow", GrowCommand::new));
+      new Node("grow", GrowCommand::new),
+      new Node("serve", ServeCommand::new));
 
   private CommandTree() {}
 

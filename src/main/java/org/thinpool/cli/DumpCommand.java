@@ -47,8 +47,9 @@ final class DumpCommand implements Callable<Integer> {
         ThinMetadata md = ThinMetadata.open(
             pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS);
         OutputFile file = output == null ? null : OutputFile.open(output, pool().dir())) {
-      Writer w = new BufferedWriter(new OutputStreamWriter(
-          file == null ? System.out : file.stream(), StandardCharsets.US_ASCII));
+      // stdout through picocli: a served pool's dump goes back over the control socket
+      Writer w = file == null ? spec.commandLine().getOut()
+          : new BufferedWriter(new OutputStreamWriter(file.stream(), StandardCharsets.US_ASCII));
       XmlDumpWriter sink = new XmlDumpWriter(w);
       if (metadataSnap) {
         if (md.metadataSnap() == 0) {

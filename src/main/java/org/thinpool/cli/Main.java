@@ -2,6 +2,7 @@ package org.thinpool.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import org.thinpool.nbd.Exports;
 import org.thinpool.pool.ThinPool;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +29,11 @@ public final class Main implements Runnable {
    * warning (sizes rebuilt from the metadata) on stderr, one line each.
    */
   static ThinPool openPool(CommandLine.Model.CommandSpec spec) throws IOException {
-    ThinPool pool = ThinPool.open(pool(spec).dir());
+    PoolOption option = pool(spec);
+    if (option.served != null) {
+      return option.served.borrow(); // inside the server: its pool; closing only commits
+    }
+    ThinPool pool = ThinPool.open(option.dir());
     PrintWriter err = spec.commandLine().getErr();
     for (String w : pool.openWarnings()) {
       err.println("thinpool: warning: " + w);
@@ -42,6 +47,9 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "a command is required");
   }
 
+  /** The NBD exports of the server this command runs in, else null (see {@link Served}). */
+  Exports exports;
+
   /** The whole command tree with the project's error handling: one clear line per error. */
   public static CommandLine commandLine() {
     return configure(CommandTree.full(new CommandLine(new Main())));
@@ -49,11 +57,18 @@ public final class Main implements Runnable {
 
   /** The same as {@link #commandLine()} for running {@code args}: only the commands it names. */
   static CommandLine commandLine(String... args) {
-    return configure(CommandTree.forArgs(new CommandLine(new Main()), args));
+    return commandLine(new Main(), args);
+  }
+
+  /** The same on a given root object (a served pool's control request sets it up). */
+  static CommandLine commandLine(Main main, String... args) {
+    return configure(CommandTree.forArgs(new CommandLine(main), args));
   }
 
   private static CommandLine configure(CommandLine cl) {
     ExitCodes.document(cl);
+    cl.setExecutionStrategy(pr -> Served.forward(pr).orElseGet(
+        () -> new CommandLine.RunLast().execute(pr)));
     cl.registerConverter(long.class, Main::parseLong);
     cl.setParameterExceptionHandler(
         (ex, args) -> {

@@ -22,7 +22,13 @@ final class PoolOption {
           + "else ./thinpool-data.")
   Path dir;
 
+  /** The pool when this command runs inside the server that owns it (the control socket). */
+  ThinPool served;
+
   Path dir() {
+    if (served != null) {
+      return served.directory();
+    }
     if (dir != null) {
       return dir;
     }
@@ -52,6 +58,9 @@ final class PoolOption {
    * the metadata without opening the pool, so no writer changes it meanwhile.
    */
   Closeable lockForReading() throws IOException {
+    if (served != null) {
+      return served.holdCommitted(); // the server holds the lock; it holds its commits instead
+    }
     return ThinPool.lockForReading(dir());
   }
 

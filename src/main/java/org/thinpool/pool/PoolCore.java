@@ -220,6 +220,24 @@ final class PoolCore implements AutoCloseable {
 
   // ---- transactions ----
 
+  /** See {@link ThinPool#holdCommitted}: the commit's locks, kept until the handle closes. */
+  java.io.Closeable holdCommitted() throws IOException {
+    commit(); // punches and wakes queued writers outside the hold
+    gate.writeLock().lock();
+    LockedMetadata m = lockMetadata();
+    try {
+      commitLocked(); // nothing may have changed since, but a hold must show a commit
+    } catch (IOException | RuntimeException e) {
+      m.close();
+      gate.writeLock().unlock();
+      throw e;
+    }
+    return () -> {
+      m.close();
+      gate.writeLock().unlock();
+    };
+  }
+
   /** Syncs the data device, commits the metadata, then punches blocks freed by it. */
   void commit() throws IOException {
     boolean freeData;

@@ -2,6 +2,8 @@ package org.thinpool.pool;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import org.thinpool.io.PoolStateException;
 
 /**
@@ -155,6 +157,44 @@ public final class ThinDevice {
       return null;
     });
     return blocks.drain(); // visited in ascending order, each once
+  }
+
+  /**
+   * The provisioned runs of virtual blocks inside [beginBlock, endBlock), ascending, at most
+   * {@code maxRuns} of them (the first ones); a view at one moment, as {@link
+   * #provisionedBlocks}. The walk holds the metadata lock, so callers bound the range.
+   */
+  public List<BlockRun> mappedRuns(long beginBlock, long endBlock, int maxRuns)
+      throws IOException {
+    sizeBytes();
+    if (maxRuns <= 0) {
+      throw new IllegalArgumentException("maxRuns must be positive, not " + maxRuns);
+    }
+    List<BlockRun> runs = new ArrayList<>();
+    long[] cur = {-1, -1};
+    core.withMetadata(md -> {
+      md.visitMappings(id, beginBlock, endBlock, (k, m) -> {
+        if (k == cur[1]) {
+          cur[1]++;
+          return true;
+        }
+        if (cur[0] >= 0) {
+          runs.add(new BlockRun(cur[0], cur[1]));
+          if (runs.size() == maxRuns) {
+            cur[0] = -1;
+            return false;
+          }
+        }
+        cur[0] = k;
+        cur[1] = k + 1;
+        return true;
+      });
+      return null;
+    });
+    if (cur[0] >= 0) {
+      runs.add(new BlockRun(cur[0], cur[1]));
+    }
+    return runs;
   }
 
   /** Data synced, then the metadata committed (the whole pool's, as dm-thin does). */

@@ -32,9 +32,35 @@ public final class ThinPool implements AutoCloseable {
   private static final long SECTOR_BYTES = 512;
 
   private final PoolCore core;
+  /** False for a {@link #borrow}ed handle: closing it commits and leaves the pool open. */
+  private final boolean owner;
 
   ThinPool(PoolCore core) {
+    this(core, true);
+  }
+
+  private ThinPool(PoolCore core, boolean owner) {
     this.core = core;
+    this.owner = owner;
+  }
+
+  /**
+   * Another handle on this open pool for code that closes what it is given (a CLI command run by
+   * a server that owns the pool): the same pool; its {@link #close} only commits.
+   */
+  public ThinPool borrow() {
+    return new ThinPool(core, false);
+  }
+
+  /**
+   * Commits, then holds off every change to the metadata (device changes, mappings, commits) until
+   * the returned handle is closed, so that the metadata on disk is exactly that commit meanwhile:
+   * for readers of the metadata file in the pool's own process (check, dump, ls of a served
+   * pool), which cannot take {@link #lockForReading} beside the owner's lock. I/O that needs the
+   * metadata waits; keep the hold short. Closed by the thread that took it.
+   */
+  public Closeable holdCommitted() throws IOException {
+    return core.holdCommitted();
   }
 
   /** Creates a loop-mode pool in {@code dir} (made if missing); fails if one exists there. */
@@ -340,7 +366,11 @@ public final class ThinPool implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    core.close();
+    if (owner) {
+      core.close();
+    } else {
+      core.commit();
+    }
   }
 
   // ---- checks ----

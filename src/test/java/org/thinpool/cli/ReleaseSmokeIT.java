@@ -110,7 +110,9 @@ class ReleaseSmokeIT {
     Path java = home.resolve("runtime/bin/java");
     Result modules = exec(List.of(java.toString(), "--list-modules"), bare());
     assertThat(modules.out().lines().map(l -> l.replaceAll("@.*", "")).toList())
-        .containsExactly("java.base", "java.xml");
+        // java.logging, jdk.httpserver, jdk.unsupported: serve --metrics (Prometheus exporter)
+        .containsExactly("java.base", "java.logging", "java.xml", "jdk.httpserver",
+            "jdk.unsupported");
     // AOTMode=on: fail instead of running without the cache if it does not match this JVM,
     // these flags or this (moved) class path.
     Result r = exec(List.of(java.toString(), "@" + home.resolve("lib/jvm.args"),

@@ -1,0 +1,136 @@
+package org.thinpool.nbd;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.nio.ByteBuffer;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.function.BooleanSupplier;
+import org.thinpool.io.PoolStateException;
+
+/**
+ * One client connection: the handshake, then transmission. One reader (this thread) reads and
+ * validates requests and WRITE payloads; each request then runs on its own virtual thread, so
+ * requests in flight are served concurrently and answered in any order; replies go out whole
+ * through {@link Wire}. Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and
+ * the server's shared byte budget for READ/WRITE buffers; when either is spent the reader stops
+ * reading the socket. DISC or EOF: requests in flight finish (their replies are sent while the
+ * socket lasts), then the connection closes. Any failure ends this connection only.
+ */
+final class Connection implements Runnable {
+  private static final System.Logger LOG = System.getLogger(Connection.class.getName());
+
+  /** Requests served at once per connection: qemu uses 16, fio its iodepth, the kernel 128. */
+  static final int MAX_IN_FLIGHT = 64;
+
+  private final Wire wire;
+  private final AutoCloseable socket;
+  private final Exports exports;
+  private final Semaphore byteBudget;
+  private final BooleanSupplier shuttingDown;
+  private final Runnable handshakeDone;
+  private final NbdObserver observer;
+  private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
+
+  Connection(Wire wire, AutoCloseable socket, Exports exports, Semaphore byteBudget,
+      BooleanSupplier shuttingDown, Runnable handshakeDone, NbdObserver observer) {
+    this.observer = observer;
+    this.wire = wire;
+    this.socket = socket;
+    this.exports = exports;
+    this.byteBudget = byteBudget;
+    this.shuttingDown = shuttingDown;
+    this.handshakeDone = handshakeDone;
+  }
+
+  @Override
+  public void run() {
+    try {
+      Optional<Handshake.Negotiated> n = new Handshake(wire, exports, shuttingDown).run();
+      handshakeDone.run();
+      if (n.isPresent()) {
+        try (Exports.Attachment a = exports.attach(n.get().export())) {
+          transmit(n.get());
+        }
+      }
+    } catch (EOFException e) {
+      LOG.log(Level.DEBUG, "client left: {0}", e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      LOG.log(Level.DEBUG, "connection closed: {0}", e.toString());
+    } finally {
+      handshakeDone.run();
+      try {
+        socket.close();
+      } catch (Exception e) {
+        LOG.log(Level.DEBUG, "close: {0}", e.toString());
+      }
+    }
+  }
+
+  private void transmit(Handshake.Negotiated n) throws IOException {
+    Transmission t = new Transmission(wire, n.export(), n.structuredReplies(), observer);
+    try {
+      while (true) {
+        ByteBuffer header = wire.read(Nbd.REQUEST_HEADER_BYTES);
+        Request r = RequestCodec.decode(header, shape(n));
+        if (r instanceof Request.Disc) {
+          return;
+        }
+        ByteBuffer payload = null;
+        int budget = 0;
+        if (r instanceof Request.Invalid inv && inv.payloadBytes() > 0) {
+          wire.skip(inv.payloadBytes());
+        } else if (r instanceof Request.Write w) {
+          budget = acquireBudget(w.lengthBytes());
+          payload = readPayload(w.lengthBytes(), budget);
+        } else if (r instanceof Request.Read rd) {
+          budget = acquireBudget(rd.lengthBytes());
+        }
+        dispatch(t, r, payload, budget);
+      }
+    } finally {
+      slots.acquireUninterruptibly(MAX_IN_FLIGHT); // every request in flight has finished
+    }
+  }
+
+  private ByteBuffer readPayload(int lengthBytes, int budget) throws IOException {
+    try {
+      return wire.readFully(ByteBuffer.allocate(lengthBytes));
+    } catch (IOException e) {
+      byteBudget.release(budget); // a client vanishing mid-write: the write never happens
+      throw e;
+    }
+  }
+
+  private void dispatch(Transmission t, Request r, ByteBuffer payload, int budget) {
+    slots.acquireUninterruptibly();
+    Thread.ofVirtual().name("nbd-request").start(() -> {
+      try {
+        t.serve(r, payload);
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, "reply not sent: {0}", e.toString());
+      } finally {
+        byteBudget.release(budget);
+        slots.release();
+      }
+    });
+  }
+
+  private int acquireBudget(int bytes) {
+    int n = Math.max(bytes, 1);
+    byteBudget.acquireUninterruptibly(n);
+    return n;
+  }
+
+  private RequestCodec.ExportShape shape(Handshake.Negotiated n) {
+    long size;
+    try {
+      size = n.export().device().sizeBytes();
+    } catch (PoolStateException e) {
+      size = 0; // the device is gone: every request with a range fails
+    }
+    return new RequestCodec.ExportShape(size, n.export().readOnly(), n.structuredReplies(),
+        n.allocationContext());
+  }
+}
