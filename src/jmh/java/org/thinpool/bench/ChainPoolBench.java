@@ -25,22 +25,24 @@ import org.thinpool.pool.ThinPool;
 
 /**
  * Random 4 KiB reads at the top of a snapshot chain over a 512 GiB virtual device, the layout of
- * the qcow2 chain-depth peer ({@code shared/bench/README.md}): base + {@code depth} snapshots,
- * each a snapshot of the one before; 1 block in {@value #STRIDE} written, block {@code c} in
- * layer {@code (c / STRIDE) % (depth + 1)} (layer 0 = base), so each written block lives in
- * exactly one layer and 65,536 blocks are written in all. Writes are 4 KiB at the start of the
- * block with zeroing off (256 MiB of real data; the data file is sparse), as the peer's
- * {@code --write-size 4K}. Compare depth 64 with depth 1 in the same run.
+ * the qcow2 chain-depth peer ({@code shared/bench/README.md}): base + {@code depth} snapshots, each
+ * a snapshot of the one before; 1 block in {@value #STRIDE} written, block {@code c} in layer
+ * {@code (c / STRIDE) % (depth + 1)} (layer 0 = base), so each written block lives in exactly one
+ * layer and 65,536 blocks are written in all. Writes are 4 KiB at the start of the block with
+ * zeroing off (256 MiB of real data; the data file is sparse), as the peer's {@code --write-size
+ * 4K}. Compare depth 64 with depth 1 in the same run.
  *
- * <p>{@code readAny4k} reads anywhere on the device (as fio did on the peer: 127 of 128 reads
- * find no mapping and return zeros); {@code readWritten4k} reads only the written 4 KiB pieces.
+ * <p>{@code readAny4k} reads anywhere on the device (as fio did on the peer: 127 of 128 reads find
+ * no mapping and return zeros); {@code readWritten4k} reads only the written 4 KiB pieces.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 8, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g"})
 public class ChainPoolBench {
   static final long VIRTUAL_BYTES = 512L << 30;
   static final long STRIDE = 128;

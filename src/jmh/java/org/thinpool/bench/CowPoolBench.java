@@ -28,29 +28,30 @@ import org.thinpool.pool.ThinDevice;
 import org.thinpool.pool.ThinPool;
 
 /**
- * Writes that allocate: the first write to a block (provisioning, with the pool's default
- * zeroing) and a write to a block shared with a snapshot (copy-on-write), against raw {@link
- * FileChannel} overwrites of a fully written file of the same size, in the same run.
+ * Writes that allocate: the first write to a block (provisioning, with the pool's default zeroing)
+ * and a write to a block shared with a snapshot (copy-on-write), against raw {@link FileChannel}
+ * overwrites of a fully written file of the same size, in the same run.
  *
- * <p>Every measured write must really allocate, so each iteration gets a fresh empty device and
- * a fresh snapshot of a fully written 1 GiB origin (made in the untimed iteration setup, deleted
- * in the untimed teardown, so the data file stays small), and writes {@value #WRITES_4K} times
- * 4 KiB at a random 4 KiB slot of as many distinct random blocks: each write is a provision or a
- * copy of exactly one block. An iteration is one invocation (single-shot), reported per write.
- * The raw peer writes at the same offsets. {@code rawBlockCopy64k} reads and rewrites the whole
- * 64 KiB block around each offset: the bytes a copy-on-write of a 64 KiB block must move, as a
- * floor. {@code rawBlockCopyToHole64k} copies the same blocks into a sparse file that is all
- * holes (emptied, untimed, before each iteration): what a copy costs when the target is a hole of
- * a sparse file, as the pool's new blocks are once passdown has punched the blocks freed before
- * (here: those of the previous iteration's devices). Nothing is fsynced in the timed part on
- * either side.
+ * <p>Every measured write must really allocate, so each iteration gets a fresh empty device and a
+ * fresh snapshot of a fully written 1 GiB origin (made in the untimed iteration setup, deleted in
+ * the untimed teardown, so the data file stays small), and writes {@value #WRITES_4K} times 4 KiB
+ * at a random 4 KiB slot of as many distinct random blocks: each write is a provision or a copy of
+ * exactly one block. An iteration is one invocation (single-shot), reported per write. The raw peer
+ * writes at the same offsets. {@code rawBlockCopy64k} reads and rewrites the whole 64 KiB block
+ * around each offset: the bytes a copy-on-write of a 64 KiB block must move, as a floor. {@code
+ * rawBlockCopyToHole64k} copies the same blocks into a sparse file that is all holes (emptied,
+ * untimed, before each iteration): what a copy costs when the target is a hole of a sparse file, as
+ * the pool's new blocks are once passdown has punched the blocks freed before (here: those of the
+ * previous iteration's devices). Nothing is fsynced in the timed part on either side.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 4)
 @Measurement(iterations = 8)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g", "--enable-native-access=ALL-UNNAMED"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g", "--enable-native-access=ALL-UNNAMED"})
 public class CowPoolBench {
   static final long DEVICE_BYTES = 1L << 30;
   static final long BLOCK_COUNT = DEVICE_BYTES / BLOCK_BYTES;
@@ -83,8 +84,12 @@ public class CowPoolBench {
     PoolBenchSupport.filledThin(pool, ORIGIN, DEVICE_BYTES, 1);
     pool.commit();
     raw = PoolBenchSupport.rawFile(bench.dir().resolve("raw"), DEVICE_BYTES, 1);
-    rawSparse = FileChannel.open(bench.dir().resolve("raw-sparse"), StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    rawSparse =
+        FileChannel.open(
+            bench.dir().resolve("raw-sparse"),
+            StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.READ,
+            StandardOpenOption.WRITE);
     buf4k = PoolBenchSupport.randomBuffer(KIB_4, 3);
     buf64k = ByteBuffer.allocateDirect((int) BLOCK_BYTES);
     buf1m = PoolBenchSupport.randomBuffer(MIB_1, 4);

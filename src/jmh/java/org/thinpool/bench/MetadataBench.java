@@ -23,10 +23,10 @@ import org.thinpool.thin.Mapping;
 import org.thinpool.thin.ThinMetadata;
 
 /**
- * Metadata engine at scale: {@code mappings} spread over 100 devices plus 1,000 snapshots.
- * Lookups are compared with a {@link TreeMap} of the same size in the same run (the O(log n)
- * peer); commits are measured per number of mappings changed since the last commit, with the
- * metadata blocks written per commit reported as a secondary figure.
+ * Metadata engine at scale: {@code mappings} spread over 100 devices plus 1,000 snapshots. Lookups
+ * are compared with a {@link TreeMap} of the same size in the same run (the O(log n) peer); commits
+ * are measured per number of mappings changed since the last commit, with the metadata blocks
+ * written per commit reported as a secondary figure.
  *
  * <p>Run: {@code bench/jmh.sh MetadataBench}.
  */
@@ -35,7 +35,9 @@ import org.thinpool.thin.ThinMetadata;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g"})
 public class MetadataBench {
   static final int DEVICES = 100;
   static final int SNAPSHOTS = 1000;
@@ -84,9 +86,9 @@ public class MetadataBench {
 
   /**
    * Commit after {@code dirty} mapping overwrites at random devices and keys (done in the
-   * per-invocation setup, not timed): the time is the commit alone. The metadata blocks written
-   * per commit are printed at the end of the trial ("blocks/commit"), so the cost per dirty
-   * block can be read off.
+   * per-invocation setup, not timed): the time is the commit alone. The metadata blocks written per
+   * commit are printed at the end of the trial ("blocks/commit"), so the cost per dirty block can
+   * be read off.
    */
   @State(Scope.Thread)
   public static class CommitState {
@@ -114,8 +116,12 @@ public class MetadataBench {
     @TearDown(Level.Trial)
     public void report() {
       if (commits > 0) {
-        System.out.printf(Locale.ROOT, "%n[commit] dirty=%d: %.1f blocks/commit over %d commits%n",
-            dirty, (double) blocksWritten / commits, commits);
+        System.out.printf(
+            Locale.ROOT,
+            "%n[commit] dirty=%d: %.1f blocks/commit over %d commits%n",
+            dirty,
+            (double) blocksWritten / commits,
+            commits);
       }
     }
   }

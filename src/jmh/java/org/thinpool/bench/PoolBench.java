@@ -26,11 +26,11 @@ import org.thinpool.pool.ThinPool;
 
 /**
  * Steady-state pool I/O against its peer, raw {@link FileChannel} I/O on a fully written file of
- * the same size (1 GiB), in the same run: 4 KiB random reads of unmapped, mapped and shared
- * blocks, 4 KiB random overwrites of mapped (exclusive) blocks, and 1 MiB sequential reads and
- * overwrites. Writes that allocate (first write, copy-on-write) consume blocks and are measured
- * in {@link CowPoolBench}. Both sides use direct buffers and the page cache (no O_DIRECT, no
- * fsync), so the ratio is the pool's CPU overhead over a pread/pwrite of the same bytes.
+ * the same size (1 GiB), in the same run: 4 KiB random reads of unmapped, mapped and shared blocks,
+ * 4 KiB random overwrites of mapped (exclusive) blocks, and 1 MiB sequential reads and overwrites.
+ * Writes that allocate (first write, copy-on-write) consume blocks and are measured in {@link
+ * CowPoolBench}. Both sides use direct buffers and the page cache (no O_DIRECT, no fsync), so the
+ * ratio is the pool's CPU overhead over a pread/pwrite of the same bytes.
  *
  * <p>Run: {@code bench/jmh.sh PoolBench} (all pool benchmarks).
  */
@@ -39,7 +39,9 @@ import org.thinpool.pool.ThinPool;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g"})
 public class PoolBench {
   static final long DEVICE_BYTES = 1L << 30;
   static final long MAPPED = 1;
@@ -60,8 +62,8 @@ public class PoolBench {
 
   /**
    * A pool with a fully written device ({@code MAPPED}, never snapshotted, so its blocks are
-   * exclusive), a snapshot {@code SHARED} of another fully written device (every block shared),
-   * an empty device, and the raw peer file.
+   * exclusive), a snapshot {@code SHARED} of another fully written device (every block shared), an
+   * empty device, and the raw peer file.
    */
   @Setup(Level.Trial)
   public void setup() throws IOException {

@@ -16,8 +16,8 @@ import org.thinpool.pool.ThinDevice;
 import org.thinpool.pool.ThinPool;
 
 /**
- * The one pool-building setup of the benchmarks: a pool in its own temp directory, filled
- * devices, and the raw peer files they are compared with.
+ * The one pool-building setup of the benchmarks: a pool in its own temp directory, filled devices,
+ * and the raw peer files they are compared with.
  */
 final class PoolBenchSupport {
   static final int KIB_4 = 4 << 10;
@@ -79,13 +79,15 @@ final class PoolBenchSupport {
       return;
     }
     try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      s.sorted(Comparator.reverseOrder())
+          .forEach(
+              p -> {
+                try {
+                  Files.delete(p);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     }
   }
 
@@ -113,8 +115,9 @@ final class PoolBenchSupport {
    * would flatter the pool.
    */
   static FileChannel rawFile(Path path, long sizeBytes, long seed) throws IOException {
-    FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    FileChannel ch =
+        FileChannel.open(
+            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     ByteBuffer chunk = randomBuffer(MIB_1, seed);
     for (long off = 0; off < sizeBytes; off += MIB_1) {
       chunk.clear().putLong(0, off / MIB_1);

@@ -31,23 +31,25 @@ import org.thinpool.thin.ThinMetadata;
  *   <li>{@code poolCreateSnapshot}: {@link ThinPool#createSnapshot}, the public call, durable on
  *       return: it commits what came before, stores the size table (fsync, rename, fsync of the
  *       directory), creates the snapshot and commits (data fsync, metadata fsyncs).
- *   <li>{@code metadataCreateSnap}: {@link ThinMetadata#createSnap} alone, from a freshly
- *       committed state (the commit is in the untimed per-invocation setup): the in-memory
- *       metadata change, what dm-thin's {@code create_snap} message does before its commit.
+ *   <li>{@code metadataCreateSnap}: {@link ThinMetadata#createSnap} alone, from a freshly committed
+ *       state (the commit is in the untimed per-invocation setup): the in-memory metadata change,
+ *       what dm-thin's {@code create_snap} message does before its commit.
  *   <li>{@code metadataCreateSnapAndCommit}: the same plus {@link ThinMetadata#commit}.
  * </ul>
  *
  * <p>The origin's mappings are made through {@link ThinMetadata} on the pool's own metadata file
- * (the pool closed meanwhile), not by writing data: 1,000,000 blocks would be 64 GiB of data
- * (4 GiB even with 4 KiB writes), and snapshot creation never reads the data. The data file is
- * sparse. Snapshots made in an iteration are deleted in its untimed teardown, so the number of
- * devices stays small.
+ * (the pool closed meanwhile), not by writing data: 1,000,000 blocks would be 64 GiB of data (4 GiB
+ * even with 4 KiB writes), and snapshot creation never reads the data. The data file is sparse.
+ * Snapshots made in an iteration are deleted in its untimed teardown, so the number of devices
+ * stays small.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx2g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xmx2g"})
 public class SnapshotPoolBench {
   static final long ORIGIN = 1;
   static final long FIRST_SNAPSHOT = 1000;
@@ -94,8 +96,10 @@ public class SnapshotPoolBench {
   }
 
   static ThinMetadata openMetadata(Path poolDir) throws IOException {
-    return ThinMetadata.open(FileBlockDevice.open(poolDir.resolve(ThinPool.METADATA_FILE)),
-        false, BlockManager.DEFAULT_CACHE_BLOCKS);
+    return ThinMetadata.open(
+        FileBlockDevice.open(poolDir.resolve(ThinPool.METADATA_FILE)),
+        false,
+        BlockManager.DEFAULT_CACHE_BLOCKS);
   }
 
   /** The pool opened on the origin's directory. */

@@ -14,11 +14,11 @@ import picocli.CommandLine;
 
 /**
  * The training run for the release's AOT cache (JEP 483/514/515): run once at build time by the
- * jlinked java with {@code -XX:AOTCacheOutput}, it runs every command the way a user would, in
- * one process, on a small pool in a temporary directory, so the cache holds the classes, linked
- * call sites and method profiles of every command's start path. Help, version, a usage error and
- * an operating error are included: their exception and help classes are on the start path too.
- * Exits non-zero if a command that must work fails, so a broken training run fails the build.
+ * jlinked java with {@code -XX:AOTCacheOutput}, it runs every command the way a user would, in one
+ * process, on a small pool in a temporary directory, so the cache holds the classes, linked call
+ * sites and method profiles of every command's start path. Help, version, a usage error and an
+ * operating error are included: their exception and help classes are on the start path too. Exits
+ * non-zero if a command that must work fails, so a broken training run fails the build.
  */
 public final class AotTraining {
   private AotTraining() {}
@@ -66,8 +66,7 @@ public final class AotTraining {
     }
     ok("--pool", pool, "export", "2", out.toString());
     ok("--pool", pool, "dump", "--output", tmp.resolve("dump.xml").toString());
-    ok("--pool", tmp.resolve("restored").toString(), "restore",
-        tmp.resolve("dump.xml").toString());
+    ok("--pool", tmp.resolve("restored").toString(), "restore", tmp.resolve("dump.xml").toString());
     ok("--pool", pool, "discard", "2", "0", "1M");
     ok("--pool", pool, "thin", "resize", "1", "128M");
     ok("--pool", pool, "thin", "delete", "2");

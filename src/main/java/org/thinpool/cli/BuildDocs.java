@@ -7,9 +7,9 @@ import picocli.AutoComplete;
 import picocli.CommandLine;
 
 /**
- * Build-time generator (pom.xml runs it in process-classes): the bash/zsh completion script
- * and one man page per command, from the same picocli model the CLI runs, into
- * {@code OUT/completion/thinpool.bash} and {@code OUT/man/man1/*.1}.
+ * Build-time generator (pom.xml runs it in process-classes): the bash/zsh completion script and one
+ * man page per command, from the same picocli model the CLI runs, into {@code
+ * OUT/completion/thinpool.bash} and {@code OUT/man/man1/*.1}.
  */
 public final class BuildDocs {
   private BuildDocs() {}
@@ -30,8 +30,8 @@ public final class BuildDocs {
   }
 
   private static void writeManPages(CommandLine cl, Path man1) throws IOException {
-    Files.writeString(man1.resolve(ManPage.name(cl) + ".1"),
-        ManPage.render(cl, BuildInfo.version()));
+    Files.writeString(
+        man1.resolve(ManPage.name(cl) + ".1"), ManPage.render(cl, BuildInfo.version()));
     for (CommandLine sub : cl.getSubcommands().values()) {
       writeManPages(sub, man1);
     }

@@ -9,14 +9,14 @@ import org.thinpool.io.BlockDevice;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.check.PoolCheck;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * {@code thinpool check}: like thin_check, exit 1 on any problem. Root causes come first, one
- * line each (the damaged block and what is wrong with it); what follows from them (reference
- * counts of the blocks under a damaged node) is one count line unless {@code --verbose}.
+ * {@code thinpool check}: like thin_check, exit 1 on any problem. Root causes come first, one line
+ * each (the damaged block and what is wrong with it); what follows from them (reference counts of
+ * the blocks under a damaged node) is one count line unless {@code --verbose}.
  */
 @Command(
     name = "check",
@@ -32,14 +32,18 @@ final class CheckCommand implements Callable<Integer> {
     return Main.pool(spec);
   }
 
-  @Option(names = {"-q", "--quiet"}, description = "Print nothing; only the exit code.")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "Print nothing; only the exit code.")
   boolean quiet;
 
-  @Option(names = {"-v", "--verbose"},
+  @Option(
+      names = {"-v", "--verbose"},
       description = "Print every problem, also those that follow from the root causes.")
   boolean verbose;
 
-  @Option(names = "--clear-needs-check-flag",
+  @Option(
+      names = "--clear-needs-check-flag",
       description = "Clear the needs_check flag if the check passes (takes the pool lock).")
   boolean clearNeedsCheck;
 
@@ -71,8 +75,10 @@ final class CheckCommand implements Callable<Integer> {
       }
       out.println(r.clean() ? "clean" : r.problems().size() + " problem(s) found");
       if (clearNeedsCheck) {
-        out.println(r.clean() ? "needs_check flag cleared"
-            : "needs_check flag left as it was: the check found problems");
+        out.println(
+            r.clean()
+                ? "needs_check flag cleared"
+                : "needs_check flag left as it was: the check found problems");
       }
     }
     out.flush();
@@ -91,17 +97,20 @@ final class CheckCommand implements Callable<Integer> {
       err.println("... and " + (shown.size() - limit) + " more like these (--verbose lists all)");
     }
     if (!verbose && r.followingCount() > 0) {
-      err.println(r.followingCount() + " reference count difference(s) follow from the above"
-          + " (--verbose lists them)");
+      err.println(
+          r.followingCount()
+              + " reference count difference(s) follow from the above"
+              + " (--verbose lists them)");
     }
   }
 
   static String json(PoolCheck.Report r) {
     List<JsonOutput> problems = new ArrayList<>();
     for (PoolCheck.Problem p : r.problems()) {
-      problems.add(JsonOutput.nested()
-          .put("severity", p.fatal() ? "error" : "warning")
-          .put("message", p.message()));
+      problems.add(
+          JsonOutput.nested()
+              .put("severity", p.fatal() ? "error" : "warning")
+              .put("message", p.message()));
     }
     return JsonOutput.document()
         .put("clean", r.clean())

@@ -5,11 +5,11 @@ import java.util.function.Supplier;
 import picocli.CommandLine;
 
 /**
- * Every command, and the lean way to build the tree for one run. picocli builds a command's
- * model by reflecting over its annotations when the command is added, which is most of a short
- * command's start-up; so a run adds only the commands on its path ({@code thin ls} builds the
- * root, {@code thin} and {@code ls}, not the other thirteen). Anything else (help of a group, an
- * unknown name, {@code --}) gets the whole level, so picocli's messages are unchanged.
+ * Every command, and the lean way to build the tree for one run. picocli builds a command's model
+ * by reflecting over its annotations when the command is added, which is most of a short command's
+ * start-up; so a run adds only the commands on its path ({@code thin ls} builds the root, {@code
+ * thin} and {@code ls}, not the other thirteen). Anything else (help of a group, an unknown name,
+ * {@code --}) gets the whole level, so picocli's messages are unchanged.
  */
 final class CommandTree {
   /** A command: its name (as in its {@code @Command}), factory and subcommands. */
@@ -20,23 +20,27 @@ final class CommandTree {
   }
 
   /** The root's subcommands, in --help order. */
-  static final List<Node> ROOT = List.of(
-      new Node("check", CheckCommand::new),
-      new Node("dump", DumpCommand::new),
-      new Node("restore", RestoreCommand::new),
-      new Node("thin", ThinCommand::new, List.of(
-          new Node("ls", ThinLsCommand::new),
-          new Node("create", ThinCreateCommand::new),
-          new Node("snapshot", ThinSnapshotCommand::new),
-          new Node("delete", ThinDeleteCommand::new),
-          new Node("resize", ThinResizeCommand::new))),
-      new Node("create", PoolCreateCommand::new),
-      new Node("status", PoolStatusCommand::new),
-      new Node("import", ImportCommand::new),
-      new Node("export", ExportCommand::new),
-      new Node("discard", DiscardCommand::new),
-      new Node("grow", GrowCommand::new),
-      new Node("serve", ServeCommand::new));
+  static final List<Node> ROOT =
+      List.of(
+          new Node("check", CheckCommand::new),
+          new Node("dump", DumpCommand::new),
+          new Node("restore", RestoreCommand::new),
+          new Node(
+              "thin",
+              ThinCommand::new,
+              List.of(
+                  new Node("ls", ThinLsCommand::new),
+                  new Node("create", ThinCreateCommand::new),
+                  new Node("snapshot", ThinSnapshotCommand::new),
+                  new Node("delete", ThinDeleteCommand::new),
+                  new Node("resize", ThinResizeCommand::new))),
+          new Node("create", PoolCreateCommand::new),
+          new Node("status", PoolStatusCommand::new),
+          new Node("import", ImportCommand::new),
+          new Node("export", ExportCommand::new),
+          new Node("discard", DiscardCommand::new),
+          new Node("grow", GrowCommand::new),
+          new Node("serve", ServeCommand::new));
 
   private CommandTree() {}
 
@@ -74,7 +78,8 @@ final class CommandTree {
   private static boolean versionOnly(String[] args) {
     List<String> list = List.of(args);
     return (list.contains("--version") || list.contains("-V"))
-        && !list.contains("--help") && !list.contains("-h");
+        && !list.contains("--help")
+        && !list.contains("-h");
   }
 
   private static void addAll(CommandLine at, List<Node> level) {
@@ -95,9 +100,9 @@ final class CommandTree {
   }
 
   /**
-   * The index of the next command word from {@code from}, skipping options and the value of
-   * {@code --pool} (the only option with a separate value before a command word); -1 if there
-   * is none or {@code --} comes first.
+   * The index of the next command word from {@code from}, skipping options and the value of {@code
+   * --pool} (the only option with a separate value before a command word); -1 if there is none or
+   * {@code --} comes first.
    */
   private static int nextWord(String[] args, int from) {
     for (int i = from; i < args.length; i++) {

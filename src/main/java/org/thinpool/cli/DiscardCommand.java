@@ -11,19 +11,26 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "discard",
     mixinStandardHelpOptions = true,
-    description = "Discard a byte range of a thin device: whole blocks inside it are unmapped "
-        + "(and punched out with passdown); partial blocks at the ends are left alone.")
+    description =
+        "Discard a byte range of a thin device: whole blocks inside it are unmapped "
+            + "(and punched out with passdown); partial blocks at the ends are left alone.")
 final class DiscardCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "ID", description = "Thin id.")
   long id;
 
-  @Parameters(index = "1", paramLabel = "OFFSET", converter = SizeConverter.class,
+  @Parameters(
+      index = "1",
+      paramLabel = "OFFSET",
+      converter = SizeConverter.class,
       description = "Byte offset (k/M/G/T).")
   long offsetBytes;
 
-  @Parameters(index = "2", paramLabel = "LENGTH", converter = SizeConverter.class,
+  @Parameters(
+      index = "2",
+      paramLabel = "LENGTH",
+      converter = SizeConverter.class,
       description = "Length in bytes (k/M/G/T).")
   long lengthBytes;
 

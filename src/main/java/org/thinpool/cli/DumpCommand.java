@@ -7,7 +7,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-
 import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.OutputFile;
@@ -16,8 +15,8 @@ import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.xml.XmlDumpWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code thinpool dump}: the metadata as thin_dump XML. */
 @Command(
@@ -31,11 +30,15 @@ final class DumpCommand implements Callable<Integer> {
     return Main.pool(spec);
   }
 
-  @Option(names = {"-o", "--output"}, paramLabel = "FILE",
+  @Option(
+      names = {"-o", "--output"},
+      paramLabel = "FILE",
       description = "Output file (written whole or not at all; never one of the pool's files).")
   Path output;
 
-  @Option(names = {"-m", "--metadata-snap"}, description = "Dump the metadata snapshot.")
+  @Option(
+      names = {"-m", "--metadata-snap"},
+      description = "Dump the metadata snapshot.")
   boolean metadataSnap;
 
   // The dump is the last thing this command writes to standard output and the process ends after
@@ -44,12 +47,16 @@ final class DumpCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     try (Closeable lock = pool().lockForReading();
-        ThinMetadata md = ThinMetadata.open(
-            pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS);
+        ThinMetadata md =
+            ThinMetadata.open(
+                pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS);
         OutputFile file = output == null ? null : OutputFile.open(output, pool().dir())) {
       // stdout through picocli: a served pool's dump goes back over the control socket
-      Writer w = file == null ? spec.commandLine().getOut()
-          : new BufferedWriter(new OutputStreamWriter(file.stream(), StandardCharsets.US_ASCII));
+      Writer w =
+          file == null
+              ? spec.commandLine().getOut()
+              : new BufferedWriter(
+                  new OutputStreamWriter(file.stream(), StandardCharsets.US_ASCII));
       XmlDumpWriter sink = new XmlDumpWriter(w);
       if (metadataSnap) {
         if (md.metadataSnap() == 0) {

@@ -15,10 +15,10 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
- * The one line a person reads for a failed command. Usage errors name the command and point at
- * its {@code --help}; operating errors name the pool folder (added when the message does not
- * already) and say what went wrong in words, never as a bare path or an exception class, which
- * is what {@code java.nio} exceptions carry as their message.
+ * The one line a person reads for a failed command. Usage errors name the command and point at its
+ * {@code --help}; operating errors name the pool folder (added when the message does not already)
+ * and say what went wrong in words, never as a bare path or an exception class, which is what
+ * {@code java.nio} exceptions carry as their message.
  */
 final class ErrorReport {
   private ErrorReport() {}
@@ -28,16 +28,18 @@ final class ErrorReport {
     CommandLine cl = ex.getCommandLine();
     String name = cl.getCommandSpec().qualifiedName();
     String what = oneLine(ex.getMessage());
-    if (ex instanceof UnmatchedArgumentException u && !cl.getSubcommands().isEmpty()
-        && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
+    if (ex instanceof UnmatchedArgumentException u
+        && !cl.getSubcommands().isEmpty()
+        && !u.getUnmatched().isEmpty()
+        && !u.getUnmatched().getFirst().startsWith("-")) {
       what = "unknown command '" + u.getUnmatched().getFirst() + "'";
     }
     return name + ": " + lowerFirst(what) + "; see `" + name + " --help`";
   }
 
   /**
-   * {@code thinpool: pool DIR: what went wrong}, or null when {@code ex} is not an operating
-   * error (a bug, to be reported with its stack trace).
+   * {@code thinpool: pool DIR: what went wrong}, or null when {@code ex} is not an operating error
+   * (a bug, to be reported with its stack trace).
    */
   static String errorLine(Throwable ex, Path poolDir) {
     Throwable t = ex instanceof UncheckedIOException u ? u.getCause() : ex;
@@ -56,16 +58,19 @@ final class ErrorReport {
 
   /** {@code FILE: reason}, the words for what a file system exception only names. */
   static String describe(FileSystemException e) {
-    String reason = switch (e) {
-      case NoSuchFileException n -> "no such file or directory";
-      case AccessDeniedException a -> "permission denied";
-      case FileAlreadyExistsException f -> "already exists";
-      case NotDirectoryException n -> "not a directory";
-      case DirectoryNotEmptyException d -> "directory not empty";
-      default -> e.getReason() != null ? lowerFirst(e.getReason()) : "file system error";
-    };
-    String files = e.getOtherFile() != null ? e.getFile() + " -> " + e.getOtherFile()
-        : String.valueOf(e.getFile());
+    String reason =
+        switch (e) {
+          case NoSuchFileException n -> "no such file or directory";
+          case AccessDeniedException a -> "permission denied";
+          case FileAlreadyExistsException f -> "already exists";
+          case NotDirectoryException n -> "not a directory";
+          case DirectoryNotEmptyException d -> "directory not empty";
+          default -> e.getReason() != null ? lowerFirst(e.getReason()) : "file system error";
+        };
+    String files =
+        e.getOtherFile() != null
+            ? e.getFile() + " -> " + e.getOtherFile()
+            : String.valueOf(e.getFile());
     return files + ": " + reason;
   }
 
@@ -77,7 +82,8 @@ final class ErrorReport {
   }
 
   private static String lowerFirst(String s) {
-    if (s.length() > 1 && Character.isUpperCase(s.charAt(0))
+    if (s.length() > 1
+        && Character.isUpperCase(s.charAt(0))
         && !Character.isUpperCase(s.charAt(1))) {
       return s.substring(0, 1).toLowerCase(Locale.ROOT) + s.substring(1);
     }

@@ -8,10 +8,13 @@ import picocli.CommandLine.Model.UsageMessageSpec;
 /** Process exit codes, the single place where errors become numbers. */
 final class ExitCodes {
   static final int OK = 0;
+
   /** Operating error (corrupt metadata, I/O failure, out of space, bad state). */
   static final int ERROR = 1;
+
   /** Problems found by {@code check}: 1, as thin_check exits when it finds any. */
   static final int CHECK_FAILED = 1;
+
   /** Bad usage: picocli's own code. */
   static final int USAGE = 2;
 
@@ -22,8 +25,9 @@ final class ExitCodes {
     Map<String, String> codes = new LinkedHashMap<>();
     codes.put(" " + OK, "Success.");
     if (commandName.equals("check")) {
-      codes.put(" " + CHECK_FAILED, "Problems found in the metadata (as thin_check), or an "
-          + "operating error.");
+      codes.put(
+          " " + CHECK_FAILED,
+          "Problems found in the metadata (as thin_check), or an " + "operating error.");
     } else {
       codes.put(" " + ERROR, "Operating error: no pool, corrupt metadata, I/O error, no space.");
     }

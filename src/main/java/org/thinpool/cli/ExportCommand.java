@@ -19,45 +19,51 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code thinpool export ID FILE [-q]}: the device's bytes as a raw image of its virtual size. To
- * a regular file only provisioned blocks that hold something other than zeros are written; the
- * rest stay holes; the image is written beside FILE and renamed over it when whole (see {@link
- * OutputFile}); FILE is never one of the pool's own files. To {@code -} (standard output), a
- * named pipe, a character device or a block device every byte is written in order, zeros
- * included (see {@link ImageExport}).
+ * {@code thinpool export ID FILE [-q]}: the device's bytes as a raw image of its virtual size. To a
+ * regular file only provisioned blocks that hold something other than zeros are written; the rest
+ * stay holes; the image is written beside FILE and renamed over it when whole (see {@link
+ * OutputFile}); FILE is never one of the pool's own files. To {@code -} (standard output), a named
+ * pipe, a character device or a block device every byte is written in order, zeros included (see
+ * {@link ImageExport}).
  */
 @Command(
     name = "export",
     mixinStandardHelpOptions = true,
-    description = "Write a thin device to a raw image: a file (sparse where it is unmapped), a "
-        + "block device, a named pipe or character device, or - for standard output.")
+    description =
+        "Write a thin device to a raw image: a file (sparse where it is unmapped), a "
+            + "block device, a named pipe or character device, or - for standard output.")
 final class ExportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "ID", description = "Thin id.")
   long id;
 
-  @Parameters(index = "1", paramLabel = "FILE", description = "Image to write: a file "
-      + "(replaced), a block device, a named pipe or character device, or - for standard "
-      + "output.")
+  @Parameters(
+      index = "1",
+      paramLabel = "FILE",
+      description =
+          "Image to write: a file "
+              + "(replaced), a block device, a named pipe or character device, or - for standard "
+              + "output.")
   Path file;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is drawn only when "
-      + "standard error is a terminal).")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress bar (it is drawn only when " + "standard error is a terminal).")
   boolean quiet;
 
   @Override
   public Integer call() throws Exception {
     ImageKind kind = ImageKind.of(file);
     if (kind == ImageKind.DIRECTORY || kind == ImageKind.OTHER) {
-      throw new IOException("cannot write image " + file
-          + ": not a file, block device, pipe or character device");
+      throw new IOException(
+          "cannot write image " + file + ": not a file, block device, pipe or character device");
     }
     try (ThinPool pool = Main.openPool(spec)) {
       ThinDevice dev = pool.device(id);
       long bs = pool.dataBlockSizeBytes();
-      Progress progress = Progress.of(spec.commandLine().getErr(), "export", dev.sizeBytes(),
-          quiet);
+      Progress progress =
+          Progress.of(spec.commandLine().getErr(), "export", dev.sizeBytes(), quiet);
       ImageExport export = new ImageExport(dev, bs, progress);
       if (kind == ImageKind.STDIO) {
         // Standard output stays open: every write goes straight to fd 1, nothing to close.

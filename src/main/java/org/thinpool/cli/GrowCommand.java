@@ -14,16 +14,23 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "grow",
     mixinStandardHelpOptions = true,
-    description = "Grow the data file (and optionally the metadata file); never shrinks. A pool "
-        + "whose metadata was full becomes writable again once the metadata grows.")
+    description =
+        "Grow the data file (and optionally the metadata file); never shrinks. A pool "
+            + "whose metadata was full becomes writable again once the metadata grows.")
 final class GrowCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--data-size", paramLabel = "SIZE", converter = SizeConverter.class,
+  @Option(
+      names = "--data-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
       description = "New size of the data file (k/M/G/T); whole blocks count.")
   Long dataSizeBytes;
 
-  @Option(names = "--metadata-size", paramLabel = "SIZE", converter = SizeConverter.class,
+  @Option(
+      names = "--metadata-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
       description = "New size of the metadata file (k/M/G/T).")
   Long metadataSizeBytes;
 
@@ -33,8 +40,7 @@ final class GrowCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if (dataSizeBytes == null && metadataSizeBytes == null) {
-      throw new ParameterException(spec.commandLine(),
-          "give --data-size, --metadata-size or both");
+      throw new ParameterException(spec.commandLine(), "give --data-size, --metadata-size or both");
     }
     try (ThinPool pool = Main.openPool(spec)) {
       if (metadataSizeBytes != null) {
@@ -48,8 +54,14 @@ final class GrowCommand implements Callable<Integer> {
       if (json) {
         out.print(PoolStatusCommand.sizesJson(pool.directory(), s));
       } else {
-        out.println("pool " + pool.directory() + ": " + s.dataBlocksTotal() + " data blocks, "
-            + s.metadataBlocksTotal() + " metadata blocks");
+        out.println(
+            "pool "
+                + pool.directory()
+                + ": "
+                + s.dataBlocksTotal()
+                + " data blocks, "
+                + s.metadataBlocksTotal()
+                + " metadata blocks");
       }
       out.flush();
     }

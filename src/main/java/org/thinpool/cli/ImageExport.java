@@ -7,9 +7,9 @@ import java.nio.channels.WritableByteChannel;
 import org.thinpool.pool.ThinDevice;
 
 /**
- * Writes every byte of a thin device, in order, to a target that cannot hold holes or may hold
- * old data: standard output, a named pipe, a character device, a block device. Unmapped ranges
- * are written as zeros (from one shared buffer, never read from the pool).
+ * Writes every byte of a thin device, in order, to a target that cannot hold holes or may hold old
+ * data: standard output, a named pipe, a character device, a block device. Unmapped ranges are
+ * written as zeros (from one shared buffer, never read from the pool).
  */
 final class ImageExport {
   /** Zeros are written in pieces of at most 1 MiB: one buffer, few system calls. */
@@ -53,8 +53,17 @@ final class ImageExport {
   /** A block device: checks it is large enough, streams, then syncs it. */
   void toBlockDevice(FileChannel out, long deviceBytes, String target) throws IOException {
     if (deviceBytes < dev.sizeBytes()) {
-      throw new IOException("block device " + target + " (" + deviceBytes + " bytes) is "
-          + "smaller than thin device " + dev.id() + " (" + dev.sizeBytes() + " bytes)");
+      throw new IOException(
+          "block device "
+              + target
+              + " ("
+              + deviceBytes
+              + " bytes) is "
+              + "smaller than thin device "
+              + dev.id()
+              + " ("
+              + dev.sizeBytes()
+              + " bytes)");
     }
     streamTo(out);
     out.force(true);

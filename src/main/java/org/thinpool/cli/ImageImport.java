@@ -9,18 +9,18 @@ import org.thinpool.io.SparseFile;
 import org.thinpool.pool.ThinDevice;
 
 /**
- * Copies an image into a thin device, one piece per virtual block (pieces end on the device's
- * block boundaries). A piece of all zeros allocates nothing: where the device has no block it is
- * skipped, where it has one the range is written as zeros (write-zeroes). Three sources:
+ * Copies an image into a thin device, one piece per virtual block (pieces end on the device's block
+ * boundaries). A piece of all zeros allocates nothing: where the device has no block it is skipped,
+ * where it has one the range is written as zeros (write-zeroes). Three sources:
  *
  * <ul>
  *   <li>a regular file: only its data extents ({@code SEEK_DATA}/{@code SEEK_HOLE}), widened to
  *       whole device blocks, are read; a hole is never read, only zeroed where the device has
  *       blocks, so a sparse image costs time in proportion to its data;
  *   <li>a block device: every byte, read at positions;
- *   <li>a stream (stdin, a pipe, a character device): read once in order until its end; its
- *       length is known only then, so a stream longer than the device fails after writing the
- *       part that fits (nothing is committed, but blocks it overwrote in place stay so).
+ *   <li>a stream (stdin, a pipe, a character device): read once in order until its end; its length
+ *       is known only then, so a stream longer than the device fails after writing the part that
+ *       fits (nothing is committed, but blocks it overwrote in place stay so).
  * </ul>
  */
 final class ImageImport {
@@ -38,8 +38,7 @@ final class ImageImport {
   private long[] provisioned;
   private long bytesRead;
 
-  ImageImport(ThinDevice dev, long blockBytes, long offsetBytes, String source,
-      Progress progress) {
+  ImageImport(ThinDevice dev, long blockBytes, long offsetBytes, String source, Progress progress) {
     this.dev = dev;
     this.blockBytes = blockBytes;
     this.offsetBytes = offsetBytes;
@@ -57,8 +56,18 @@ final class ImageImport {
   void checkFits(long lengthBytes) throws IOException {
     long size = dev.sizeBytes();
     if (offsetBytes < 0 || offsetBytes > size || lengthBytes > size - offsetBytes) {
-      throw new IOException("image " + source + " (" + lengthBytes + " bytes) at offset "
-          + offsetBytes + " does not fit thin device " + dev.id() + " (" + size + " bytes)");
+      throw new IOException(
+          "image "
+              + source
+              + " ("
+              + lengthBytes
+              + " bytes) at offset "
+              + offsetBytes
+              + " does not fit thin device "
+              + dev.id()
+              + " ("
+              + size
+              + " bytes)");
     }
   }
 
@@ -104,8 +113,15 @@ final class ImageImport {
       }
       bytesRead += buf.position();
       if (buf.position() > room - pos) {
-        throw new IOException("image " + source + " is longer than thin device " + dev.id()
-            + " (" + dev.sizeBytes() + " bytes) from offset " + offsetBytes);
+        throw new IOException(
+            "image "
+                + source
+                + " is longer than thin device "
+                + dev.id()
+                + " ("
+                + dev.sizeBytes()
+                + " bytes) from offset "
+                + offsetBytes);
       }
       buf.flip();
       int got = buf.remaining();

@@ -5,10 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * What an image path of {@code import} or {@code export} names, as {@code dd} and {@code
- * qemu-img} users expect: {@code -} for standard input or output, a regular file (sparse-aware),
- * a block device (sized by the kernel, every byte written), or a stream (a named pipe or a
- * character device such as {@code /dev/null}: read or written once, in order).
+ * What an image path of {@code import} or {@code export} names, as {@code dd} and {@code qemu-img}
+ * users expect: {@code -} for standard input or output, a regular file (sparse-aware), a block
+ * device (sized by the kernel, every byte written), or a stream (a named pipe or a character device
+ * such as {@code /dev/null}: read or written once, in order).
  */
 enum ImageKind {
   STDIO,

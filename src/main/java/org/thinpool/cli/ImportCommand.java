@@ -20,30 +20,39 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code thinpool import ID FILE [--offset N] [-q]}: copies a raw image into a thin device (see
- * {@link ImageImport}). FILE is a regular file (its holes are skipped unread), a block device,
- * a named pipe or character device, or {@code -} for standard input.
+ * {@link ImageImport}). FILE is a regular file (its holes are skipped unread), a block device, a
+ * named pipe or character device, or {@code -} for standard input.
  */
 @Command(
     name = "import",
     mixinStandardHelpOptions = true,
-    description = "Copy a raw image into a thin device; all-zero blocks are not allocated and "
-        + "holes of a sparse file are not read.")
+    description =
+        "Copy a raw image into a thin device; all-zero blocks are not allocated and "
+            + "holes of a sparse file are not read.")
 final class ImportCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
   @Parameters(index = "0", paramLabel = "ID", description = "Thin id of an existing device.")
   long id;
 
-  @Parameters(index = "1", paramLabel = "FILE", description = "Raw image to read: a file, a "
-      + "block device, a named pipe or character device, or - for standard input.")
+  @Parameters(
+      index = "1",
+      paramLabel = "FILE",
+      description =
+          "Raw image to read: a file, a "
+              + "block device, a named pipe or character device, or - for standard input.")
   Path file;
 
-  @Option(names = "--offset", paramLabel = "N", converter = SizeConverter.class,
+  @Option(
+      names = "--offset",
+      paramLabel = "N",
+      converter = SizeConverter.class,
       description = "Byte offset in the device where the image starts (k/M/G/T). Default: 0.")
   long offsetBytes;
 
-  @Option(names = {"-q", "--quiet"}, description = "No progress bar (it is drawn only when "
-      + "standard error is a terminal).")
+  @Option(
+      names = {"-q", "--quiet"},
+      description = "No progress bar (it is drawn only when " + "standard error is a terminal).")
   boolean quiet;
 
   @Override
@@ -51,14 +60,16 @@ final class ImportCommand implements Callable<Integer> {
     ImageKind kind = ImageKind.of(file);
     switch (kind) {
       case MISSING -> throw new IOException("cannot read image " + file + ": no such file");
-      case DIRECTORY, OTHER -> throw new IOException("cannot read image " + file
-          + ": not a file, block device, pipe or character device");
-      default -> { }
+      case DIRECTORY, OTHER ->
+          throw new IOException(
+              "cannot read image " + file + ": not a file, block device, pipe or character device");
+      default -> {}
     }
     try (ThinPool pool = Main.openPool(spec)) {
       ThinDevice dev = pool.device(id);
-      ImageImport copy = new ImageImport(dev, pool.dataBlockSizeBytes(), offsetBytes,
-          file.toString(), progress(kind));
+      ImageImport copy =
+          new ImageImport(
+              dev, pool.dataBlockSizeBytes(), offsetBytes, file.toString(), progress(kind));
       try {
         copy(kind, copy);
       } catch (IOException | RuntimeException e) {
@@ -97,11 +108,12 @@ final class ImportCommand implements Callable<Integer> {
   }
 
   private Progress progress(ImageKind kind) throws IOException {
-    long total = switch (kind) {
-      case REGULAR -> Files.size(file);
-      case BLOCK_DEVICE -> RawBlockDevice.sizeBytesOf(file);
-      default -> -1;
-    };
+    long total =
+        switch (kind) {
+          case REGULAR -> Files.size(file);
+          case BLOCK_DEVICE -> RawBlockDevice.sizeBytesOf(file);
+          default -> -1;
+        };
     return Progress.of(spec.commandLine().getErr(), "import", total, quiet);
   }
 

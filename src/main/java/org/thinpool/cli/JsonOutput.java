@@ -7,10 +7,10 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * One JSON object of a command's {@code --json} output: keys in insertion order. A top-level
- * object starts with {@code "version"}, the schema version of docs/cli-json.md, so scripts can
- * refuse a schema they do not know. Only longs, strings, booleans, null, nested objects and
- * arrays of objects: all the commands need.
+ * One JSON object of a command's {@code --json} output: keys in insertion order. A top-level object
+ * starts with {@code "version"}, the schema version of docs/cli-json.md, so scripts can refuse a
+ * schema they do not know. Only longs, strings, booleans, null, nested objects and arrays of
+ * objects: all the commands need.
  */
 final class JsonOutput {
   /**
@@ -67,8 +67,8 @@ final class JsonOutput {
   }
 
   /**
-   * The object, one key per line, ending with a newline; an object in an array takes one line
-   * of its own (one line per device, per problem: easy to grep as well as to parse).
+   * The object, one key per line, ending with a newline; an object in an array takes one line of
+   * its own (one line per device, per problem: easy to grep as well as to parse).
    */
   String render() {
     StringBuilder out = new StringBuilder();

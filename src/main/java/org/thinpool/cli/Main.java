@@ -25,8 +25,8 @@ public final class Main implements Runnable {
   }
 
   /**
-   * Opens the pool named by --pool for writing and prints what opening it found worth a
-   * warning (sizes rebuilt from the metadata) on stderr, one line each.
+   * Opens the pool named by --pool for writing and prints what opening it found worth a warning
+   * (sizes rebuilt from the metadata) on stderr, one line each.
    */
   static ThinPool openPool(CommandLine.Model.CommandSpec spec) throws IOException {
     PoolOption option = pool(spec);
@@ -67,8 +67,8 @@ public final class Main implements Runnable {
 
   private static CommandLine configure(CommandLine cl) {
     ExitCodes.document(cl);
-    cl.setExecutionStrategy(pr -> Served.forward(pr).orElseGet(
-        () -> new CommandLine.RunLast().execute(pr)));
+    cl.setExecutionStrategy(
+        pr -> Served.forward(pr).orElseGet(() -> new CommandLine.RunLast().execute(pr)));
     cl.registerConverter(long.class, Main::parseLong);
     cl.setParameterExceptionHandler(
         (ex, args) -> {

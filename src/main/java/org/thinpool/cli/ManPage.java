@@ -9,8 +9,8 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * A man page (roff, man(7) macros) for one command, written from its picocli model: the same
- * names, options and descriptions as {@code --help}, so the two cannot drift apart.
+ * A man page (roff, man(7) macros) for one command, written from its picocli model: the same names,
+ * options and descriptions as {@code --help}, so the two cannot drift apart.
  */
 final class ManPage {
   private final CommandLine cl;
@@ -32,8 +32,12 @@ final class ManPage {
   private String write(String version) {
     CommandSpec spec = cl.getCommandSpec();
     String[] description = spec.usageMessage().description();
-    line(".TH " + roff(name(cl).toUpperCase(java.util.Locale.ROOT)) + " 1 \"\" \"thinpool "
-        + roff(version) + "\" \"thinpool manual\"");
+    line(
+        ".TH "
+            + roff(name(cl).toUpperCase(java.util.Locale.ROOT))
+            + " 1 \"\" \"thinpool "
+            + roff(version)
+            + "\" \"thinpool manual\"");
     line(".SH NAME");
     line(roff(name(cl)) + " \\- " + roff(description.length > 0 ? description[0] : ""));
     line(".SH SYNOPSIS");

@@ -28,46 +28,71 @@ import picocli.CommandLine.Spec;
 final class PoolCreateCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
-  @Option(names = "--data-size", paramLabel = "SIZE", converter = SizeConverter.class,
-      description = "Size of the data file (k/M/G/T). Required in loop mode; in direct mode "
-          + "the whole data device is used.")
+  @Option(
+      names = "--data-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description =
+          "Size of the data file (k/M/G/T). Required in loop mode; in direct mode "
+              + "the whole data device is used.")
   Long dataSizeBytes;
 
-  @Option(names = "--block-size", paramLabel = "SIZE", converter = SizeConverter.class,
+  @Option(
+      names = "--block-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
       description = "Data block size, a multiple of 64k up to 1G. Default: 64k.")
   long blockSizeBytes = PoolOptions.DEFAULT_DATA_BLOCK_BYTES;
 
-  @Option(names = "--metadata-size", paramLabel = "SIZE", converter = SizeConverter.class,
-      description = "Size of the metadata file (sparse). Default: thin_metadata_size's estimate,"
-          + " doubled, plus a 4 KiB leaf per 4 data blocks for snapshots' copies.")
+  @Option(
+      names = "--metadata-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description =
+          "Size of the metadata file (sparse). Default: thin_metadata_size's estimate,"
+              + " doubled, plus a 4 KiB leaf per 4 data blocks for snapshots' copies.")
   long metadataSizeBytes;
 
-  @Option(names = "--discard", paramLabel = "MODE",
+  @Option(
+      names = "--discard",
+      paramLabel = "MODE",
       description = "passdown, nopassdown or ignore. Default: passdown.")
   String discard = "passdown";
 
   @Option(names = "--no-zeroing", description = "Do not zero new blocks around partial writes.")
   boolean noZeroing;
 
-  @Option(names = "--queue-if-no-space", paramLabel = "SECONDS",
-      description = "Writes on a full pool wait up to SECONDS for it to grow. Default: they "
-          + "fail at once (error_if_no_space).")
+  @Option(
+      names = "--queue-if-no-space",
+      paramLabel = "SECONDS",
+      description =
+          "Writes on a full pool wait up to SECONDS for it to grow. Default: they "
+              + "fail at once (error_if_no_space).")
   Long queueSeconds;
 
-  @Option(names = "--low-water-mark", paramLabel = "BLOCKS",
+  @Option(
+      names = "--low-water-mark",
+      paramLabel = "BLOCKS",
       description = "Free data blocks at which the low-water-mark event fires. Default: 0.")
   long lowWaterMarkBlocks;
 
-  @Option(names = "--min-free-space", paramLabel = "PERCENT",
-      description = "Refuse new devices and snapshots below this percent of free data or "
-          + "metadata space (Docker's dm.min_free_space). Default: 0 (off).")
+  @Option(
+      names = "--min-free-space",
+      paramLabel = "PERCENT",
+      description =
+          "Refuse new devices and snapshots below this percent of free data or "
+              + "metadata space (Docker's dm.min_free_space). Default: 0 (off).")
   int minFreeSpacePercent;
 
-  @Option(names = "--metadata-device", paramLabel = "DEV",
+  @Option(
+      names = "--metadata-device",
+      paramLabel = "DEV",
       description = "Direct mode: the block device for the metadata (with --data-device).")
   Path metadataDevice;
 
-  @Option(names = "--data-device", paramLabel = "DEV",
+  @Option(
+      names = "--data-device",
+      paramLabel = "DEV",
       description = "Direct mode: the block device for the data (with --metadata-device).")
   Path dataDevice;
 
@@ -77,22 +102,22 @@ final class PoolCreateCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     if ((metadataDevice == null) != (dataDevice == null)) {
-      throw new ParameterException(spec.commandLine(),
-          "direct mode needs both --metadata-device and --data-device");
+      throw new ParameterException(
+          spec.commandLine(), "direct mode needs both --metadata-device and --data-device");
     }
     boolean direct = dataDevice != null;
     if (!direct && dataSizeBytes == null) {
       throw new ParameterException(spec.commandLine(), "--data-size is required");
     }
-    long dataSize = dataSizeBytes != null ? dataSizeBytes
-        : RawBlockDevice.sizeBytesOf(dataDevice);
-    PoolOptions options = PoolOptions.ofDataSize(dataSize)
-        .withDataBlockSize(blockSizeBytes)
-        .withMetadataSize(metadataSizeBytes)
-        .withDiscardMode(DiscardMode.parse(discard))
-        .withZeroing(!noZeroing)
-        .withLowWaterMark(lowWaterMarkBlocks)
-        .withMinFreeSpace(minFreeSpacePercent);
+    long dataSize = dataSizeBytes != null ? dataSizeBytes : RawBlockDevice.sizeBytesOf(dataDevice);
+    PoolOptions options =
+        PoolOptions.ofDataSize(dataSize)
+            .withDataBlockSize(blockSizeBytes)
+            .withMetadataSize(metadataSizeBytes)
+            .withDiscardMode(DiscardMode.parse(discard))
+            .withZeroing(!noZeroing)
+            .withLowWaterMark(lowWaterMarkBlocks)
+            .withMinFreeSpace(minFreeSpacePercent);
     if (queueSeconds != null) {
       options = options.withQueueIfNoSpace(Duration.ofSeconds(queueSeconds));
     }
@@ -103,9 +128,16 @@ final class PoolCreateCommand implements Callable<Integer> {
       if (json) {
         out.print(PoolStatusCommand.sizesJson(pool.directory(), s));
       } else {
-        out.println("created pool " + pool.directory() + ": " + s.dataBlocksTotal()
-            + " data blocks of " + s.dataBlockSizeBytes() + " bytes, " + s.metadataBlocksTotal()
-            + " metadata blocks");
+        out.println(
+            "created pool "
+                + pool.directory()
+                + ": "
+                + s.dataBlocksTotal()
+                + " data blocks of "
+                + s.dataBlockSizeBytes()
+                + " bytes, "
+                + s.metadataBlocksTotal()
+                + " metadata blocks");
       }
       out.flush();
     }

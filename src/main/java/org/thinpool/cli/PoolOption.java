@@ -18,8 +18,9 @@ final class PoolOption {
       names = "--pool",
       paramLabel = "DIR",
       scope = ScopeType.INHERIT,
-      description = "Pool directory (files 'metadata' and 'data'). Default: $THINPOOL_POOL, "
-          + "else ./thinpool-data.")
+      description =
+          "Pool directory (files 'metadata' and 'data'). Default: $THINPOOL_POOL, "
+              + "else ./thinpool-data.")
   Path dir;
 
   /** The pool when this command runs inside the server that owns it (the control socket). */

@@ -59,13 +59,33 @@ final class PoolStatusCommand implements Callable<Integer> {
   }
 
   static String text(PoolStatus s) {
-    return "transaction_id " + s.transactionId() + "\n"
-        + "metadata " + s.metadataBlocksUsed() + "/" + s.metadataBlocksTotal() + "\n"
-        + "data " + s.dataBlocksUsed() + "/" + s.dataBlocksTotal() + "\n"
-        + "block_size " + s.dataBlockSizeBytes() + "\n"
-        + "mode " + s.mode().dmName() + "\n"
-        + "discard " + s.discardMode().lvmName() + "\n"
-        + "zeroing " + s.zeroing() + "\n"
-        + "needs_check " + s.needsCheck() + "\n";
+    return "transaction_id "
+        + s.transactionId()
+        + "\n"
+        + "metadata "
+        + s.metadataBlocksUsed()
+        + "/"
+        + s.metadataBlocksTotal()
+        + "\n"
+        + "data "
+        + s.dataBlocksUsed()
+        + "/"
+        + s.dataBlocksTotal()
+        + "\n"
+        + "block_size "
+        + s.dataBlockSizeBytes()
+        + "\n"
+        + "mode "
+        + s.mode().dmName()
+        + "\n"
+        + "discard "
+        + s.discardMode().lvmName()
+        + "\n"
+        + "zeroing "
+        + s.zeroing()
+        + "\n"
+        + "needs_check "
+        + s.needsCheck()
+        + "\n";
   }
 }

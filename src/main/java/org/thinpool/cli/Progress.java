@@ -7,9 +7,9 @@ import org.thinpool.io.Terminal;
 
 /**
  * The progress line of a long {@code import} or {@code export}, redrawn in place ({@code \r}) on
- * standard error: bytes done (of the total and a bar when the total is known), rate and ETA.
- * Drawn only when standard error is a terminal and {@code -q} is not given, so scripts, pipes
- * and logs see nothing. The clock is injected so tests can drive it.
+ * standard error: bytes done (of the total and a bar when the total is known), rate and ETA. Drawn
+ * only when standard error is a terminal and {@code -q} is not given, so scripts, pipes and logs
+ * see nothing. The clock is injected so tests can drive it.
  *
  * <pre>
  * import  25% [#####               ] 512.0 MiB / 2.0 GiB  128.0 MiB/s  ETA 0:00:12
@@ -37,8 +37,8 @@ final class Progress {
    * @param totalBytes the whole length, or -1 when unknown (a stream)
    * @param enabled false for a progress that draws nothing
    */
-  Progress(PrintWriter err, LongSupplier nanoClock, String label, long totalBytes,
-      boolean enabled) {
+  Progress(
+      PrintWriter err, LongSupplier nanoClock, String label, long totalBytes, boolean enabled) {
     this.err = err;
     this.nanoClock = nanoClock;
     this.label = label;
@@ -49,8 +49,8 @@ final class Progress {
 
   /** The progress of a command: drawn on a terminal unless {@code quiet}. */
   static Progress of(PrintWriter err, String label, long totalBytes, boolean quiet) {
-    return new Progress(err, System::nanoTime, label, totalBytes,
-        !quiet && Terminal.stderrIsTerminal());
+    return new Progress(
+        err, System::nanoTime, label, totalBytes, !quiet && Terminal.stderrIsTerminal());
   }
 
   /** Reports {@code doneBytes}; redraws if the last drawing is old enough. */
@@ -91,7 +91,9 @@ final class Progress {
       double fraction = totalBytes == 0 ? 1 : Math.min(1, (double) doneBytes / totalBytes);
       int hashes = (int) (fraction * BAR_WIDTH);
       b.append(String.format(Locale.ROOT, "%3d%% [", (int) (fraction * 100)))
-          .repeat('#', hashes).repeat(' ', BAR_WIDTH - hashes).append("] ");
+          .repeat('#', hashes)
+          .repeat(' ', BAR_WIDTH - hashes)
+          .append("] ");
     }
     b.append(human((double) doneBytes));
     if (totalBytes >= 0) {

@@ -10,14 +10,14 @@ import org.thinpool.thin.xml.XmlRestoreReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code thinpool restore FILE [--force]}: thin_dump XML to metadata, through {@link
  * ThinPool#restore}: refused while the pool is open and, without {@code --force}, over metadata
- * that passes check; built beside the old metadata and switched in by a rename, so a bad dump or
- * a crash never destroys the old pool. A new directory gets a sparse metadata file sized from
+ * that passes check; built beside the old metadata and switched in by a rename, so a bad dump or a
+ * crash never destroys the old pool. A new directory gets a sparse metadata file sized from
  * nr_data_blocks.
  */
 @Command(
@@ -30,7 +30,8 @@ final class RestoreCommand implements Callable<Integer> {
   @Parameters(paramLabel = "FILE", description = "thin_dump XML to restore.")
   Path xml;
 
-  @Option(names = "--force",
+  @Option(
+      names = "--force",
       description = "Replace metadata that passes check (a good pool's devices are lost).")
   boolean force;
 

@@ -7,10 +7,10 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -35,10 +35,12 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Serve the pool's thin devices over NBD (export name = thin id) until "
-        + "SIGTERM/SIGINT. Creates a default pool with thin device 1 if there is none.")
+    description =
+        "Serve the pool's thin devices over NBD (export name = thin id) until "
+            + "SIGTERM/SIGINT. Creates a default pool with thin device 1 if there is none.")
 final class ServeCommand implements Callable<Integer> {
   static final String DEFAULT_LISTEN = "127.0.0.1:10809";
+
   /** The default pool: a sparse 4 GiB data file and one 1 GiB thin device. */
   static final long DEFAULT_DATA_BYTES = 4L << 30;
 
@@ -49,31 +51,44 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--listen", paramLabel = "ADDR:PORT|none",
+  @Option(
+      names = "--listen",
+      paramLabel = "ADDR:PORT|none",
       description = "TCP address to listen on, or 'none'. Default: " + DEFAULT_LISTEN + ".")
   String listen = DEFAULT_LISTEN;
 
-  @Option(names = "--socket", paramLabel = "PATH",
+  @Option(
+      names = "--socket",
+      paramLabel = "PATH",
       description = "Also serve on this Unix-domain socket.")
   Path socket;
 
   @Option(names = "--read-only", description = "Refuse writes, trims and zeroing.")
   boolean readOnly;
 
-  @Option(names = "--metrics", paramLabel = "ADDR:PORT",
+  @Option(
+      names = "--metrics",
+      paramLabel = "ADDR:PORT",
       description = "Serve Prometheus metrics on http://ADDR:PORT/metrics.")
   String metrics;
 
-  @Option(names = "--autoextend-threshold", paramLabel = "PCT",
-      description = "Grow the data (and metadata) file when its usage reaches PCT percent "
-          + "(LVM's thin_pool_autoextend_threshold; loop mode). Needs --autoextend-by.")
+  @Option(
+      names = "--autoextend-threshold",
+      paramLabel = "PCT",
+      description =
+          "Grow the data (and metadata) file when its usage reaches PCT percent "
+              + "(LVM's thin_pool_autoextend_threshold; loop mode). Needs --autoextend-by.")
   Integer autoextendThreshold;
 
-  @Option(names = "--autoextend-by", paramLabel = "PCT",
+  @Option(
+      names = "--autoextend-by",
+      paramLabel = "PCT",
       description = "Grow by PCT percent of the current size (thin_pool_autoextend_percent).")
   Integer autoextendBy;
 
-  @Option(names = "--autoextend-hook", paramLabel = "CMD",
+  @Option(
+      names = "--autoextend-hook",
+      paramLabel = "CMD",
       description = "Shell command run after each automatic growth (THINPOOL_* variables).")
   String autoextendHook;
 
@@ -81,12 +96,12 @@ final class ServeCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<Service> services = new ArrayList<>();
     if ((autoextendThreshold == null) != (autoextendBy == null)) {
-      throw new IllegalArgumentException(
-          "--autoextend-threshold and --autoextend-by go together");
+      throw new IllegalArgumentException("--autoextend-threshold and --autoextend-by go together");
     }
     if (autoextendThreshold != null) {
-      services.add(new AutoextendService(autoextendThreshold, autoextendBy,
-          Optional.ofNullable(autoextendHook)));
+      services.add(
+          new AutoextendService(
+              autoextendThreshold, autoextendBy, Optional.ofNullable(autoextendHook)));
     }
     MetricsService metricsService = null;
     if (metrics != null) {
@@ -103,8 +118,12 @@ final class ServeCommand implements Callable<Integer> {
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
       Thread hook = onSignal(server, closed, exit);
       if (metricsService != null) {
-        out.println("thinpool: metrics on http://" + metrics.substring(0, metrics.lastIndexOf(':'))
-            + ":" + metricsService.port() + "/metrics");
+        out.println(
+            "thinpool: metrics on http://"
+                + metrics.substring(0, metrics.lastIndexOf(':'))
+                + ":"
+                + metricsService.port()
+                + "/metrics");
       }
       printUris(out, pool, nbd.boundAddresses());
       server.awaitShutdown();
@@ -124,22 +143,24 @@ final class ServeCommand implements Callable<Integer> {
 
   /**
    * SIGTERM and SIGINT run the JVM's shutdown hooks: this one asks the server to stop, waits for
-   * the drain and commit, and ends the process with exit code 0 (or 1 if closing failed) instead
-   * of the signal's 128+n.
+   * the drain and commit, and ends the process with exit code 0 (or 1 if closing failed) instead of
+   * the signal's 128+n.
    */
   private Thread onSignal(ThinpoolServer server, CountDownLatch closed, AtomicInteger exit) {
     PrintWriter out = spec.commandLine().getOut();
-    Thread hook = new Thread(() -> {
-      server.requestShutdown();
-      try {
-        closed.await(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      out.flush();
-      Runtime.getRuntime().halt(exit.get()); // 1 unless the drain and commit finished
-
-    }, "thinpool-shutdown");
+    Thread hook =
+        new Thread(
+            () -> {
+              server.requestShutdown();
+              try {
+                closed.await(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              out.flush();
+              Runtime.getRuntime().halt(exit.get()); // 1 unless the drain and commit finished
+            },
+            "thinpool-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     return hook;
   }
@@ -191,8 +212,8 @@ final class ServeCommand implements Callable<Integer> {
       pool.close();
       throw e;
     }
-    out.println("thinpool: created pool " + dir + " (4 GiB sparse data) with thin device 1"
-        + " (1 GiB)");
+    out.println(
+        "thinpool: created pool " + dir + " (4 GiB sparse data) with thin device 1" + " (1 GiB)");
     return pool;
   }
 
@@ -204,8 +225,10 @@ final class ServeCommand implements Callable<Integer> {
         out.println("  " + uri(a, id));
       }
     }
-    out.println("thinpool: control socket " + ControlService.socketPath(pool.directory())
-        + " (thinpool commands on this pool go through it)");
+    out.println(
+        "thinpool: control socket "
+            + ControlService.socketPath(pool.directory())
+            + " (thinpool commands on this pool go through it)");
     out.println("thinpool: ready (SIGTERM or Ctrl-C stops: drains, commits, exits 0)");
     out.flush();
   }

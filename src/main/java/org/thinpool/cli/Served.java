@@ -17,11 +17,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
 
 /**
- * The one place where CLI commands meet a served pool. On the user's side: a command on a pool
- * that a {@code thinpool serve} owns is sent whole through the pool's control socket ({@link
- * #forward}). On the server's side: the same command runs in the server's process on its open
- * pool ({@link #run}); {@link Main#openPool} then lends the served pool and {@link
- * PoolOption#lockForReading} holds its commits, so every command behaves as without a server.
+ * The one place where CLI commands meet a served pool. On the user's side: a command on a pool that
+ * a {@code thinpool serve} owns is sent whole through the pool's control socket ({@link #forward}).
+ * On the server's side: the same command runs in the server's process on its open pool ({@link
+ * #run}); {@link Main#openPool} then lends the served pool and {@link PoolOption#lockForReading}
+ * holds its commits, so every command behaves as without a server.
  */
 final class Served {
   /** Commands that never go through a server: they make a pool or run one. */
@@ -32,7 +32,8 @@ final class Served {
   /** Runs the parsed command on the pool's server, if one serves it; empty to run it here. */
   static Optional<Integer> forward(ParseResult pr) {
     Main main = (Main) pr.commandSpec().userObject();
-    if (main.pool.served != null || !pr.hasSubcommand()
+    if (main.pool.served != null
+        || !pr.hasSubcommand()
         || LOCAL.contains(pr.subcommand().commandSpec().name())) {
       return Optional.empty();
     }
@@ -43,8 +44,10 @@ final class Served {
     }
     CommandLine cl = pr.commandSpec().commandLine();
     try {
-      Optional<ControlProtocol.Response> r = ControlClient.tryRun(main.pool.dir(),
-          new ControlProtocol.Request(Path.of("").toAbsolutePath(), pr.originalArgs()));
+      Optional<ControlProtocol.Response> r =
+          ControlClient.tryRun(
+              main.pool.dir(),
+              new ControlProtocol.Request(Path.of("").toAbsolutePath(), pr.originalArgs()));
       if (r.isEmpty()) {
         return Optional.empty();
       }
@@ -54,16 +57,17 @@ final class Served {
       cl.getErr().flush();
       return Optional.of(r.get().exitCode());
     } catch (IOException e) {
-      cl.getErr().println("thinpool: the server of " + main.pool.dir() + " did not answer: "
-          + e.getMessage());
+      cl.getErr()
+          .println(
+              "thinpool: the server of " + main.pool.dir() + " did not answer: " + e.getMessage());
       cl.getErr().flush();
       return Optional.of(ExitCodes.ERROR);
     }
   }
 
   /** The server's side: runs one forwarded command line on the served pool. */
-  static ControlProtocol.Response run(ControlProtocol.Request req, ServerContext context,
-      Exports exports) {
+  static ControlProtocol.Response run(
+      ControlProtocol.Request req, ServerContext context, Exports exports) {
     Main main = new Main();
     CommandLine cl = Main.commandLine(main, req.args().toArray(String[]::new));
     main.pool.served = context.pool();
@@ -78,12 +82,12 @@ final class Served {
   }
 
   /**
-   * Before deleting a device of a served pool: if NBD connections use it, refuses (the reason
-   * names them) or, with {@code deferred}, arranges the delete for when the last one closes and
-   * returns true. Returns false when the caller should delete now.
+   * Before deleting a device of a served pool: if NBD connections use it, refuses (the reason names
+   * them) or, with {@code deferred}, arranges the delete for when the last one closes and returns
+   * true. Returns false when the caller should delete now.
    */
-  static boolean deferOrRefuseDeleteInUse(CommandSpec spec, ThinPool pool, long id,
-      boolean deferred) throws IOException {
+  static boolean deferOrRefuseDeleteInUse(
+      CommandSpec spec, ThinPool pool, long id, boolean deferred) throws IOException {
     Exports exports = ((Main) spec.root().userObject()).exports;
     if (exports == null) {
       return false;
@@ -92,16 +96,20 @@ final class Served {
     if (!deferred) {
       int n = exports.connections(id);
       if (n > 0) {
-        throw new PoolStateException("thin device " + id + " is in use by " + n
-            + " NBD connection(s); disconnect them first, or use --deferred-delete");
+        throw new PoolStateException(
+            "thin device "
+                + id
+                + " is in use by "
+                + n
+                + " NBD connection(s); disconnect them first, or use --deferred-delete");
       }
       return false;
     }
     int n = exports.deferWhileAttached(id, pool::delete);
     if (n > 0) {
       PrintWriter out = spec.commandLine().getOut();
-      out.println("thin device " + id + ": delete deferred until its " + n
-          + " NBD connection(s) close");
+      out.println(
+          "thin device " + id + ": delete deferred until its " + n + " NBD connection(s) close");
       out.flush();
       return true;
     }

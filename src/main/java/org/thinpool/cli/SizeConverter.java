@@ -5,8 +5,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
 /**
- * Sizes on the command line: a number of bytes with an optional suffix k, M, G, T (also KiB,
- * MiB, GiB, TiB, any case), each a power of 1024.
+ * Sizes on the command line: a number of bytes with an optional suffix k, M, G, T (also KiB, MiB,
+ * GiB, TiB, any case), each a power of 1024.
  */
 final class SizeConverter implements ITypeConverter<Long> {
   @Override

@@ -4,10 +4,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code thinpool thin ...}: thin device commands. */
-@Command(
-    name = "thin",
-    mixinStandardHelpOptions = true,
-    description = "Thin device commands.")
+@Command(name = "thin", mixinStandardHelpOptions = true, description = "Thin device commands.")
 // Subcommands are registered by CommandTree (lazily for a run), not listed here.
 final class ThinCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;

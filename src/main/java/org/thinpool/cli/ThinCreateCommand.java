@@ -18,7 +18,10 @@ final class ThinCreateCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "Thin id (0..16777215).")
   long id;
 
-  @Parameters(index = "1", paramLabel = "SIZE", converter = SizeConverter.class,
+  @Parameters(
+      index = "1",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
       description = "Virtual size (k/M/G/T), a multiple of 512, not 0.")
   long sizeBytes;
 

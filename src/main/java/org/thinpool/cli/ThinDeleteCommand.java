@@ -19,9 +19,11 @@ final class ThinDeleteCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ID", description = "Thin id.")
   long id;
 
-  @Option(names = "--deferred-delete",
-      description = "If NBD clients use the device, delete it when the last one disconnects "
-          + "(new connections are refused meanwhile) instead of refusing.")
+  @Option(
+      names = "--deferred-delete",
+      description =
+          "If NBD clients use the device, delete it when the last one disconnects "
+              + "(new connections are refused meanwhile) instead of refusing.")
   boolean deferred;
 
   @Override

@@ -13,10 +13,10 @@ import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.MetadataDumper;
+import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.check.ThinLsField;
 import org.thinpool.thin.check.ThinLsReport;
 import org.thinpool.thin.check.ThinLsRow;
-import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,15 +26,15 @@ import picocli.CommandLine.Spec;
 /**
  * {@code thinpool thin ls}: per device mapped, exclusive and shared blocks, like thin_ls (every
  * thin_ls field and option), and the virtual size from the pool's sizes file (field SIZE, in the
- * default columns too). Reads the committed metadata read-only under a reader's lock, so it
- * works on a bare metadata file; a pool another process has open for writing is refused (its
- * metadata changes under a reader).
+ * default columns too). Reads the committed metadata read-only under a reader's lock, so it works
+ * on a bare metadata file; a pool another process has open for writing is refused (its metadata
+ * changes under a reader).
  */
 @Command(
     name = "ls",
     mixinStandardHelpOptions = true,
-    description = "List thin devices with size, mapped, exclusive and shared blocks (like "
-        + "thin_ls).")
+    description =
+        "List thin devices with size, mapped, exclusive and shared blocks (like " + "thin_ls).")
 final class ThinLsCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 
@@ -43,23 +43,31 @@ final class ThinLsCommand implements Callable<Integer> {
   }
 
   /** The columns without {@code -o}: thin_ls's, with the virtual size second. */
-  static final String DEFAULT_FIELDS = "DEV,SIZE,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,"
-      + "MAPPED,EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,SNAP_TIME";
+  static final String DEFAULT_FIELDS =
+      "DEV,SIZE,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,"
+          + "MAPPED,EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,SNAP_TIME";
 
-  @Option(names = "--json", description = "JSON output (docs/cli-json.md): version, "
-      + "devices[] with id, size, mapped_blocks, exclusive_blocks, shared_blocks, ...")
+  @Option(
+      names = "--json",
+      description =
+          "JSON output (docs/cli-json.md): version, "
+              + "devices[] with id, size, mapped_blocks, exclusive_blocks, shared_blocks, ...")
   boolean json;
 
   @Option(
       names = {"-o", "--format"},
       paramLabel = "FIELDS",
-      description = "Comma-separated fields: thin_ls's DEV, {MAPPED,EXCLUSIVE,SHARED}_BLOCKS, "
-          + "_SECTORS, _BYTES and MAPPED, EXCLUSIVE, SHARED (human units), TRANSACTION, "
-          + "CREATE_TIME, SNAP_TIME; and SIZE, SIZE_SECTORS, SIZE_BYTES (virtual size, '-' if "
-          + "unknown). Default: " + DEFAULT_FIELDS + ".")
+      description =
+          "Comma-separated fields: thin_ls's DEV, {MAPPED,EXCLUSIVE,SHARED}_BLOCKS, "
+              + "_SECTORS, _BYTES and MAPPED, EXCLUSIVE, SHARED (human units), TRANSACTION, "
+              + "CREATE_TIME, SNAP_TIME; and SIZE, SIZE_SECTORS, SIZE_BYTES (virtual size, '-' if "
+              + "unknown). Default: "
+              + DEFAULT_FIELDS
+              + ".")
   String fields;
 
-  @Option(names = {"-m", "--metadata-snap"},
+  @Option(
+      names = {"-m", "--metadata-snap"},
       description = "List the devices of the metadata snapshot (sizes unknown).")
   boolean metadataSnap;
 
@@ -70,8 +78,9 @@ final class ThinLsCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     List<ThinLsField> columns = columns();
     try (Closeable lock = pool().lockForReading();
-        ThinMetadata md = ThinMetadata.open(
-            pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
+        ThinMetadata md =
+            ThinMetadata.open(
+                pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
       ThinLsReport report =
           new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
       if (metadataSnap) {
@@ -101,12 +110,13 @@ final class ThinLsCommand implements Callable<Integer> {
       } else {
         d.putNull("size");
       }
-      devices.add(d.put("mapped_blocks", r.mappedBlocks())
-          .put("exclusive_blocks", r.exclusiveBlocks())
-          .put("shared_blocks", r.sharedBlocks())
-          .put("transaction", r.transactionId())
-          .put("creation_time", r.creationTime())
-          .put("snap_time", r.snapTime()));
+      devices.add(
+          d.put("mapped_blocks", r.mappedBlocks())
+              .put("exclusive_blocks", r.exclusiveBlocks())
+              .put("shared_blocks", r.sharedBlocks())
+              .put("transaction", r.transactionId())
+              .put("creation_time", r.creationTime())
+              .put("snap_time", r.snapTime()));
     }
     return JsonOutput.document().put("devices", devices).render();
   }
@@ -115,20 +125,26 @@ final class ThinLsCommand implements Callable<Integer> {
     try {
       return ThinLsField.parseList(fields != null ? fields : DEFAULT_FIELDS);
     } catch (IllegalArgumentException e) {
-      throw new CommandLine.ParameterException(spec.commandLine(), "-o: " + e.getMessage()
-          + " (fields: " + String.join(",", Arrays.stream(ThinLsField.values())
-              .map(Enum::name).toList()) + ")");
+      throw new CommandLine.ParameterException(
+          spec.commandLine(),
+          "-o: "
+              + e.getMessage()
+              + " (fields: "
+              + String.join(",", Arrays.stream(ThinLsField.values()).map(Enum::name).toList())
+              + ")");
     }
   }
 
   /**
-   * The devices' sizes as the pool sees them, when the directory holds a whole pool (its sizes
-   * or data file, or a direct-mode pool.conf); for a bare metadata file they are unknown (null).
+   * The devices' sizes as the pool sees them, when the directory holds a whole pool (its sizes or
+   * data file, or a direct-mode pool.conf); for a bare metadata file they are unknown (null).
    */
   private Map<Long, Long> sizes(ThinMetadata md) throws IOException {
     var dir = pool().dir();
-    boolean wholePool = Files.isRegularFile(dir.resolve("sizes"))
-        || Files.isRegularFile(dir.resolve(ThinPool.DATA_FILE)) || ThinPool.isDirect(dir);
+    boolean wholePool =
+        Files.isRegularFile(dir.resolve("sizes"))
+            || Files.isRegularFile(dir.resolve(ThinPool.DATA_FILE))
+            || ThinPool.isDirect(dir);
     return wholePool ? ThinPool.deviceSizes(dir, md) : Map.of();
   }
 }

@@ -28,8 +28,7 @@ final class ChannelIo {
   }
 
   /** Writes all of {@code src} at {@code offsetBytes}. */
-  static void writeFully(FileChannel channel, long offsetBytes, ByteBuffer src)
-      throws IOException {
+  static void writeFully(FileChannel channel, long offsetBytes, ByteBuffer src) throws IOException {
     long pos = offsetBytes;
     while (src.hasRemaining()) {
       pos += channel.write(src, pos);

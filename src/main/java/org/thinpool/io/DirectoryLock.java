@@ -8,11 +8,11 @@ import java.nio.file.Path;
  *
  * <p>Why a directory and flock: the lock belongs to the directory's inode, which stays the same
  * whatever happens to the files in it (a deleted or replaced lock file, a metadata file renamed
- * over), and it follows the directory through a rename, so a folder built under a temporary
- * name and renamed into place is locked from its first byte. flock locks belong to the open
- * file description: two opens in one process conflict like two processes (unlike fcntl locks,
- * which one process shares and loses when it closes any fd of the file), and the kernel drops
- * the lock when the process dies, even by SIGKILL.
+ * over), and it follows the directory through a rename, so a folder built under a temporary name
+ * and renamed into place is locked from its first byte. flock locks belong to the open file
+ * description: two opens in one process conflict like two processes (unlike fcntl locks, which one
+ * process shares and loses when it closes any fd of the file), and the kernel drops the lock when
+ * the process dies, even by SIGKILL.
  *
  * <p>Exclusive for a writer, shared for readers: readers exclude a writer and not each other.
  */

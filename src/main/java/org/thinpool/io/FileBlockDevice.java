@@ -11,9 +11,10 @@ import java.nio.file.StandardOpenOption;
 public final class FileBlockDevice implements BlockDevice {
   private final Path path;
   private final FileChannel channel;
+
   /**
-   * The native fd discards punch holes through, opened on the first discard and kept: not one
-   * open and close per punch. -1 until then, or when punching falls back to writing zeros.
+   * The native fd discards punch holes through, opened on the first discard and kept: not one open
+   * and close per punch. -1 until then, or when punching falls back to writing zeros.
    */
   private int punchFd = -1;
 
@@ -39,10 +40,7 @@ public final class FileBlockDevice implements BlockDevice {
   public static FileBlockDevice create(Path path, long sizeBytes) throws IOException {
     FileChannel ch =
         FileChannel.open(
-            path,
-            StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.READ,
-            StandardOpenOption.WRITE);
+            path, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
       if (sizeBytes > 0) {
         ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
@@ -50,8 +48,8 @@ public final class FileBlockDevice implements BlockDevice {
     } catch (IOException | RuntimeException e) {
       ch.close();
       Files.deleteIfExists(path); // ours: CREATE_NEW made it
-      throw new DeviceIoException("cannot make " + path + " " + sizeBytes + " bytes long: "
-          + e.getMessage(), e);
+      throw new DeviceIoException(
+          "cannot make " + path + " " + sizeBytes + " bytes long: " + e.getMessage(), e);
     }
     return new FileBlockDevice(path, ch);
   }
@@ -86,17 +84,23 @@ public final class FileBlockDevice implements BlockDevice {
 
   /**
    * A write the host refused, named: a full host filesystem or quota (ENOSPC, EDQUOT: the JDK
-   * passes strerror's text) is out of space, anything else a device error. Either way the
-   * message names the file, since the caller may hold several.
+   * passes strerror's text) is out of space, anything else a device error. Either way the message
+   * names the file, since the caller may hold several.
    */
   private IOException writeFailed(IOException e, long offsetBytes) {
     String why = String.valueOf(e.getMessage());
     if (why.contains("No space left") || why.contains("quota")) {
-      return new OutOfSpaceException("no space left on the filesystem holding " + path
-          + " (writing at byte " + offsetBytes + "): " + why, e);
+      return new OutOfSpaceException(
+          "no space left on the filesystem holding "
+              + path
+              + " (writing at byte "
+              + offsetBytes
+              + "): "
+              + why,
+          e);
     }
-    return new DeviceIoException("write to " + path + " at byte " + offsetBytes + " failed: "
-        + why, e);
+    return new DeviceIoException(
+        "write to " + path + " at byte " + offsetBytes + " failed: " + why, e);
   }
 
   @Override

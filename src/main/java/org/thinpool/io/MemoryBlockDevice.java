@@ -6,11 +6,12 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * A sparse in-memory {@link BlockDevice} in 4 KiB pages, for tests and benchmarks. Unwritten
- * pages read as zero; {@link #sync} is a no-op (everything is "durable" at once).
+ * A sparse in-memory {@link BlockDevice} in 4 KiB pages, for tests and benchmarks. Unwritten pages
+ * read as zero; {@link #sync} is a no-op (everything is "durable" at once).
  */
 public final class MemoryBlockDevice implements BlockDevice {
   private static final int PAGE_BYTES = 4096;
+
   /** What an unwritten page reads as; never written to. */
   private static final byte[] ZERO_PAGE = new byte[PAGE_BYTES];
 

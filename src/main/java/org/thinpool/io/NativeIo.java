@@ -18,10 +18,10 @@ import java.nio.file.Path;
 /**
  * Native calls through the FFM API (no JNI): {@code fallocate(PUNCH_HOLE)} for loop-mode discard,
  * {@code lseek(SEEK_DATA/SEEK_HOLE)} to find a sparse file's data, {@code isatty}, and the
- * block-device ioctls {@code BLKGETSIZE64} and {@code BLKDISCARD} for direct mode. Where
- * fallocate is not available a punched range is overwritten with zeros instead, which keeps the
- * read-as-zero contract but frees nothing. The ioctls have no fallback: a block device that
- * refuses them fails with the errno in the message.
+ * block-device ioctls {@code BLKGETSIZE64} and {@code BLKDISCARD} for direct mode. Where fallocate
+ * is not available a punched range is overwritten with zeros instead, which keeps the read-as-zero
+ * contract but frees nothing. The ioctls have no fallback: a block device that refuses them fails
+ * with the errno in the message.
  */
 // Restricted FFM calls (downcall handles) are this class's whole purpose; the launcher and the
 // tests enable native access for them.
@@ -105,7 +105,9 @@ final class NativeIo {
           linker.downcallHandle(
               libc.find("ioctl").orElseThrow(),
               FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_LONG,
                   ValueLayout.ADDRESS),
               Linker.Option.firstVariadicArg(2),
               errno);
@@ -113,7 +115,9 @@ final class NativeIo {
           linker.downcallHandle(
               libc.find("lseek").orElseThrow(),
               FunctionDescriptor.of(
-                  ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_LONG,
+                  ValueLayout.JAVA_INT,
+                  ValueLayout.JAVA_LONG,
                   ValueLayout.JAVA_INT),
               errno);
       isatty =
@@ -123,8 +127,8 @@ final class NativeIo {
       flock =
           linker.downcallHandle(
               libc.find("flock").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT),
+              FunctionDescriptor.of(
+                  ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
               errno);
     } catch (RuntimeException | LinkageError e) {
       open = null;
@@ -141,8 +145,8 @@ final class NativeIo {
   private NativeIo() {}
 
   /**
-   * An fd for {@link #punchHole} on {@code path} (opened read-write), or -1 when the native
-   * calls are missing or the open fails: then punching falls back to writing zeros.
+   * An fd for {@link #punchHole} on {@code path} (opened read-write), or -1 when the native calls
+   * are missing or the open fails: then punching falls back to writing zeros.
    */
   static int openForPunch(Path path) {
     if (OPEN == null || FALLOCATE == null) {
@@ -156,12 +160,12 @@ final class NativeIo {
   }
 
   /**
-   * Punches a hole in the file (keeping its size) through {@code fd} from {@link #openForPunch},
-   * so the range reads as zero and frees space; where that is not possible ({@code fd} is -1 or
+   * Punches a hole in the file (keeping its size) through {@code fd} from {@link #openForPunch}, so
+   * the range reads as zero and frees space; where that is not possible ({@code fd} is -1 or
    * fallocate refuses) the range is overwritten with zeros through {@code channel}.
    */
-  static void punchHole(FileChannel channel, int fd, Path path, long offsetBytes,
-      long lengthBytes) throws IOException {
+  static void punchHole(FileChannel channel, int fd, Path path, long offsetBytes, long lengthBytes)
+      throws IOException {
     if (lengthBytes <= 0) {
       return;
     }
@@ -207,9 +211,15 @@ final class NativeIo {
       int fd = (int) OPEN.invokeExact(state, cpath, flags | O_CLOEXEC);
       if (fd < 0) {
         int e = errno(state);
-        throw new DeviceIoException("cannot open " + path + ": errno " + e
-            + (e == EBUSY ? " (busy: mounted, in use by the kernel or opened exclusively by "
-                + "another process)" : ""));
+        throw new DeviceIoException(
+            "cannot open "
+                + path
+                + ": errno "
+                + e
+                + (e == EBUSY
+                    ? " (busy: mounted, in use by the kernel or opened exclusively by "
+                        + "another process)"
+                    : ""));
       }
       return fd;
     } catch (DeviceIoException | RuntimeException | Error e) {
@@ -241,7 +251,10 @@ final class NativeIo {
       int rc = (int) IOCTL.invokeExact(state, fd, BLKGETSIZE64, size);
       if (rc != 0) {
         throw new DeviceIoException(
-            "ioctl(BLKGETSIZE64) on " + path + " failed: errno " + errno(state)
+            "ioctl(BLKGETSIZE64) on "
+                + path
+                + " failed: errno "
+                + errno(state)
                 + " (not a block device?)");
       }
       return size.get(ValueLayout.JAVA_LONG, 0);
@@ -263,8 +276,15 @@ final class NativeIo {
       range.setAtIndex(ValueLayout.JAVA_LONG, 1, lengthBytes);
       int rc = (int) IOCTL.invokeExact(state, fd, BLKDISCARD, range);
       if (rc != 0) {
-        throw new DeviceIoException("ioctl(BLKDISCARD) of " + lengthBytes + " bytes at "
-            + offsetBytes + " on " + path + " failed: errno " + errno(state));
+        throw new DeviceIoException(
+            "ioctl(BLKDISCARD) of "
+                + lengthBytes
+                + " bytes at "
+                + offsetBytes
+                + " on "
+                + path
+                + " failed: errno "
+                + errno(state));
       }
     } catch (DeviceIoException | RuntimeException | Error e) {
       throw e;
@@ -274,8 +294,8 @@ final class NativeIo {
   }
 
   /**
-   * {@code lseek(fd, offsetBytes, whence)} for {@link #SEEK_DATA} or {@link #SEEK_HOLE}: the
-   * offset found, or -1 where there is no data at or after {@code offsetBytes} (ENXIO).
+   * {@code lseek(fd, offsetBytes, whence)} for {@link #SEEK_DATA} or {@link #SEEK_HOLE}: the offset
+   * found, or -1 where there is no data at or after {@code offsetBytes} (ENXIO).
    */
   static long seek(int fd, Path path, long offsetBytes, int whence) throws DeviceIoException {
     if (LSEEK == null) {
@@ -291,8 +311,15 @@ final class NativeIo {
       if (errno == ENXIO) {
         return -1;
       }
-      throw new DeviceIoException("lseek(" + (whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE")
-          + ") at " + offsetBytes + " in " + path + " failed: errno " + errno);
+      throw new DeviceIoException(
+          "lseek("
+              + (whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE")
+              + ") at "
+              + offsetBytes
+              + " in "
+              + path
+              + " failed: errno "
+              + errno);
     } catch (DeviceIoException | RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {

@@ -9,15 +9,15 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A {@link BlockDevice} on a Linux block device ({@code /dev/sdb1}, {@code /dev/loop3}, an LV):
- * direct mode. Reads and writes go through a {@link FileChannel} (the page cache); {@link #sync}
- * is {@code fsync} of the device, which also flushes its volatile write cache; {@link #discard}
- * is {@code ioctl(BLKDISCARD)}, which a loop device turns into a hole in its backing file.
+ * direct mode. Reads and writes go through a {@link FileChannel} (the page cache); {@link #sync} is
+ * {@code fsync} of the device, which also flushes its volatile write cache; {@link #discard} is
+ * {@code ioctl(BLKDISCARD)}, which a loop device turns into a hole in its backing file.
  *
  * <p>The size comes from {@code ioctl(BLKGETSIZE64)}, the kernel's own answer: what {@link
- * FileChannel#size} reports for a device node is not specified (older JDKs report 0). A block device cannot be grown from here, so
- * {@link #resize} only accepts sizes the device already has. After a discard the range reads
- * as zero only if the device guarantees it (a loop device does); the pool discards only free
- * blocks, which nothing reads before writing them again.
+ * FileChannel#size} reports for a device node is not specified (older JDKs report 0). A block
+ * device cannot be grown from here, so {@link #resize} only accepts sizes the device already has.
+ * After a discard the range reads as zero only if the device guarantees it (a loop device does);
+ * the pool discards only free blocks, which nothing reads before writing them again.
  */
 public final class RawBlockDevice implements BlockDevice {
   /** Discards are issued in pieces of at most 1 GiB, so one ioctl never runs for minutes. */
@@ -42,10 +42,10 @@ public final class RawBlockDevice implements BlockDevice {
   }
 
   /**
-   * Opens a block device for reading and writing with {@code O_EXCL}: the kernel's exclusive
-   * claim, held until {@link #close}. It fails (EBUSY) while the device is mounted, used by a
-   * device-mapper table (a kernel thin-pool) or claimed by another exclusive open, in this
-   * process or any other, so two pools can never write one metadata device.
+   * Opens a block device for reading and writing with {@code O_EXCL}: the kernel's exclusive claim,
+   * held until {@link #close}. It fails (EBUSY) while the device is mounted, used by a
+   * device-mapper table (a kernel thin-pool) or claimed by another exclusive open, in this process
+   * or any other, so two pools can never write one metadata device.
    */
   public static RawBlockDevice openExclusive(Path path) throws IOException {
     return open(path, NativeIo.O_RDWR | NativeIo.O_EXCL);
@@ -65,9 +65,10 @@ public final class RawBlockDevice implements BlockDevice {
     FileChannel ch = null;
     try {
       long size = NativeIo.blockDeviceSizeBytes(fd, path);
-      ch = readOnly
-          ? FileChannel.open(path, StandardOpenOption.READ)
-          : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      ch =
+          readOnly
+              ? FileChannel.open(path, StandardOpenOption.READ)
+              : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
       return new RawBlockDevice(path, ch, fd, size);
     } catch (IOException | RuntimeException e) {
       if (ch != null) {
@@ -128,12 +129,12 @@ public final class RawBlockDevice implements BlockDevice {
   public void discard(long offsetBytes, long lengthBytes) throws IOException {
     checkRange(offsetBytes, lengthBytes);
     if (offsetBytes % 512 != 0 || lengthBytes % 512 != 0) {
-      throw new AssertionError("BLKDISCARD of " + lengthBytes + " bytes at " + offsetBytes
-          + " is not sector-aligned");
+      throw new AssertionError(
+          "BLKDISCARD of " + lengthBytes + " bytes at " + offsetBytes + " is not sector-aligned");
     }
     for (long done = 0; done < lengthBytes; done += MAX_DISCARD_BYTES) {
-      NativeIo.blockDiscard(fd, path, offsetBytes + done,
-          Math.min(MAX_DISCARD_BYTES, lengthBytes - done));
+      NativeIo.blockDiscard(
+          fd, path, offsetBytes + done, Math.min(MAX_DISCARD_BYTES, lengthBytes - done));
     }
   }
 
@@ -141,15 +142,28 @@ public final class RawBlockDevice implements BlockDevice {
   @Override
   public void resize(long newSizeBytes) throws IOException {
     if (newSizeBytes > sizeBytes) {
-      throw new DeviceIoException("block device " + path + " holds " + sizeBytes
-          + " bytes, not " + newSizeBytes + ": grow the device itself first");
+      throw new DeviceIoException(
+          "block device "
+              + path
+              + " holds "
+              + sizeBytes
+              + " bytes, not "
+              + newSizeBytes
+              + ": grow the device itself first");
     }
   }
 
   private void checkRange(long offsetBytes, long lengthBytes) throws DeviceIoException {
     if (offsetBytes < 0 || offsetBytes > sizeBytes - lengthBytes) {
-      throw new DeviceIoException(lengthBytes + " bytes at " + offsetBytes
-          + " are beyond the end of " + path + " (" + sizeBytes + " bytes)");
+      throw new DeviceIoException(
+          lengthBytes
+              + " bytes at "
+              + offsetBytes
+              + " are beyond the end of "
+              + path
+              + " ("
+              + sizeBytes
+              + " bytes)");
     }
   }
 

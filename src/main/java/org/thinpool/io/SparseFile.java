@@ -8,10 +8,10 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * A regular file opened for reading that knows where its data is: {@link #nextData} and {@link
- * #nextHole} are {@code lseek(SEEK_DATA)} and {@code lseek(SEEK_HOLE)}, so a reader can skip a
- * hole without reading it. The file system may report a hole as data (never the reverse): a
- * file system without hole support says the whole file is data, and a reader must still accept
- * zeros in a data extent. Where the native call is missing, the whole file is one data extent.
+ * #nextHole} are {@code lseek(SEEK_DATA)} and {@code lseek(SEEK_HOLE)}, so a reader can skip a hole
+ * without reading it. The file system may report a hole as data (never the reverse): a file system
+ * without hole support says the whole file is data, and a reader must still accept zeros in a data
+ * extent. Where the native call is missing, the whole file is one data extent.
  */
 public final class SparseFile implements AutoCloseable {
   private final Path path;
@@ -52,8 +52,8 @@ public final class SparseFile implements AutoCloseable {
   }
 
   /**
-   * The first offset at or after {@code offsetBytes} in a hole; the end of the file counts as
-   * one, so this is at most {@link #sizeBytes}.
+   * The first offset at or after {@code offsetBytes} in a hole; the end of the file counts as one,
+   * so this is at most {@link #sizeBytes}.
    */
   public long nextHole(long offsetBytes) throws IOException {
     if (offsetBytes >= sizeBytes || fd < 0) {

@@ -1,8 +1,8 @@
 package org.thinpool.io;
 
 /**
- * The request is valid in form but not in the current state of the layer that refuses it: a thin
- * id that exists or does not, a metadata snapshot already held, a pool in use by another process.
+ * The request is valid in form but not in the current state of the layer that refuses it: a thin id
+ * that exists or does not, a metadata snapshot already held, a pool in use by another process.
  *
  * <p>Each layer above {@code io} throws its own final subclass, so the type names the layer that
  * refused: {@code thin.MetadataStateException} for the metadata model, {@link PoolStateException}

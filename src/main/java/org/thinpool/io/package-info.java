@@ -1,6 +1,5 @@
 /**
- * Block I/O: devices (files, memory), native calls through FFM (hole punching, block-device
- * ioctls, O_EXCL opens, flock of a directory), the typed storage errors. Uses nothing of the
- * project.
+ * Block I/O: devices (files, memory), native calls through FFM (hole punching, block-device ioctls,
+ * O_EXCL opens, flock of a directory), the typed storage errors. Uses nothing of the project.
  */
 package org.thinpool.io;

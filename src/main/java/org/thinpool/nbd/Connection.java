@@ -33,8 +33,14 @@ final class Connection implements Runnable {
   private final NbdObserver observer;
   private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
 
-  Connection(Wire wire, AutoCloseable socket, Exports exports, Semaphore byteBudget,
-      BooleanSupplier shuttingDown, Runnable handshakeDone, NbdObserver observer) {
+  Connection(
+      Wire wire,
+      AutoCloseable socket,
+      Exports exports,
+      Semaphore byteBudget,
+      BooleanSupplier shuttingDown,
+      Runnable handshakeDone,
+      NbdObserver observer) {
     this.observer = observer;
     this.wire = wire;
     this.socket = socket;
@@ -105,16 +111,19 @@ final class Connection implements Runnable {
 
   private void dispatch(Transmission t, Request r, ByteBuffer payload, int budget) {
     slots.acquireUninterruptibly();
-    Thread.ofVirtual().name("nbd-request").start(() -> {
-      try {
-        t.serve(r, payload);
-      } catch (IOException e) {
-        LOG.log(Level.DEBUG, "reply not sent: {0}", e.toString());
-      } finally {
-        byteBudget.release(budget);
-        slots.release();
-      }
-    });
+    Thread.ofVirtual()
+        .name("nbd-request")
+        .start(
+            () -> {
+              try {
+                t.serve(r, payload);
+              } catch (IOException e) {
+                LOG.log(Level.DEBUG, "reply not sent: {0}", e.toString());
+              } finally {
+                byteBudget.release(budget);
+                slots.release();
+              }
+            });
   }
 
   private int acquireBudget(int bytes) {
@@ -130,7 +139,7 @@ final class Connection implements Runnable {
     } catch (PoolStateException e) {
       size = 0; // the device is gone: every request with a range fails
     }
-    return new RequestCodec.ExportShape(size, n.export().readOnly(), n.structuredReplies(),
-        n.allocationContext());
+    return new RequestCodec.ExportShape(
+        size, n.export().readOnly(), n.structuredReplies(), n.allocationContext());
   }
 }

@@ -20,8 +20,10 @@ public final class Exports {
 
   private final ThinPool pool;
   private final boolean readOnly;
+
   /** Connections per thin id; guarded by this (attach, detach and deferral are per connection). */
   private final Map<Long, Integer> attached = new HashMap<>();
+
   /** Deletes waiting for a device's last connection; the device is no longer offered. */
   private final Map<Long, DeferredAction> pending = new HashMap<>();
 
@@ -73,8 +75,8 @@ public final class Exports {
 
   /**
    * If connections are attached to the device, stops offering it to new ones and runs {@code
-   * action} when the last one closes, and returns their number; else returns 0 and the caller
-   * acts now. Atomic with respect to connections attaching and detaching.
+   * action} when the last one closes, and returns their number; else returns 0 and the caller acts
+   * now. Atomic with respect to connections attaching and detaching.
    */
   public synchronized int deferWhileAttached(long thinId, DeferredAction action) {
     int n = attached.getOrDefault(thinId, 0);
@@ -100,8 +102,12 @@ public final class Exports {
       try {
         action.run(thinId);
       } catch (IOException | RuntimeException e) {
-        System.getLogger(Exports.class.getName()).log(System.Logger.Level.WARNING,
-            "deferred delete of thin device {0} failed: {1}", thinId, e.toString());
+        System.getLogger(Exports.class.getName())
+            .log(
+                System.Logger.Level.WARNING,
+                "deferred delete of thin device {0} failed: {1}",
+                thinId,
+                e.toString());
       }
     }
   }
@@ -113,7 +119,7 @@ public final class Exports {
   }
 
   private Export export(long id) throws IOException {
-    return new Export(Long.toString(id), pool.device(id), readOnly,
-        (int) pool.dataBlockSizeBytes());
+    return new Export(
+        Long.toString(id), pool.device(id), readOnly, (int) pool.dataBlockSizeBytes());
   }
 }

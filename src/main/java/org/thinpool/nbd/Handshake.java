@@ -23,6 +23,7 @@ final class Handshake {
   private boolean fixedNewstyle;
   private boolean noZeroes;
   private boolean structured;
+
   /** The export whose base:allocation the last SET_META_CONTEXT selected, or null. */
   private String allocationFor;
 
@@ -70,8 +71,11 @@ final class Handshake {
       throw new ProtocolException("option data of " + h.lengthBytes() + " bytes");
     }
     wire.skip(h.lengthBytes());
-    wire.write(OptionCodec.error(h.option(), Nbd.REP_ERR_TOO_BIG,
-        "option data over " + Nbd.MAX_OPTION_DATA_BYTES + " bytes"));
+    wire.write(
+        OptionCodec.error(
+            h.option(),
+            Nbd.REP_ERR_TOO_BIG,
+            "option data over " + Nbd.MAX_OPTION_DATA_BYTES + " bytes"));
   }
 
   /** Answers one option: null to go on haggling, else the end of the handshake. */
@@ -104,25 +108,30 @@ final class Handshake {
         wire.write(OptionCodec.ack(option));
       }
       case Nbd.OPT_LIST_META_CONTEXT, Nbd.OPT_SET_META_CONTEXT -> metaContext(option, data);
-      default -> wire.write(OptionCodec.error(option, Nbd.REP_ERR_UNSUP,
-          "option " + option + " is not supported"));
+      default ->
+          wire.write(
+              OptionCodec.error(
+                  option, Nbd.REP_ERR_UNSUP, "option " + option + " is not supported"));
     }
     return null;
   }
 
   private Negotiated exportName(String name) throws IOException {
-    Export e = exports.find(name).orElseThrow(
-        () -> new ProtocolException("EXPORT_NAME of unknown export '" + name + "'"));
-    wire.write(OptionCodec.exportNameAnswer(e.device().sizeBytes(), transmissionFlags(e),
-        !noZeroes));
+    Export e =
+        exports
+            .find(name)
+            .orElseThrow(
+                () -> new ProtocolException("EXPORT_NAME of unknown export '" + name + "'"));
+    wire.write(
+        OptionCodec.exportNameAnswer(e.device().sizeBytes(), transmissionFlags(e), !noZeroes));
     return negotiated(e);
   }
 
   private Optional<Negotiated> go(int option, OptionCodec.ExportQuery q) throws IOException {
     Optional<Export> found = exports.find(q.name());
     if (found.isEmpty()) {
-      wire.write(OptionCodec.error(option, Nbd.REP_ERR_UNKNOWN,
-          "export '" + q.name() + "' not present"));
+      wire.write(
+          OptionCodec.error(option, Nbd.REP_ERR_UNKNOWN, "export '" + q.name() + "' not present"));
       return null;
     }
     Export e = found.get();
@@ -134,10 +143,10 @@ final class Handshake {
     if (q.infoTypes().contains(Nbd.INFO_DESCRIPTION)) {
       replies.add(OptionCodec.infoText(option, Nbd.INFO_DESCRIPTION, e.description()));
     }
-    int preferred = Math.min(Math.max(e.preferredBlockBytes(), Nbd.MIN_BLOCK_BYTES),
-        Nbd.MAX_PAYLOAD_BYTES);
-    replies.add(OptionCodec.infoBlockSize(option, Nbd.MIN_BLOCK_BYTES, preferred,
-        Nbd.MAX_PAYLOAD_BYTES));
+    int preferred =
+        Math.min(Math.max(e.preferredBlockBytes(), Nbd.MIN_BLOCK_BYTES), Nbd.MAX_PAYLOAD_BYTES);
+    replies.add(
+        OptionCodec.infoBlockSize(option, Nbd.MIN_BLOCK_BYTES, preferred, Nbd.MAX_PAYLOAD_BYTES));
     replies.add(OptionCodec.ack(option));
     wire.write(replies.toArray(ByteBuffer[]::new));
     return option == Nbd.OPT_GO ? Optional.of(negotiated(e)) : null;
@@ -153,8 +162,7 @@ final class Handshake {
     wire.write(replies.toArray(ByteBuffer[]::new));
   }
 
-  private void metaContext(int option, ByteBuffer data)
-      throws IOException, InvalidOptionException {
+  private void metaContext(int option, ByteBuffer data) throws IOException, InvalidOptionException {
     boolean set = option == Nbd.OPT_SET_META_CONTEXT;
     if (set) {
       allocationFor = null; // SET replaces the selection even when it fails
@@ -165,18 +173,19 @@ final class Handshake {
     OptionCodec.MetaContextQuery q = OptionCodec.decodeMetaContextQuery(data);
     Optional<Export> e = exports.find(q.name());
     if (e.isEmpty()) {
-      wire.write(OptionCodec.error(option, Nbd.REP_ERR_UNKNOWN,
-          "export '" + q.name() + "' not present"));
+      wire.write(
+          OptionCodec.error(option, Nbd.REP_ERR_UNKNOWN, "export '" + q.name() + "' not present"));
       return;
     }
-    boolean match = set
-        ? q.queries().contains(Nbd.BASE_ALLOCATION)
-        : q.queries().isEmpty() || q.queries().stream()
-            .anyMatch(s -> s.equals(Nbd.BASE_ALLOCATION) || s.equals("base:"));
+    boolean match =
+        set
+            ? q.queries().contains(Nbd.BASE_ALLOCATION)
+            : q.queries().isEmpty()
+                || q.queries().stream()
+                    .anyMatch(s -> s.equals(Nbd.BASE_ALLOCATION) || s.equals("base:"));
     if (match) {
       int id = set ? Nbd.BASE_ALLOCATION_ID : 0;
-      wire.write(OptionCodec.metaContext(option, id, Nbd.BASE_ALLOCATION),
-          OptionCodec.ack(option));
+      wire.write(OptionCodec.metaContext(option, id, Nbd.BASE_ALLOCATION), OptionCodec.ack(option));
       if (set) {
         allocationFor = e.get().name();
       }
@@ -191,10 +200,16 @@ final class Handshake {
 
   /** Per the protocol's table: DF only with structured replies; writes only when writable. */
   int transmissionFlags(Export e) {
-    int f = Nbd.TFLAG_HAS_FLAGS | Nbd.TFLAG_SEND_FLUSH | Nbd.TFLAG_SEND_FUA
-        | Nbd.TFLAG_CAN_MULTI_CONN | Nbd.TFLAG_SEND_CACHE;
-    f |= e.readOnly() ? Nbd.TFLAG_READ_ONLY
-        : Nbd.TFLAG_SEND_TRIM | Nbd.TFLAG_SEND_WRITE_ZEROES | Nbd.TFLAG_SEND_FAST_ZERO;
+    int f =
+        Nbd.TFLAG_HAS_FLAGS
+            | Nbd.TFLAG_SEND_FLUSH
+            | Nbd.TFLAG_SEND_FUA
+            | Nbd.TFLAG_CAN_MULTI_CONN
+            | Nbd.TFLAG_SEND_CACHE;
+    f |=
+        e.readOnly()
+            ? Nbd.TFLAG_READ_ONLY
+            : Nbd.TFLAG_SEND_TRIM | Nbd.TFLAG_SEND_WRITE_ZEROES | Nbd.TFLAG_SEND_FAST_ZERO;
     return structured ? f | Nbd.TFLAG_SEND_DF : f;
   }
 

@@ -1,8 +1,8 @@
 package org.thinpool.nbd;
 
 /**
- * Wire constants of the NBD protocol (fixed newstyle handshake, compact request headers, simple
- * and structured replies) and the server's limits, each with its reason. Values from the public
+ * Wire constants of the NBD protocol (fixed newstyle handshake, compact request headers, simple and
+ * structured replies) and the server's limits, each with its reason. Values from the public
  * protocol document; names as there, without the {@code NBD_} prefix.
  */
 final class Nbd {
@@ -89,8 +89,10 @@ final class Nbd {
 
   // ---- base:allocation ----
   static final String BASE_ALLOCATION = "base:allocation";
+
   /** The id this server gives base:allocation (its only context). */
   static final int BASE_ALLOCATION_ID = 0;
+
   static final int STATE_HOLE = 0x1;
   static final int STATE_ZERO = 0x2;
 
@@ -109,35 +111,45 @@ final class Nbd {
   static final int REQUEST_HEADER_BYTES = 28;
   static final int SIMPLE_REPLY_BYTES = 16;
   static final int CHUNK_HEADER_BYTES = 20;
+
   /** Padding after an EXPORT_NAME answer unless the client set NO_ZEROES. */
   static final int EXPORT_NAME_ZEROES = 124;
 
   // ---- limits ----
   /** Smallest block advertised: the sector, what every client here aligns to anyway. */
   static final int MIN_BLOCK_BYTES = 512;
+
   /**
    * Largest READ/WRITE payload: 32 MiB, the default every client assumes and qemu's own cap; a
    * request holds at most this much heap.
    */
   static final int MAX_PAYLOAD_BYTES = 32 << 20;
+
   /**
    * A WRITE longer than the maximum is read and dropped (then EINVAL) up to this size, as the
    * protocol asks of servers for payloads a careless client may send; longer is treated as abuse
    * and the connection is closed.
    */
   static final int MAX_DROPPED_WRITE_BYTES = 64 << 20;
+
   /** Option data read into memory: every real option is far below 4 KiB (names <= 4096). */
   static final int MAX_OPTION_DATA_BYTES = 64 << 10;
+
   /** Larger option data up to this is skipped and answered ERR_TOO_BIG; beyond it, close. */
   static final int MAX_SKIPPED_OPTION_BYTES = 1 << 20;
+
   /** Options per connection: clients use at most a handful per export; more is a loop or abuse. */
   static final int MAX_OPTIONS = 256;
+
   /** Strings (names, queries) are at most 4096 bytes by the protocol. */
   static final int MAX_STRING_BYTES = 4096;
+
   /** Meta-context queries per option: each is small work, but bound the loop. */
   static final int MAX_META_QUERIES = 128;
+
   /** Info requests per GO/INFO: there are four info types; duplicates beyond this are abuse. */
   static final int MAX_INFO_REQUESTS = 64;
+
   /**
    * Extents in one BLOCK_STATUS chunk: 64 Ki extents = 512 KiB of reply, and a bounded walk of the
    * mapping tree under its lock; the client asks again from where the answer stopped.

@@ -27,10 +27,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Serves {@link Exports} over NBD on any number of TCP and Unix-domain listeners. Every connection
  * runs on its own virtual thread ({@code Connection}); limits: {@link #MAX_CONNECTIONS} at once
  * (more are closed at accept), {@link #HANDSHAKE_TIMEOUT} to finish the handshake, and one byte
- * budget ({@link #MAX_BUFFERED_BYTES}) shared by the READ/WRITE buffers of all connections.
- * {@link #close} stops accepting, lets every request in flight finish and answer, closes every
- * connection and returns when they are gone (or after {@link #DRAIN_TIMEOUT}); the pool's owner
- * then commits.
+ * budget ({@link #MAX_BUFFERED_BYTES}) shared by the READ/WRITE buffers of all connections. {@link
+ * #close} stops accepting, lets every request in flight finish and answer, closes every connection
+ * and returns when they are gone (or after {@link #DRAIN_TIMEOUT}); the pool's owner then commits.
  */
 public final class NbdServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
@@ -79,16 +78,19 @@ public final class NbdServer implements AutoCloseable {
 
   /**
    * Listens on a TCP address ({@link InetSocketAddress}; port 0 = any free port) or a Unix-domain
-   * socket ({@link UnixDomainSocketAddress}; an old socket file there is replaced) and returns
-   * the bound address.
+   * socket ({@link UnixDomainSocketAddress}; an old socket file there is replaced) and returns the
+   * bound address.
    */
   public SocketAddress listen(SocketAddress address) throws IOException {
     ServerSocketChannel ch;
     if (address instanceof UnixDomainSocketAddress unix) {
       Path p = unix.getPath();
       if (Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-          && Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class,
-              java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther()) {
+          && Files.readAttributes(
+                  p,
+                  java.nio.file.attribute.BasicFileAttributes.class,
+                  java.nio.file.LinkOption.NOFOLLOW_LINKS)
+              .isOther()) {
         Files.delete(p); // a stale socket of an earlier run
       }
       ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -100,8 +102,11 @@ public final class NbdServer implements AutoCloseable {
       ch.bind(address, 128);
     }
     listeners.add(ch);
-    acceptors.add(Thread.ofPlatform().name("nbd-accept " + ch.getLocalAddress())
-        .daemon().start(() -> accept(ch)));
+    acceptors.add(
+        Thread.ofPlatform()
+            .name("nbd-accept " + ch.getLocalAddress())
+            .daemon()
+            .start(() -> accept(ch)));
     return ch.getLocalAddress();
   }
 
@@ -139,20 +144,31 @@ public final class NbdServer implements AutoCloseable {
       return;
     }
     open.add(ch);
-    ScheduledFuture<?> deadline = timer.schedule(() -> closeQuietly(ch),
-        HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    Connection c = new Connection(new Wire(ch), ch, exports, byteBudget, closing::get,
-        () -> deadline.cancel(false), observer);
-    Thread t = Thread.ofVirtual().name("nbd-connection").unstarted(() -> {
-      observer.connectionOpened();
-      try {
-        c.run();
-      } finally {
-        observer.connectionClosed();
-        open.remove(ch);
-        connectionThreads.remove(Thread.currentThread());
-      }
-    });
+    ScheduledFuture<?> deadline =
+        timer.schedule(() -> closeQuietly(ch), HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    Connection c =
+        new Connection(
+            new Wire(ch),
+            ch,
+            exports,
+            byteBudget,
+            closing::get,
+            () -> deadline.cancel(false),
+            observer);
+    Thread t =
+        Thread.ofVirtual()
+            .name("nbd-connection")
+            .unstarted(
+                () -> {
+                  observer.connectionOpened();
+                  try {
+                    c.run();
+                  } finally {
+                    observer.connectionClosed();
+                    open.remove(ch);
+                    connectionThreads.remove(Thread.currentThread());
+                  }
+                });
     connectionThreads.add(t);
     t.start();
   }

@@ -74,8 +74,8 @@ final class OptionCodec {
     }
     int count = Short.toUnsignedInt(data.getShort());
     if (count > Nbd.MAX_INFO_REQUESTS || data.remaining() != 2 * count) {
-      throw new InvalidOptionException("info request count " + count + " does not match the"
-          + " option length");
+      throw new InvalidOptionException(
+          "info request count " + count + " does not match the" + " option length");
     }
     List<Integer> types = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
@@ -84,8 +84,7 @@ final class OptionCodec {
     return new ExportQuery(name, types);
   }
 
-  static MetaContextQuery decodeMetaContextQuery(ByteBuffer data)
-      throws InvalidOptionException {
+  static MetaContextQuery decodeMetaContextQuery(ByteBuffer data) throws InvalidOptionException {
     String name = string(data, u32Length(data, 4));
     if (data.remaining() < 4) {
       throw new InvalidOptionException("missing query count");
@@ -128,11 +127,13 @@ final class OptionCodec {
     ByteBuffer s = data.slice(data.position(), lengthBytes);
     data.position(data.position() + lengthBytes);
     try {
-      String text = StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(s)
-          .toString();
+      String text =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(s)
+              .toString();
       if (text.indexOf('\0') >= 0) {
         throw new InvalidOptionException("string contains NUL");
       }
@@ -146,8 +147,12 @@ final class OptionCodec {
 
   static ByteBuffer reply(int option, int type, ByteBuffer data) {
     ByteBuffer b = ByteBuffer.allocate(20 + data.remaining());
-    return b.putLong(Nbd.OPTION_REPLY_MAGIC).putInt(option).putInt(type)
-        .putInt(data.remaining()).put(data.duplicate()).flip();
+    return b.putLong(Nbd.OPTION_REPLY_MAGIC)
+        .putInt(option)
+        .putInt(type)
+        .putInt(data.remaining())
+        .put(data.duplicate())
+        .flip();
   }
 
   static ByteBuffer ack(int option) {
@@ -161,32 +166,46 @@ final class OptionCodec {
   static ByteBuffer server(String name, String description) {
     byte[] n = utf8(name);
     byte[] d = utf8(description);
-    ByteBuffer data = ByteBuffer.allocate(4 + n.length + d.length).putInt(n.length).put(n)
-        .put(d).flip();
+    ByteBuffer data =
+        ByteBuffer.allocate(4 + n.length + d.length).putInt(n.length).put(n).put(d).flip();
     return reply(Nbd.OPT_LIST, Nbd.REP_SERVER, data);
   }
 
   static ByteBuffer metaContext(int option, int id, String name) {
     byte[] n = utf8(name);
-    return reply(option, Nbd.REP_META_CONTEXT,
-        ByteBuffer.allocate(4 + n.length).putInt(id).put(n).flip());
+    return reply(
+        option, Nbd.REP_META_CONTEXT, ByteBuffer.allocate(4 + n.length).putInt(id).put(n).flip());
   }
 
   static ByteBuffer infoExport(int option, long sizeBytes, int transmissionFlags) {
-    return reply(option, Nbd.REP_INFO, ByteBuffer.allocate(12).putShort((short) Nbd.INFO_EXPORT)
-        .putLong(sizeBytes).putShort((short) transmissionFlags).flip());
+    return reply(
+        option,
+        Nbd.REP_INFO,
+        ByteBuffer.allocate(12)
+            .putShort((short) Nbd.INFO_EXPORT)
+            .putLong(sizeBytes)
+            .putShort((short) transmissionFlags)
+            .flip());
   }
 
   static ByteBuffer infoText(int option, int infoType, String text) {
     byte[] t = utf8(text);
-    return reply(option, Nbd.REP_INFO,
+    return reply(
+        option,
+        Nbd.REP_INFO,
         ByteBuffer.allocate(2 + t.length).putShort((short) infoType).put(t).flip());
   }
 
   static ByteBuffer infoBlockSize(int option, int minimum, int preferred, int maximum) {
-    return reply(option, Nbd.REP_INFO, ByteBuffer.allocate(14)
-        .putShort((short) Nbd.INFO_BLOCK_SIZE).putInt(minimum).putInt(preferred)
-        .putInt(maximum).flip());
+    return reply(
+        option,
+        Nbd.REP_INFO,
+        ByteBuffer.allocate(14)
+            .putShort((short) Nbd.INFO_BLOCK_SIZE)
+            .putInt(minimum)
+            .putInt(preferred)
+            .putInt(maximum)
+            .flip());
   }
 
   static ByteBuffer exportNameAnswer(long sizeBytes, int transmissionFlags, boolean zeroes) {

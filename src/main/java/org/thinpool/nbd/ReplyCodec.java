@@ -30,14 +30,21 @@ final class ReplyCodec {
   }
 
   static ByteBuffer simple(long cookie, int error) {
-    return ByteBuffer.allocate(Nbd.SIMPLE_REPLY_BYTES).putInt(Nbd.SIMPLE_REPLY_MAGIC)
-        .putInt(error).putLong(cookie).flip();
+    return ByteBuffer.allocate(Nbd.SIMPLE_REPLY_BYTES)
+        .putInt(Nbd.SIMPLE_REPLY_MAGIC)
+        .putInt(error)
+        .putLong(cookie)
+        .flip();
   }
 
   static ByteBuffer chunkHeader(long cookie, boolean done, int type, int payloadBytes) {
-    return ByteBuffer.allocate(Nbd.CHUNK_HEADER_BYTES).putInt(Nbd.STRUCTURED_REPLY_MAGIC)
-        .putShort((short) (done ? Nbd.REPLY_FLAG_DONE : 0)).putShort((short) type)
-        .putLong(cookie).putInt(payloadBytes).flip();
+    return ByteBuffer.allocate(Nbd.CHUNK_HEADER_BYTES)
+        .putInt(Nbd.STRUCTURED_REPLY_MAGIC)
+        .putShort((short) (done ? Nbd.REPLY_FLAG_DONE : 0))
+        .putShort((short) type)
+        .putLong(cookie)
+        .putInt(payloadBytes)
+        .flip();
   }
 
   static ByteBuffer none(long cookie) {
@@ -45,8 +52,7 @@ final class ReplyCodec {
   }
 
   /** Header and offset of an OFFSET_DATA chunk; the {@code dataBytes} follow. */
-  static ByteBuffer offsetDataHeader(long cookie, boolean done, long offsetBytes,
-      int dataBytes) {
+  static ByteBuffer offsetDataHeader(long cookie, boolean done, long offsetBytes, int dataBytes) {
     if (dataBytes <= 0 || dataBytes > Nbd.MAX_PAYLOAD_BYTES) {
       throw new AssertionError("data chunk of " + dataBytes + " bytes");
     }

@@ -2,8 +2,8 @@ package org.thinpool.nbd;
 
 /**
  * A transmission request, decoded and validated against its export by {@link RequestCodec}. A
- * closed set: the connection's dispatcher switches over it exhaustively. Offsets and lengths are
- * in bytes and already checked against the export's size.
+ * closed set: the connection's dispatcher switches over it exhaustively. Offsets and lengths are in
+ * bytes and already checked against the export's size.
  */
 sealed interface Request {
   /** The client's opaque cookie, echoed in the reply. */
@@ -23,8 +23,14 @@ sealed interface Request {
 
   record Cache(long cookie, long offsetBytes, long lengthBytes) implements Request {}
 
-  record WriteZeroes(long cookie, long offsetBytes, long lengthBytes, boolean fua,
-      boolean noHole, boolean fastZero) implements Request {}
+  record WriteZeroes(
+      long cookie,
+      long offsetBytes,
+      long lengthBytes,
+      boolean fua,
+      boolean noHole,
+      boolean fastZero)
+      implements Request {}
 
   record BlockStatus(long cookie, long offsetBytes, long lengthBytes, boolean reqOne)
       implements Request {}

@@ -17,8 +17,8 @@ final class RequestCodec {
   private RequestCodec() {}
 
   /** What validation needs to know of the export and of the negotiation. */
-  record ExportShape(long sizeBytes, boolean readOnly, boolean structuredReplies,
-      boolean allocationContext) {}
+  record ExportShape(
+      long sizeBytes, boolean readOnly, boolean structuredReplies, boolean allocationContext) {}
 
   /** A request header as it came. */
   record Header(int flags, int type, long cookie, long offsetBytes, long lengthBytes) {}
@@ -49,8 +49,11 @@ final class RequestCodec {
       return invalid(h, Nbd.EINVAL, "unknown command " + h.type(), payload);
     }
     if ((h.flags() & ~allowed) != 0) {
-      return invalid(h, Nbd.EINVAL, "unsupported flags 0x" + Integer.toHexString(h.flags())
-          + " for command " + h.type(), payload);
+      return invalid(
+          h,
+          Nbd.EINVAL,
+          "unsupported flags 0x" + Integer.toHexString(h.flags()) + " for command " + h.type(),
+          payload);
     }
     return switch (h.type()) {
       case Nbd.CMD_READ -> read(h, shape);
@@ -58,8 +61,10 @@ final class RequestCodec {
       case Nbd.CMD_DISC -> new Request.Disc(h.cookie());
       case Nbd.CMD_FLUSH -> new Request.Flush(h.cookie());
       case Nbd.CMD_TRIM -> trim(h, shape);
-      case Nbd.CMD_CACHE -> pastEnd(h, shape) ? invalid(h, Nbd.EINVAL, "cache past the end", 0)
-          : new Request.Cache(h.cookie(), h.offsetBytes(), h.lengthBytes());
+      case Nbd.CMD_CACHE ->
+          pastEnd(h, shape)
+              ? invalid(h, Nbd.EINVAL, "cache past the end", 0)
+              : new Request.Cache(h.cookie(), h.offsetBytes(), h.lengthBytes());
       case Nbd.CMD_WRITE_ZEROES -> writeZeroes(h, shape);
       case Nbd.CMD_BLOCK_STATUS -> blockStatus(h, shape);
       default -> throw new AssertionError("command " + h.type() + " passed the flag check");
@@ -72,8 +77,8 @@ final class RequestCodec {
     return switch (type) {
       case Nbd.CMD_READ -> fua | (shape.structuredReplies() ? Nbd.CMD_FLAG_DF : 0);
       case Nbd.CMD_WRITE, Nbd.CMD_DISC, Nbd.CMD_FLUSH, Nbd.CMD_TRIM, Nbd.CMD_CACHE -> fua;
-      case Nbd.CMD_WRITE_ZEROES -> fua | Nbd.CMD_FLAG_NO_HOLE
-          | (shape.readOnly() ? 0 : Nbd.CMD_FLAG_FAST_ZERO);
+      case Nbd.CMD_WRITE_ZEROES ->
+          fua | Nbd.CMD_FLAG_NO_HOLE | (shape.readOnly() ? 0 : Nbd.CMD_FLAG_FAST_ZERO);
       case Nbd.CMD_BLOCK_STATUS -> fua | Nbd.CMD_FLAG_REQ_ONE;
       default -> -1;
     };
@@ -81,14 +86,17 @@ final class RequestCodec {
 
   private static Request read(Header h, ExportShape shape) {
     if (h.lengthBytes() > Nbd.MAX_PAYLOAD_BYTES) {
-      return invalid(h, Nbd.EINVAL, "read of " + h.lengthBytes() + " bytes is over the maximum "
-          + Nbd.MAX_PAYLOAD_BYTES, 0);
+      return invalid(
+          h,
+          Nbd.EINVAL,
+          "read of " + h.lengthBytes() + " bytes is over the maximum " + Nbd.MAX_PAYLOAD_BYTES,
+          0);
     }
     if (pastEnd(h, shape)) {
       return invalid(h, Nbd.EINVAL, "read past the end of the export", 0);
     }
-    return new Request.Read(h.cookie(), h.offsetBytes(), (int) h.lengthBytes(),
-        (h.flags() & Nbd.CMD_FLAG_DF) != 0);
+    return new Request.Read(
+        h.cookie(), h.offsetBytes(), (int) h.lengthBytes(), (h.flags() & Nbd.CMD_FLAG_DF) != 0);
   }
 
   private static Request write(Header h, ExportShape shape) {
@@ -97,8 +105,11 @@ final class RequestCodec {
       return invalid(h, Nbd.EPERM, "the export is read-only", payload);
     }
     if (payload > Nbd.MAX_PAYLOAD_BYTES) {
-      return invalid(h, Nbd.EINVAL, "write of " + payload + " bytes is over the maximum "
-          + Nbd.MAX_PAYLOAD_BYTES, payload);
+      return invalid(
+          h,
+          Nbd.EINVAL,
+          "write of " + payload + " bytes is over the maximum " + Nbd.MAX_PAYLOAD_BYTES,
+          payload);
     }
     if (pastEnd(h, shape)) {
       return invalid(h, Nbd.ENOSPC, "write past the end of the export", payload);
@@ -123,14 +134,19 @@ final class RequestCodec {
     if (pastEnd(h, shape)) {
       return invalid(h, Nbd.ENOSPC, "write zeroes past the end of the export", 0);
     }
-    return new Request.WriteZeroes(h.cookie(), h.offsetBytes(), h.lengthBytes(), fua(h),
-        (h.flags() & Nbd.CMD_FLAG_NO_HOLE) != 0, (h.flags() & Nbd.CMD_FLAG_FAST_ZERO) != 0);
+    return new Request.WriteZeroes(
+        h.cookie(),
+        h.offsetBytes(),
+        h.lengthBytes(),
+        fua(h),
+        (h.flags() & Nbd.CMD_FLAG_NO_HOLE) != 0,
+        (h.flags() & Nbd.CMD_FLAG_FAST_ZERO) != 0);
   }
 
   private static Request blockStatus(Header h, ExportShape shape) {
     if (!shape.structuredReplies() || !shape.allocationContext()) {
-      return invalid(h, Nbd.EINVAL, "block status needs structured replies and a meta"
-          + " context", 0);
+      return invalid(
+          h, Nbd.EINVAL, "block status needs structured replies and a meta" + " context", 0);
     }
     if (h.lengthBytes() == 0) {
       return invalid(h, Nbd.EINVAL, "block status of length 0", 0);
@@ -138,8 +154,8 @@ final class RequestCodec {
     if (pastEnd(h, shape)) {
       return invalid(h, Nbd.EINVAL, "block status past the end of the export", 0);
     }
-    return new Request.BlockStatus(h.cookie(), h.offsetBytes(), h.lengthBytes(),
-        (h.flags() & Nbd.CMD_FLAG_REQ_ONE) != 0);
+    return new Request.BlockStatus(
+        h.cookie(), h.offsetBytes(), h.lengthBytes(), (h.flags() & Nbd.CMD_FLAG_REQ_ONE) != 0);
   }
 
   /** offset + length > size, in unsigned arithmetic that cannot overflow. */

@@ -9,14 +9,15 @@ import org.thinpool.pool.ThinDevice;
 
 /**
  * Serves validated requests on one export: the policy between the codecs and the thin device.
- * Stateless across requests, so any number run at once. Successful non-READ commands get a
- * simple reply (allowed in both modes); READ gets data (simple) or OFFSET_DATA / OFFSET_HOLE
- * chunks split by provisioning (structured); errors of READ and BLOCK_STATUS in structured mode
- * are ERROR chunks with a message.
+ * Stateless across requests, so any number run at once. Successful non-READ commands get a simple
+ * reply (allowed in both modes); READ gets data (simple) or OFFSET_DATA / OFFSET_HOLE chunks split
+ * by provisioning (structured); errors of READ and BLOCK_STATUS in structured mode are ERROR chunks
+ * with a message.
  */
 final class Transmission {
   /** Zeroes written per call for WRITE_ZEROES with NO_HOLE. */
   private static final int ZERO_CHUNK_BYTES = 1 << 20;
+
   private static final ByteBuffer ZEROES = ByteBuffer.allocateDirect(ZERO_CHUNK_BYTES);
 
   /**
@@ -43,8 +44,10 @@ final class Transmission {
   void serve(Request r, ByteBuffer payload) throws IOException {
     long start = System.nanoTime();
     ByteBuffer[] reply = reply(r, payload);
-    observer.request(name(r), r instanceof Request.Read rd ? rd.lengthBytes()
-        : payload != null ? payload.limit() : 0, System.nanoTime() - start,
+    observer.request(
+        name(r),
+        r instanceof Request.Read rd ? rd.lengthBytes() : payload != null ? payload.limit() : 0,
+        System.nanoTime() - start,
         ReplyCodec.errorOf(reply[0]));
     wire.write(reply);
   }
@@ -66,30 +69,31 @@ final class Transmission {
   private ByteBuffer[] reply(Request r, ByteBuffer payload) {
     ByteBuffer[] reply;
     try {
-      reply = switch (r) {
-        case Request.Read rd -> read(rd);
-        case Request.Write w -> {
-          device.write(w.offsetBytes(), payload, w.fua());
-          yield ok(w.cookie());
-        }
-        case Request.Flush f -> {
-          device.flush();
-          yield ok(f.cookie());
-        }
-        case Request.Trim t -> {
-          device.discard(t.offsetBytes(), t.lengthBytes());
-          flushIf(t.fua());
-          yield ok(t.cookie());
-        }
-        case Request.Cache c -> ok(c.cookie()); // a hint; reads need no warm-up here
-        case Request.WriteZeroes z -> writeZeroes(z);
-        case Request.BlockStatus b -> new ByteBuffer[] {blockStatus(b)};
-        case Request.Invalid inv -> fail(inv.cookie(), inv.error(), inv.message());
-        case Request.Disc d -> throw new AssertionError("DISC is handled by the reader");
-      };
+      reply =
+          switch (r) {
+            case Request.Read rd -> read(rd);
+            case Request.Write w -> {
+              device.write(w.offsetBytes(), payload, w.fua());
+              yield ok(w.cookie());
+            }
+            case Request.Flush f -> {
+              device.flush();
+              yield ok(f.cookie());
+            }
+            case Request.Trim t -> {
+              device.discard(t.offsetBytes(), t.lengthBytes());
+              flushIf(t.fua());
+              yield ok(t.cookie());
+            }
+            case Request.Cache c -> ok(c.cookie()); // a hint; reads need no warm-up here
+            case Request.WriteZeroes z -> writeZeroes(z);
+            case Request.BlockStatus b -> new ByteBuffer[] {blockStatus(b)};
+            case Request.Invalid inv -> fail(inv.cookie(), inv.error(), inv.message());
+            case Request.Disc d -> throw new AssertionError("DISC is handled by the reader");
+          };
     } catch (IOException | IllegalArgumentException e) {
-      reply = fail(r.cookie(), Errors.errno(e),
-          e.getMessage() == null ? e.toString() : e.getMessage());
+      reply =
+          fail(r.cookie(), Errors.errno(e), e.getMessage() == null ? e.toString() : e.getMessage());
     }
     return reply;
   }
@@ -125,8 +129,9 @@ final class Transmission {
     }
     if (r.dontFragment() || r.lengthBytes() <= SMALL_READ_BYTES) {
       device.read(r.offsetBytes(), data);
-      return new ByteBuffer[] {ReplyCodec.offsetDataHeader(r.cookie(), true, r.offsetBytes(),
-          r.lengthBytes()), data.flip()};
+      return new ByteBuffer[] {
+        ReplyCodec.offsetDataHeader(r.cookie(), true, r.offsetBytes(), r.lengthBytes()), data.flip()
+      };
     }
     List<Segment> segments = segments(r.offsetBytes(), r.lengthBytes(), Integer.MAX_VALUE);
     List<ByteBuffer> out = new ArrayList<>();
@@ -150,8 +155,8 @@ final class Transmission {
     int max = b.reqOne() ? 1 : Nbd.MAX_EXTENTS;
     List<ReplyCodec.Extent> extents = new ArrayList<>();
     for (Segment s : segments(b.offsetBytes(), b.lengthBytes(), max)) {
-      extents.add(new ReplyCodec.Extent(s.lengthBytes(),
-          s.mapped() ? 0 : Nbd.STATE_HOLE | Nbd.STATE_ZERO));
+      extents.add(
+          new ReplyCodec.Extent(s.lengthBytes(), s.mapped() ? 0 : Nbd.STATE_HOLE | Nbd.STATE_ZERO));
     }
     return ReplyCodec.blockStatus(b.cookie(), Nbd.BASE_ALLOCATION_ID, extents);
   }
@@ -160,13 +165,14 @@ final class Transmission {
   private record Segment(long offsetBytes, long lengthBytes, boolean mapped) {}
 
   /**
-   * Splits [offset, offset + length) into alternating provisioned and unprovisioned segments,
-   * at most {@code max} of them (the first ones; together they start at {@code offset}).
+   * Splits [offset, offset + length) into alternating provisioned and unprovisioned segments, at
+   * most {@code max} of them (the first ones; together they start at {@code offset}).
    */
   private List<Segment> segments(long offset, long length, int max) throws IOException {
     long end = offset + length;
-    List<BlockRun> runs = device.mappedRuns(offset / blockBytes,
-        (end + blockBytes - 1) / blockBytes, Math.max(1, max / 2 + 1));
+    List<BlockRun> runs =
+        device.mappedRuns(
+            offset / blockBytes, (end + blockBytes - 1) / blockBytes, Math.max(1, max / 2 + 1));
     List<Segment> out = new ArrayList<>();
     long pos = offset;
     for (BlockRun run : runs) {
@@ -201,7 +207,8 @@ final class Transmission {
 
   /** Structured mode: an ERROR chunk (allowed for any command, needed for READ). */
   private ByteBuffer[] fail(long cookie, int error, String message) {
-    return new ByteBuffer[] {structured ? ReplyCodec.error(cookie, error, message)
-        : ReplyCodec.simple(cookie, error)};
+    return new ByteBuffer[] {
+      structured ? ReplyCodec.error(cookie, error, message) : ReplyCodec.simple(cookie, error)
+    };
   }
 }

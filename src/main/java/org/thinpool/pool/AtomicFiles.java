@@ -19,8 +19,12 @@ final class AtomicFiles {
   static void replace(Path target, String contents) throws IOException {
     Path dir = target.toAbsolutePath().getParent();
     Path tmp = dir.resolve(target.getFileName() + ".tmp");
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            tmp,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer b = ByteBuffer.wrap(contents.getBytes(StandardCharsets.UTF_8));
       while (b.hasRemaining()) {
         ch.write(b);

@@ -15,8 +15,8 @@ import org.thinpool.thin.ThinMetadata;
  * place, provision on first write, break sharing on a write to a shared block, unmap. What is
  * shared and how a new block is allocated, mapped or given back is the thin layer's ({@link
  * BlockLookup}, {@link Provision}); this class does the data I/O between those steps, under the
- * locks of {@link PoolCore} in their order, with the read-only checks and the out-of-space
- * handling of {@link SpacePolicy}.
+ * locks of {@link PoolCore} in their order, with the read-only checks and the out-of-space handling
+ * of {@link SpacePolicy}.
  */
 final class BlockIo {
   private final PoolCore core;
@@ -49,9 +49,9 @@ final class BlockIo {
   }
 
   /**
-   * Writes inside one virtual block: in place, or into a new block (provision or copy). On a
-   * full pool it commits once (blocks freed in this transaction become free) and then fails or
-   * waits as the {@link SpacePolicy} says, holding no lock while it waits.
+   * Writes inside one virtual block: in place, or into a new block (provision or copy). On a full
+   * pool it commits once (blocks freed in this transaction become free) and then fails or waits as
+   * the {@link SpacePolicy} says, holding no lock while it waits.
    */
   void writeBlock(long id, long vblock, int inBlock, ByteBuffer src) throws IOException {
     SpacePolicy space = core.space();
@@ -97,8 +97,10 @@ final class BlockIo {
         core.checkWritable();
         state = m.metadata().find(id, vblock);
       }
-      outside = state instanceof BlockLookup.Mapped b && !core.data().isInside(b.dataBlock())
-          ? b.dataBlock() : -1;
+      outside =
+          state instanceof BlockLookup.Mapped b && !core.data().isInside(b.dataBlock())
+              ? b.dataBlock()
+              : -1;
       if (outside < 0) {
         return switch (state) {
           case BlockLookup.Mapped b when !b.shared() -> {
@@ -118,12 +120,11 @@ final class BlockIo {
   }
 
   /**
-   * Provisions (unmapped) or breaks sharing (shared): allocates, fills outside the metadata
-   * lock, maps; a block that is not mapped in the end is given back. False if no data block is
-   * free.
+   * Provisions (unmapped) or breaks sharing (shared): allocates, fills outside the metadata lock,
+   * maps; a block that is not mapped in the end is given back. False if no data block is free.
    */
-  private boolean writeNewBlock(long id, long vblock, BlockLookup state, int inBlock,
-      ByteBuffer src) throws IOException {
+  private boolean writeNewBlock(
+      long id, long vblock, BlockLookup state, int inBlock, ByteBuffer src) throws IOException {
     Provision p = allocate(id, vblock, state);
     if (p == null) {
       return false;
@@ -146,10 +147,10 @@ final class BlockIo {
   }
 
   /**
-   * Punches a block this request allocated but could not map (the host refused the fill, or the
-   * map failed): a half-done fill may hold host space the pool cannot use. Before the release:
-   * once given back, another write may take it. It was free at the last commit, so no committed
-   * mapping names it. A punch that fails is noted on {@code failure}.
+   * Punches a block this request allocated but could not map (the host refused the fill, or the map
+   * failed): a half-done fill may hold host space the pool cannot use. Before the release: once
+   * given back, another write may take it. It was free at the last commit, so no committed mapping
+   * names it. A punch that fails is noted on {@code failure}.
    */
   private void punch(long dataBlock, Throwable failure) {
     try {
@@ -166,9 +167,10 @@ final class BlockIo {
       ThinMetadata md = m.metadata();
       Provision p;
       try {
-        p = state instanceof BlockLookup.Mapped shared
-            ? md.breakSharing(id, vblock, shared)
-            : md.provision(id, vblock);
+        p =
+            state instanceof BlockLookup.Mapped shared
+                ? md.breakSharing(id, vblock, shared)
+                : md.provision(id, vblock);
       } catch (OutOfSpaceException e) {
         return null;
       }

@@ -11,14 +11,14 @@ import java.util.concurrent.locks.StampedLock;
  * <p>Lock order, everywhere: stripes in ascending index, then the commit gate, then the metadata
  * lock. A thread holds at most one stripe unless it holds a contiguous ascending set.
  *
- * <p>Stripes are {@link StampedLock}s: not reentrant (no path takes a stripe it holds), and a
- * read lock is one compare-and-set each way, where a reentrant lock also keeps per-thread hold
- * counts; every block read takes one.
+ * <p>Stripes are {@link StampedLock}s: not reentrant (no path takes a stripe it holds), and a read
+ * lock is one compare-and-set each way, where a reentrant lock also keeps per-thread hold counts;
+ * every block read takes one.
  */
 final class BlockLocks {
   /**
-   * Stripes: enough that unrelated blocks rarely share one, few enough that taking all of them
-   * for a snapshot stays in the microseconds.
+   * Stripes: enough that unrelated blocks rarely share one, few enough that taking all of them for
+   * a snapshot stays in the microseconds.
    */
   static final int STRIPES = 256;
 

@@ -13,9 +13,9 @@ import java.util.List;
 import org.thinpool.io.PoolStateException;
 
 /**
- * The lines of one of the pool's small text files (pool.conf, sizes), read strictly: text that
- * is not UTF-8, a NUL byte or a last line without its newline (a truncated file) is refused with
- * the file and the line, never decoded into something else or read as a default.
+ * The lines of one of the pool's small text files (pool.conf, sizes), read strictly: text that is
+ * not UTF-8, a NUL byte or a last line without its newline (a truncated file) is refused with the
+ * file and the line, never decoded into something else or read as a default.
  */
 final class ConfigText {
   /** The files are a few KiB (sizes is rewritten at 64 KiB); anything far larger is not one. */
@@ -43,8 +43,15 @@ final class ConfigText {
   static byte[] readBounded(Path file, String what) throws IOException {
     long size = Files.size(file);
     if (size > MAX_BYTES) {
-      throw new PoolStateException(what + " " + file + " is damaged: " + size
-          + " bytes, more than such a file ever holds (" + MAX_BYTES + ")");
+      throw new PoolStateException(
+          what
+              + " "
+              + file
+              + " is damaged: "
+              + size
+              + " bytes, more than such a file ever holds ("
+              + MAX_BYTES
+              + ")");
     }
     return Files.readAllBytes(file);
   }
@@ -57,7 +64,8 @@ final class ConfigText {
       }
     }
     try {
-      return StandardCharsets.UTF_8.newDecoder()
+      return StandardCharsets.UTF_8
+          .newDecoder()
           .onMalformedInput(CodingErrorAction.REPORT)
           .onUnmappableCharacter(CodingErrorAction.REPORT)
           .decode(ByteBuffer.wrap(line))

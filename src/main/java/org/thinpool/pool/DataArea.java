@@ -12,18 +12,18 @@ import org.thinpool.io.OutOfSpaceException;
  * around a partial write (from the shared block it replaces, or zeros), and hole punching.
  *
  * <p>Every access is checked against the pool's data block count: a mapping at or past the end
- * (corrupt or restored metadata) is an I/O error naming the device and the block, never zeros
- * read past the end of a file, and a write never grows the data file past its configured size.
- * A write the host refuses (its filesystem full, a quota, an I/O error) fails as out of space,
- * naming the file: the request fails, the pool does not.
+ * (corrupt or restored metadata) is an I/O error naming the device and the block, never zeros read
+ * past the end of a file, and a write never grows the data file past its configured size. A write
+ * the host refuses (its filesystem full, a quota, an I/O error) fails as out of space, naming the
+ * file: the request fails, the pool does not.
  */
 final class DataArea implements AutoCloseable {
   /** Blocks are filled in chunks of at most 1 MiB, so a 1 GiB block never needs 1 GiB of heap. */
   static final int CHUNK_BYTES = 1 << 20;
 
   /**
-   * Fill buffers kept for reuse: as many as writers usually fill blocks at once; more are
-   * allocated when needed and dropped after use.
+   * Fill buffers kept for reuse: as many as writers usually fill blocks at once; more are allocated
+   * when needed and dropped after use.
    */
   static final int POOLED_FILL_BUFFERS = 8;
 
@@ -32,14 +32,16 @@ final class DataArea implements AutoCloseable {
   private final BlockDevice device;
   private final String name;
   private final long blockSizeBytes;
+
   /** The pool's data blocks: every access is below this. Grows with the data device. */
   private volatile long nrBlocks;
+
   private final int fillChunkBytes;
 
   /**
    * Direct buffers of {@link #fillChunkBytes}, reused: a copy-on-write moves a whole block, and a
-   * fresh heap buffer per copy costs the JVM's zeroing of it plus a copy through a temporary
-   * direct buffer on every read and write.
+   * fresh heap buffer per copy costs the JVM's zeroing of it plus a copy through a temporary direct
+   * buffer on every read and write.
    */
   private final ConcurrentLinkedDeque<ByteBuffer> fillBuffers = new ConcurrentLinkedDeque<>();
 
@@ -79,8 +81,14 @@ final class DataArea implements AutoCloseable {
   void checkInside(long dataBlock) throws DeviceIoException {
     long n = nrBlocks;
     if (dataBlock < 0 || dataBlock >= n) {
-      throw new DeviceIoException("data block " + dataBlock + " is outside data device " + name
-          + " (" + n + " blocks): the metadata maps a block the device does not have");
+      throw new DeviceIoException(
+          "data block "
+              + dataBlock
+              + " is outside data device "
+              + name
+              + " ("
+              + n
+              + " blocks): the metadata maps a block the device does not have");
     }
   }
 
@@ -107,8 +115,8 @@ final class DataArea implements AutoCloseable {
     if (e instanceof OutOfSpaceException o) {
       return o;
     }
-    return new OutOfSpaceException("cannot write data block " + dataBlock + " of " + name + ": "
-        + e.getMessage(), e);
+    return new OutOfSpaceException(
+        "cannot write data block " + dataBlock + " of " + name + ": " + e.getMessage(), e);
   }
 
   /**

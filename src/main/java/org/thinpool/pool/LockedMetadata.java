@@ -4,9 +4,9 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.thinpool.thin.ThinMetadata;
 
 /**
- * The pool's metadata while the current thread holds the metadata lock (see {@link PoolCore}
- * for the lock order). {@link ThinMetadata} is not thread-safe; this is the only way pool code
- * reaches it, so holding the lock is a value the code passes around, not a convention:
+ * The pool's metadata while the current thread holds the metadata lock (see {@link PoolCore} for
+ * the lock order). {@link ThinMetadata} is not thread-safe; this is the only way pool code reaches
+ * it, so holding the lock is a value the code passes around, not a convention:
  *
  * <pre>{@code
  * try (LockedMetadata m = core.lockMetadata()) {
@@ -14,10 +14,9 @@ import org.thinpool.thin.ThinMetadata;
  * }
  * }</pre>
  *
- * <p>One instance per pool is handed out for every hold (the lock is reentrant and closing
- * releases one hold), so taking the lock allocates nothing on the I/O path. Reaching the
- * metadata through it without holding the lock, e.g. after closing, is an {@link
- * AssertionError}.
+ * <p>One instance per pool is handed out for every hold (the lock is reentrant and closing releases
+ * one hold), so taking the lock allocates nothing on the I/O path. Reaching the metadata through it
+ * without holding the lock, e.g. after closing, is an {@link AssertionError}.
  */
 final class LockedMetadata implements AutoCloseable {
   private final ReentrantLock lock = new ReentrantLock();

@@ -16,14 +16,14 @@ package org.thinpool.pool;
  * every mapping; doubling it covers the space-map bitmaps and fuller use. It does not count what
  * snapshots cost: a device and its snapshot share their mapping leaves until one of them writes,
  * and then the writer gets its own copy of that leaf (4 KiB) for a single data block. The worst
- * case is a leaf per data block (writes scattered over many snapshots, a leaf each); a chain of
- * 64 snapshots, each writing 1,024 blocks scattered over a 512 GiB device (the chain benchmark),
- * needs 0.19 leaves per data block (12,395 metadata blocks for 65,536 data blocks, where the
- * estimate alone gives 3,058). The divergence term reserves 0.25. LVM's default (64 bytes per
- * data block) would not hold that chain either. The file is sparse, so the room costs no disk
- * space until it is used, and the memory it costs is the metadata space map's bitmaps (4 KiB per
- * 16,320 blocks, 1 MiB at the maximum). A full metadata device stops writes cleanly (the pool
- * turns read-only, nothing is lost) and {@code thinpool grow} enlarges it.
+ * case is a leaf per data block (writes scattered over many snapshots, a leaf each); a chain of 64
+ * snapshots, each writing 1,024 blocks scattered over a 512 GiB device (the chain benchmark), needs
+ * 0.19 leaves per data block (12,395 metadata blocks for 65,536 data blocks, where the estimate
+ * alone gives 3,058). The divergence term reserves 0.25. LVM's default (64 bytes per data block)
+ * would not hold that chain either. The file is sparse, so the room costs no disk space until it is
+ * used, and the memory it costs is the metadata space map's bitmaps (4 KiB per 16,320 blocks, 1 MiB
+ * at the maximum). A full metadata device stops writes cleanly (the pool turns read-only, nothing
+ * is lost) and {@code thinpool grow} enlarges it.
  */
 public final class MetadataSizing {
   /** Entries per mapping leaf that thin_metadata_size assumes (half of 252). */

@@ -20,15 +20,15 @@ import org.thinpool.io.PoolStateException;
  *   <li>never one of a pool's own files ({@code metadata}, {@code data}, {@code sizes}, {@code
  *       pool.conf}, {@code lock}) or block devices, compared by identity (the same inode, or the
  *       same device number for device nodes), so a symlink or a {@code ../} path is caught;
- *   <li>a regular file (or a new one) is written as a temporary file beside it and renamed over
- *       it by {@link #commit} only: a failed or interrupted command leaves the old file, or
- *       none, never a partial or empty one;
- *   <li>anything else that exists (a character or block device such as {@code /dev/null}, a
- *       named pipe) is written in place: it cannot be renamed over.
+ *   <li>a regular file (or a new one) is written as a temporary file beside it and renamed over it
+ *       by {@link #commit} only: a failed or interrupted command leaves the old file, or none,
+ *       never a partial or empty one;
+ *   <li>anything else that exists (a character or block device such as {@code /dev/null}, a named
+ *       pipe) is written in place: it cannot be renamed over.
  * </ul>
  *
- * <p>Use: {@code try (OutputFile out = OutputFile.open(path, poolDir)) { write to
- * out.channel(); out.commit(); }}; {@link #close} without {@link #commit} discards the output.
+ * <p>Use: {@code try (OutputFile out = OutputFile.open(path, poolDir)) { write to out.channel();
+ * out.commit(); }}; {@link #close} without {@link #commit} discards the output.
  */
 public final class OutputFile implements Closeable {
   private final Path target;
@@ -43,8 +43,8 @@ public final class OutputFile implements Closeable {
   }
 
   /**
-   * Opens {@code output} for a command of the pool in {@code poolDir}, or fails with "refusing
-   * to write to OUTPUT: it is the pool's FILE" if it is one of the pool's files or devices.
+   * Opens {@code output} for a command of the pool in {@code poolDir}, or fails with "refusing to
+   * write to OUTPUT: it is the pool's FILE" if it is one of the pool's files or devices.
    */
   public static OutputFile open(Path output, Path poolDir) throws IOException {
     refuseOwnFiles(output, poolDir);
@@ -63,8 +63,9 @@ public final class OutputFile implements Closeable {
     removeAbandoned(parent, prefix);
     Path tmp = parent.resolve(prefix + ProcessHandle.current().pid());
     Files.deleteIfExists(tmp);
-    FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE, StandardOpenOption.READ);
+    FileChannel ch =
+        FileChannel.open(
+            tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, StandardOpenOption.READ);
     return new OutputFile(target, tmp, ch);
   }
 
@@ -149,8 +150,13 @@ public final class OutputFile implements Closeable {
       return;
     }
     List<Path> own = new ArrayList<>();
-    for (String name : List.of(ThinPool.METADATA_FILE, ThinPool.DATA_FILE, SizeTable.FILE_NAME,
-        PoolSettings.FILE_NAME, PoolLock.FILE_NAME)) {
+    for (String name :
+        List.of(
+            ThinPool.METADATA_FILE,
+            ThinPool.DATA_FILE,
+            SizeTable.FILE_NAME,
+            PoolSettings.FILE_NAME,
+            PoolLock.FILE_NAME)) {
       own.add(poolDir.resolve(name));
     }
     PoolSettings settings = PoolSettings.load(poolDir);
@@ -161,12 +167,25 @@ public final class OutputFile implements Closeable {
     Path backing = loopBackingFile(output);
     for (Path p : own) {
       if (Files.exists(p) && sameFile(output, p)) {
-        throw new PoolStateException("refusing to write to " + output + ": it is the pool's "
-            + (p.startsWith(poolDir) ? p.getFileName() : "device " + p) + " (" + p + ")");
+        throw new PoolStateException(
+            "refusing to write to "
+                + output
+                + ": it is the pool's "
+                + (p.startsWith(poolDir) ? p.getFileName() : "device " + p)
+                + " ("
+                + p
+                + ")");
       }
       if (backing != null && Files.exists(p) && sameFile(backing, p)) {
-        throw new PoolStateException("refusing to write to " + output + ": it is a loop "
-            + "device over the pool's " + p.getFileName() + " (" + p + ")");
+        throw new PoolStateException(
+            "refusing to write to "
+                + output
+                + ": it is a loop "
+                + "device over the pool's "
+                + p.getFileName()
+                + " ("
+                + p
+                + ")");
       }
     }
   }
@@ -176,8 +195,12 @@ public final class OutputFile implements Closeable {
     if (rdev(output) == null) {
       return null;
     }
-    Path sys = Path.of("/sys/class/block", output.toRealPath().getFileName().toString(),
-        "loop", "backing_file");
+    Path sys =
+        Path.of(
+            "/sys/class/block",
+            output.toRealPath().getFileName().toString(),
+            "loop",
+            "backing_file");
     if (!Files.isRegularFile(sys)) {
       return null;
     }
@@ -199,6 +222,7 @@ public final class OutputFile implements Closeable {
     int mode = (Integer) Files.getAttribute(p, "unix:mode");
     int type = mode & 0170000;
     return type == 0060000 || type == 0020000
-        ? type + ":" + Files.getAttribute(p, "unix:rdev") : null;
+        ? type + ":" + Files.getAttribute(p, "unix:rdev")
+        : null;
   }
 }

@@ -12,8 +12,8 @@ interface PoolClock {
   long nanoTime();
 
   /**
-   * Registers {@code wake}, run whenever this clock jumps forward, so a wait measured on it ends
-   * on time. Real time never jumps: the default registers nothing.
+   * Registers {@code wake}, run whenever this clock jumps forward, so a wait measured on it ends on
+   * time. Real time never jumps: the default registers nothing.
    */
   default void onJump(Runnable wake) {}
 }

@@ -16,9 +16,9 @@ import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.thin.ThinMetadata;
 
 /**
- * The pool's engine: its shared state and locks, transactions (commits, device changes, growing
- * the devices), the read-only states, and hole punching after commits. The block I/O path is
- * {@link BlockIo}; out-of-space handling is {@link SpacePolicy}.
+ * The pool's engine: its shared state and locks, transactions (commits, device changes, growing the
+ * devices), the read-only states, and hole punching after commits. The block I/O path is {@link
+ * BlockIo}; out-of-space handling is {@link SpacePolicy}.
  *
  * <p>Locks, always taken in this order: block stripes ({@link BlockLocks}), the commit gate, the
  * metadata lock.
@@ -37,14 +37,14 @@ import org.thinpool.thin.ThinMetadata;
  * </ul>
  *
  * <p>Read-only states: <b>failed</b> (a metadata update failed half-way and was aborted, or
- * needs_check is set; nothing is committed any more) and <b>metadata full</b> (free metadata
- * blocks fell to dm-thin's reserve; changes are refused, but the changes made before are still
- * committed, using the reserve; growing the metadata device leaves this state).
+ * needs_check is set; nothing is committed any more) and <b>metadata full</b> (free metadata blocks
+ * fell to dm-thin's reserve; changes are refused, but the changes made before are still committed,
+ * using the reserve; growing the metadata device leaves this state).
  *
  * <p>Hole punching (discard passdown): the data blocks that a discard or delete unmaps are
  * candidates; right after the next commit, under the gate and the metadata lock (so nothing can
- * allocate them again first), those whose count is 0 are punched. Punching earlier would be
- * wrong: until that commit, the committed metadata still maps them.
+ * allocate them again first), those whose count is 0 are punched. Punching earlier would be wrong:
+ * until that commit, the committed metadata still maps them.
  */
 final class PoolCore implements AutoCloseable {
   /** A device change run as one transaction by {@link #transact}. */
@@ -71,39 +71,59 @@ final class PoolCore implements AutoCloseable {
   private final PoolLock lock;
   private final long blockSizeBytes;
   private final LongList punchCandidates = new LongList();
+
   /**
-   * Data blocks allocated since the last commit, guarded by the metadata lock: if the
-   * transaction is aborted they are free again, and their space is punched so that a host
-   * filesystem that filled up gets it back.
+   * Data blocks allocated since the last commit, guarded by the metadata lock: if the transaction
+   * is aborted they are free again, and their space is punched so that a host filesystem that
+   * filled up gets it back.
    */
   private final LongList allocatedSinceCommit = new LongList();
+
   private final PoolSettings settings;
   private volatile Map<Long, Long> sizes;
+
   /**
    * The same sizes keyed by primitive ids, for the check every I/O makes ({@link #sizeOf}) without
    * boxing the id. Built whole and never changed after it is published through this field.
    */
   private volatile LongLongHashMap sizeIndex;
+
   private volatile String failedReason;
   private volatile boolean metadataFull;
+
   /** Whether the commit that makes the metadata-full state durable has run. */
   private boolean committedSinceFull;
+
   /**
    * Whether the data device may hold changes not yet synced: set (under the commit gate, shared)
-   * before every data write and punch, cleared by the commit that syncs it. Volatile: set under
-   * the shared gate, read and cleared under the exclusive gate.
+   * before every data write and punch, cleared by the commit that syncs it. Volatile: set under the
+   * shared gate, read and cleared under the exclusive gate.
    */
   private volatile boolean dataUnsynced;
+
   /** What opening the pool found worth a warning (see {@link ThinPool#openWarnings}). */
   private volatile List<String> openWarnings = List.of();
 
-  PoolCore(Path dir, PoolLock lock, ThinMetadata md, DataArea data, PoolSettings settings,
-      Map<Long, Long> sizes, String failedReason) {
+  PoolCore(
+      Path dir,
+      PoolLock lock,
+      ThinMetadata md,
+      DataArea data,
+      PoolSettings settings,
+      Map<Long, Long> sizes,
+      String failedReason) {
     this(dir, lock, md, data, settings, sizes, failedReason, PoolClock.SYSTEM);
   }
 
-  PoolCore(Path dir, PoolLock lock, ThinMetadata md, DataArea data, PoolSettings settings,
-      Map<Long, Long> sizes, String failedReason, PoolClock clock) {
+  PoolCore(
+      Path dir,
+      PoolLock lock,
+      ThinMetadata md,
+      DataArea data,
+      PoolSettings settings,
+      Map<Long, Long> sizes,
+      String failedReason,
+      PoolClock clock) {
     this.dir = dir;
     this.lock = lock;
     this.metadata = new LockedMetadata(md);
@@ -191,8 +211,8 @@ final class PoolCore implements AutoCloseable {
   }
 
   /**
-   * Called before writing to the data device, holding the commit gate (shared or exclusive), so
-   * the next commit syncs it first.
+   * Called before writing to the data device, holding the commit gate (shared or exclusive), so the
+   * next commit syncs it first.
    */
   void dataWritten() {
     if (!dataUnsynced) {
@@ -202,10 +222,14 @@ final class PoolCore implements AutoCloseable {
 
   /** Remembers the data blocks mapped in [begin, end) as punch candidates. */
   void collectFreed(long id, long begin, long end) throws IOException {
-    md().visitMappings(id, begin, end, (k, m) -> {
-      punchCandidates.add(m.dataBlock());
-      return true;
-    });
+    md().visitMappings(
+            id,
+            begin,
+            end,
+            (k, m) -> {
+              punchCandidates.add(m.dataBlock());
+              return true;
+            });
   }
 
   OutOfSpaceException outOfDataSpace() {
@@ -213,9 +237,13 @@ final class PoolCore implements AutoCloseable {
     try (LockedMetadata m = lockMetadata()) {
       nrBlocks = m.metadata().dataSpaceMap().nrBlocks();
     }
-    return new OutOfSpaceException("pool " + dir + " is out of data space (all "
-        + nrBlocks + " data blocks in use): grow the data device or "
-        + "free blocks");
+    return new OutOfSpaceException(
+        "pool "
+            + dir
+            + " is out of data space (all "
+            + nrBlocks
+            + " data blocks in use): grow the data device or "
+            + "free blocks");
   }
 
   // ---- transactions ----
@@ -341,10 +369,10 @@ final class PoolCore implements AutoCloseable {
   }
 
   /**
-   * Commits a device change. The transaction holds only the change (what came before was
-   * committed first), so a commit the host has no room for (its filesystem is full) drops the
-   * change and leaves the pool as it was, usable once room is made; other failures fail the
-   * pool as any commit does.
+   * Commits a device change. The transaction holds only the change (what came before was committed
+   * first), so a commit the host has no room for (its filesystem is full) drops the change and
+   * leaves the pool as it was, usable once room is made; other failures fail the pool as any commit
+   * does.
    */
   private void commitChange() throws IOException {
     commitLocked(true);
@@ -390,8 +418,8 @@ final class PoolCore implements AutoCloseable {
   }
 
   /**
-   * Takes ({@code reserve}) or drops the metadata snapshot, after committing what came before;
-   * each commits. A failure half-way fails the pool as a failed commit does.
+   * Takes ({@code reserve}) or drops the metadata snapshot, after committing what came before; each
+   * commits. A failure half-way fails the pool as a failed commit does.
    */
   void metadataSnap(boolean reserve) throws IOException {
     gate.writeLock().lock();
@@ -424,8 +452,8 @@ final class PoolCore implements AutoCloseable {
         checkWritable();
         long cur = md.dataSpaceMap().nrBlocks();
         if (nrBlocks < cur) {
-          throw new PoolStateException("the data device cannot shrink (" + cur + " -> "
-              + nrBlocks + " blocks)");
+          throw new PoolStateException(
+              "the data device cannot shrink (" + cur + " -> " + nrBlocks + " blocks)");
         }
         dataWritten();
         data.grow(nrBlocks);
@@ -506,15 +534,19 @@ final class PoolCore implements AutoCloseable {
 
   private String metadataFullReason() {
     SpaceMap ms = md().metadataSpaceMap();
-    return "out of metadata space (" + ms.nrFree() + " of " + ms.nrBlocks()
-        + " metadata blocks free, the last " + SpacePolicy.metadataReserveBlocks(ms.nrBlocks())
+    return "out of metadata space ("
+        + ms.nrFree()
+        + " of "
+        + ms.nrBlocks()
+        + " metadata blocks free, the last "
+        + SpacePolicy.metadataReserveBlocks(ms.nrBlocks())
         + " are kept for commits): grow the metadata device; everything written before is "
         + "committed and readable";
   }
 
   /**
-   * A command failed half-way: drop everything since the last commit and refuse further use,
-   * so closing commits nothing of the partial work.
+   * A command failed half-way: drop everything since the last commit and refuse further use, so
+   * closing commits nothing of the partial work.
    */
   void abandon(String reason) throws IOException {
     gate.writeLock().lock();
@@ -543,8 +575,8 @@ final class PoolCore implements AutoCloseable {
   /**
    * Fails unless the metadata's mapping to {@code dataBlock} lies on the data device. If not, the
    * metadata is wrong: needs_check is set (durably, as dm-thin does on metadata errors) and the
-   * pool turns read-only; the error names the device and the block. Call holding no pool lock
-   * but block stripes.
+   * pool turns read-only; the error names the device and the block. Call holding no pool lock but
+   * block stripes.
    */
   void checkMapped(long dataBlock) throws IOException {
     try {
@@ -558,8 +590,11 @@ final class PoolCore implements AutoCloseable {
     gate.writeLock().lock();
     try (LockedMetadata m = lockMetadata()) {
       if (failedReason == null) {
-        failedReason = "the metadata maps a data block outside the data device; run thinpool"
-            + " check (" + e.getMessage() + ")";
+        failedReason =
+            "the metadata maps a data block outside the data device; run thinpool"
+                + " check ("
+                + e.getMessage()
+                + ")";
         data.sync(); // setNeedsCheck commits the transaction: its data first
         m.metadata().setNeedsCheck();
       }
@@ -579,18 +614,30 @@ final class PoolCore implements AutoCloseable {
   }
 
   PoolStatus status() throws IOException {
-    return withMetadata(m -> {
-      SpaceMap ds = m.dataSpaceMap();
-      SpaceMap ms = m.metadataSpaceMap();
-      String reason = failedReason != null ? failedReason
-          : metadataFull ? metadataFullReason() : null;
-      PoolMode mode = reason != null ? PoolMode.READ_ONLY
-          : ds.nrFree() == 0 ? PoolMode.OUT_OF_DATA_SPACE : PoolMode.READ_WRITE;
-      PoolSettings s = settings;
-      return new PoolStatus(m.transactionId(), ms.nrAllocated(), ms.nrBlocks(),
-          ds.nrAllocated(), ds.nrBlocks(), blockSizeBytes, mode, s.discardMode(), s.zeroing(),
-          m.superblock().needsCheck(), reason);
-    });
+    return withMetadata(
+        m -> {
+          SpaceMap ds = m.dataSpaceMap();
+          SpaceMap ms = m.metadataSpaceMap();
+          String reason =
+              failedReason != null ? failedReason : metadataFull ? metadataFullReason() : null;
+          PoolMode mode =
+              reason != null
+                  ? PoolMode.READ_ONLY
+                  : ds.nrFree() == 0 ? PoolMode.OUT_OF_DATA_SPACE : PoolMode.READ_WRITE;
+          PoolSettings s = settings;
+          return new PoolStatus(
+              m.transactionId(),
+              ms.nrAllocated(),
+              ms.nrBlocks(),
+              ds.nrAllocated(),
+              ds.nrBlocks(),
+              blockSizeBytes,
+              mode,
+              s.discardMode(),
+              s.zeroing(),
+              m.superblock().needsCheck(),
+              reason);
+        });
   }
 
   @Override

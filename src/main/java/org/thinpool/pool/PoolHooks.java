@@ -6,8 +6,8 @@ import org.thinpool.io.BlockDevice;
 
 /**
  * What the open and create paths let tests replace, and nothing else: the clock of the space
- * policy, and a wrapper put around the metadata device and around the data device as soon as
- * each is opened (fault injection under the whole pool). Production code uses {@link #NONE}.
+ * policy, and a wrapper put around the metadata device and around the data device as soon as each
+ * is opened (fault injection under the whole pool). Production code uses {@link #NONE}.
  */
 record PoolHooks(PoolClock clock, DeviceWrapper metadata, DeviceWrapper data) {
   /** Wraps one opened device; the wrapper owns it from then on (closing it closes the device). */

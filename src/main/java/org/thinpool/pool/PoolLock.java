@@ -15,10 +15,10 @@ import org.thinpool.io.PoolStateException;
  * exclusive for the one process that writes the pool, shared for read-only commands, so that a
  * reader never walks metadata a writer is changing and a writer never starts under a reader.
  *
- * <p>The lock is on the directory, not on a file in it: deleting or replacing {@code DIR/lock},
- * or renaming another metadata file over {@code DIR/metadata}, does not let a second writer in.
- * {@code DIR/lock} is only a note: the writer's pid, for the message another opener prints. It
- * is never deleted (a stale note is harmless: it is only read while the lock is held).
+ * <p>The lock is on the directory, not on a file in it: deleting or replacing {@code DIR/lock}, or
+ * renaming another metadata file over {@code DIR/metadata}, does not let a second writer in. {@code
+ * DIR/lock} is only a note: the writer's pid, for the message another opener prints. It is never
+ * deleted (a stale note is harmless: it is only read while the lock is held).
  */
 final class PoolLock implements Closeable {
   static final String FILE_NAME = "lock";
@@ -68,7 +68,10 @@ final class PoolLock implements Closeable {
     long pid = ProcessHandle.current().pid();
     Path tmp = dir.resolve(FILE_NAME + ".tmp-" + pid);
     Files.writeString(tmp, pid + "\n", StandardCharsets.US_ASCII);
-    Files.move(tmp, dir.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
+    Files.move(
+        tmp,
+        dir.resolve(FILE_NAME),
+        StandardCopyOption.REPLACE_EXISTING,
         StandardCopyOption.ATOMIC_MOVE);
   }
 
@@ -76,8 +79,11 @@ final class PoolLock implements Closeable {
   private static PoolStateException refused(Path dir) throws IOException {
     try (DirectoryLock probe = DirectoryLock.tryLock(dir, true)) {
       if (probe != null) {
-        return new PoolStateException("pool " + dir + " is being read by another command "
-            + "(check, dump, thin ls); try again when it has finished");
+        return new PoolStateException(
+            "pool "
+                + dir
+                + " is being read by another command "
+                + "(check, dump, thin ls); try again when it has finished");
       }
     }
     return inUse(dir);
@@ -92,7 +98,8 @@ final class PoolLock implements Closeable {
     try {
       String s = Files.readString(dir.resolve(FILE_NAME), StandardCharsets.US_ASCII).trim();
       return !s.isEmpty() && s.length() <= MAX_PID_CHARS && s.chars().allMatch(Character::isDigit)
-          ? s : "(unknown)";
+          ? s
+          : "(unknown)";
     } catch (NoSuchFileException e) {
       return "(unknown)";
     } catch (IOException | RuntimeException e) {

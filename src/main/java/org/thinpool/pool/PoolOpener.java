@@ -22,12 +22,13 @@ import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.check.PoolCheck;
 
 /**
- * Creating and opening pools, in loop mode (files {@code DIR/metadata} and {@code DIR/data}) and
- * in direct mode (two block devices named in {@code DIR/pool.conf}). Either way the directory
- * holds the lock, the sizes and the settings.
+ * Creating and opening pools, in loop mode (files {@code DIR/metadata} and {@code DIR/data}) and in
+ * direct mode (two block devices named in {@code DIR/pool.conf}). Either way the directory holds
+ * the lock, the sizes and the settings.
  */
 final class PoolOpener {
   private static final long SECTOR_BYTES = 512;
+
   /** Clearing a flag reads the superblock and the space maps' roots: a small cache will do. */
   private static final int CHECK_CACHE_BLOCKS = 64;
 
@@ -39,36 +40,48 @@ final class PoolOpener {
 
   /** As {@link #createLoop(Path, PoolOptions)}; the pool is opened with {@code hooks}. */
   static PoolCore createLoop(Path dir, PoolOptions options, PoolHooks hooks) throws IOException {
-    return create(dir, hooks, tmp -> {
-      PoolSettings settings = PoolSettings.of(options, null, null);
-      try (BlockDevice dataDev = FileBlockDevice.create(tmp.resolve(ThinPool.DATA_FILE),
-              options.dataSizeBytes());
-          BlockDevice metaDev = FileBlockDevice.create(tmp.resolve(ThinPool.METADATA_FILE),
-              options.effectiveMetadataSizeBytes())) {
-        format(tmp, settings, options, metaDev, options.dataBlockCount());
-        dataDev.sync();
-      }
-    });
+    return create(
+        dir,
+        hooks,
+        tmp -> {
+          PoolSettings settings = PoolSettings.of(options, null, null);
+          try (BlockDevice dataDev =
+                  FileBlockDevice.create(tmp.resolve(ThinPool.DATA_FILE), options.dataSizeBytes());
+              BlockDevice metaDev =
+                  FileBlockDevice.create(
+                      tmp.resolve(ThinPool.METADATA_FILE), options.effectiveMetadataSizeBytes())) {
+            format(tmp, settings, options, metaDev, options.dataBlockCount());
+            dataDev.sync();
+          }
+        });
   }
 
-  static PoolCore createDirect(Path dir, Path metadataDevice, Path dataDevice,
-      PoolOptions options) throws IOException {
+  static PoolCore createDirect(Path dir, Path metadataDevice, Path dataDevice, PoolOptions options)
+      throws IOException {
     if (metadataDevice.toRealPath().equals(dataDevice.toRealPath())) {
       throw new PoolStateException("the metadata and data devices are both " + dataDevice);
     }
-    return create(dir, PoolHooks.NONE, tmp -> {
-      try (BlockDevice metaDev = RawBlockDevice.openExclusive(metadataDevice);
-          BlockDevice dataDev = RawBlockDevice.open(dataDevice)) {
-        if (options.dataSizeBytes() > dataDev.sizeBytes()) {
-          throw new PoolStateException("data device " + dataDevice + " holds "
-              + dataDev.sizeBytes() + " bytes, less than the " + options.dataSizeBytes()
-              + " asked for");
-        }
-        long nrBlocks = dataDev.sizeBytes() / options.dataBlockSizeBytes();
-        PoolSettings settings = PoolSettings.of(options, metadataDevice, dataDevice);
-        format(tmp, settings, options, metaDev, nrBlocks);
-      }
-    });
+    return create(
+        dir,
+        PoolHooks.NONE,
+        tmp -> {
+          try (BlockDevice metaDev = RawBlockDevice.openExclusive(metadataDevice);
+              BlockDevice dataDev = RawBlockDevice.open(dataDevice)) {
+            if (options.dataSizeBytes() > dataDev.sizeBytes()) {
+              throw new PoolStateException(
+                  "data device "
+                      + dataDevice
+                      + " holds "
+                      + dataDev.sizeBytes()
+                      + " bytes, less than the "
+                      + options.dataSizeBytes()
+                      + " asked for");
+            }
+            long nrBlocks = dataDev.sizeBytes() / options.dataBlockSizeBytes();
+            PoolSettings settings = PoolSettings.of(options, metadataDevice, dataDevice);
+            format(tmp, settings, options, metaDev, nrBlocks);
+          }
+        });
   }
 
   /** Makes a new pool's files in a folder that is not yet the pool's. */
@@ -77,20 +90,20 @@ final class PoolOpener {
   }
 
   /**
-   * Builds the pool in a temporary folder beside {@code dir}, locked from the start, and renames
-   * it into place (over an empty {@code dir}, if one exists): a failed or killed create leaves
-   * no half-made pool behind, only at worst a hidden {@code .NAME.creating-*} folder that no
-   * command takes for a pool, so a retry works. The lock follows the folder through the rename.
+   * Builds the pool in a temporary folder beside {@code dir}, locked from the start, and renames it
+   * into place (over an empty {@code dir}, if one exists): a failed or killed create leaves no
+   * half-made pool behind, only at worst a hidden {@code .NAME.creating-*} folder that no command
+   * takes for a pool, so a retry works. The lock follows the folder through the rename.
    */
-  private static PoolCore create(Path dir, PoolHooks hooks, Builder builder)
-      throws IOException {
+  private static PoolCore create(Path dir, PoolHooks hooks, Builder builder) throws IOException {
     Path target = refuseExisting(dir);
     Path parent = target.getParent();
     Files.createDirectories(parent);
     String prefix = "." + target.getFileName() + ".creating-";
     removeAbandoned(parent, prefix);
-    Path tmp = parent.resolve(prefix + ProcessHandle.current().pid() + "-"
-        + Long.toHexString(System.nanoTime()));
+    Path tmp =
+        parent.resolve(
+            prefix + ProcessHandle.current().pid() + "-" + Long.toHexString(System.nanoTime()));
     Files.createDirectory(tmp);
     PoolLock lock = null;
     try {
@@ -125,17 +138,17 @@ final class PoolOpener {
     }
     try (var entries = Files.list(dir)) {
       if (entries.findAny().isPresent()) {
-        throw new PoolStateException("cannot create a pool in " + dir
-            + ": the directory is not empty");
+        throw new PoolStateException(
+            "cannot create a pool in " + dir + ": the directory is not empty");
       }
     }
     return dir.toRealPath();
   }
 
   /**
-   * Removes the temporary folders of creates that were killed: one whose creator (the pid in
-   * its name) is gone and whose lock can be taken. The pid test keeps a create that has made
-   * its folder but not yet locked it safe from another create's cleanup.
+   * Removes the temporary folders of creates that were killed: one whose creator (the pid in its
+   * name) is gone and whose lock can be taken. The pid test keeps a create that has made its folder
+   * but not yet locked it safe from another create's cleanup.
    */
   private static void removeAbandoned(Path parent, String prefix) throws IOException {
     List<Path> found;
@@ -173,8 +186,8 @@ final class PoolOpener {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
     } catch (FileSystemException e) {
       if (Files.isDirectory(target)) {
-        throw new PoolStateException("a pool already exists in " + dir
-            + " (created while this one was being made)");
+        throw new PoolStateException(
+            "a pool already exists in " + dir + " (created while this one was being made)");
       }
       throw e;
     }
@@ -191,11 +204,16 @@ final class PoolOpener {
   }
 
   /** Formats the metadata and writes the settings and an empty sizes file. */
-  private static void format(Path tmp, PoolSettings settings, PoolOptions options,
-      BlockDevice metaDev, long nrDataBlocks) throws IOException {
+  private static void format(
+      Path tmp, PoolSettings settings, PoolOptions options, BlockDevice metaDev, long nrDataBlocks)
+      throws IOException {
     settings.store(tmp);
-    ThinMetadata md = ThinMetadata.format(metaDev, options.dataBlockSizeBytes() / SECTOR_BYTES,
-        nrDataBlocks, BlockManager.DEFAULT_CACHE_BLOCKS);
+    ThinMetadata md =
+        ThinMetadata.format(
+            metaDev,
+            options.dataBlockSizeBytes() / SECTOR_BYTES,
+            nrDataBlocks,
+            BlockManager.DEFAULT_CACHE_BLOCKS);
     SizeTable.store(tmp, md.transactionId(), Map.of(), md.transactionId(), Map.of());
     md.close();
   }
@@ -218,8 +236,7 @@ final class PoolOpener {
   }
 
   /** Opens the pool whose writer's lock the caller holds; closes the lock if it fails. */
-  private static PoolCore openLocked(Path dir, PoolLock lock, PoolHooks hooks)
-      throws IOException {
+  private static PoolCore openLocked(Path dir, PoolLock lock, PoolHooks hooks) throws IOException {
     BlockDevice metaDev = null;
     ThinMetadata md = null;
     BlockDevice dataDev = null;
@@ -230,32 +247,49 @@ final class PoolOpener {
       if (!settings.direct() && !Files.isRegularFile(meta)) {
         throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
       }
-      metaDev = hooks.metadata().wrap(meta, settings.direct()
-          ? RawBlockDevice.openExclusive(meta) : FileBlockDevice.open(meta));
+      metaDev =
+          hooks
+              .metadata()
+              .wrap(
+                  meta,
+                  settings.direct()
+                      ? RawBlockDevice.openExclusive(meta)
+                      : FileBlockDevice.open(meta));
       md = openMetadata(meta, metaDev);
       Path dataPath = settings.dataPath(dir);
-      dataDev = hooks.data().wrap(dataPath, settings.direct()
-          ? RawBlockDevice.open(dataPath) : FileBlockDevice.open(dataPath));
+      dataDev =
+          hooks
+              .data()
+              .wrap(
+                  dataPath,
+                  settings.direct()
+                      ? RawBlockDevice.open(dataPath)
+                      : FileBlockDevice.open(dataPath));
       long bs = md.dataBlockSizeSectors() * SECTOR_BYTES;
       long deviceBlocks = dataDev.sizeBytes() / bs;
       long poolBlocks = md.dataSpaceMap().nrBlocks();
       if (deviceBlocks < poolBlocks) {
-        throw new PoolStateException("data device " + dataPath + " holds " + deviceBlocks
-            + " blocks, the metadata " + poolBlocks);
+        throw new PoolStateException(
+            "data device "
+                + dataPath
+                + " holds "
+                + deviceBlocks
+                + " blocks, the metadata "
+                + poolBlocks);
       }
       // Sizes first: a damaged sizes file refuses the open before anything is committed.
       List<String> warnings = new ArrayList<>();
       Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
-      String failed = md.superblock().needsCheck()
-          ? "the metadata's needs_check flag is set; run thinpool check" : null;
+      String failed =
+          md.superblock().needsCheck()
+              ? "the metadata's needs_check flag is set; run thinpool check"
+              : null;
       if (deviceBlocks > poolBlocks && failed == null) {
         md.resizeDataDevice(deviceBlocks);
         md.commit();
       }
-      DataArea data = new DataArea(dataDev, dataPath.toString(), bs,
-          md.dataSpaceMap().nrBlocks());
-      PoolCore core =
-          new PoolCore(dir, lock, md, data, settings, sizes, failed, hooks.clock());
+      DataArea data = new DataArea(dataDev, dataPath.toString(), bs, md.dataSpaceMap().nrBlocks());
+      PoolCore core = new PoolCore(dir, lock, md, data, settings, sizes, failed, hooks.clock());
       core.setOpenWarnings(warnings);
       return core;
     } catch (IOException | RuntimeException e) {
@@ -287,8 +321,8 @@ final class PoolOpener {
       throw new PoolStateException("no pool in " + dir + " (missing " + meta + ")");
     }
     try (PoolLock lock = PoolLock.acquire(dir);
-        BlockDevice dev = settings.direct() ? RawBlockDevice.openExclusive(meta)
-            : FileBlockDevice.open(meta)) {
+        BlockDevice dev =
+            settings.direct() ? RawBlockDevice.openExclusive(meta) : FileBlockDevice.open(meta)) {
       PoolCheck.Report report = PoolCheck.run(dev);
       if (report.clean()) {
         ThinMetadata md = ThinMetadata.open(dev, false, CHECK_CACHE_BLOCKS);
@@ -302,11 +336,11 @@ final class PoolOpener {
 
   /**
    * The devices' sizes: recorded, or adopted by their highest mapped block, with a warning and
-   * recorded at once, so a missing or incomplete sizes file is rebuilt and never shrinks a
-   * device silently.
+   * recorded at once, so a missing or incomplete sizes file is rebuilt and never shrinks a device
+   * silently.
    */
-  private static Map<Long, Long> loadSizes(Path dir, ThinMetadata md, long bs,
-      List<String> warnings) throws IOException {
+  private static Map<Long, Long> loadSizes(
+      Path dir, ThinMetadata md, long bs, List<String> warnings) throws IOException {
     boolean missing = !Files.exists(PoolRestore.sizesFile(dir));
     Map<Long, Long> recorded = SizeTable.load(dir, md.transactionId());
     Map<Long, Long> sizes = adoptSizes(md, recorded, bs);
@@ -317,10 +351,16 @@ final class PoolOpener {
     }
     if (!adopted.isEmpty()) {
       Path file = dir.resolve(SizeTable.FILE_NAME);
-      warnings.add((missing ? file + " was missing: rebuilt it from the metadata; "
-          : "no size recorded in " + file + " for ")
-          + "thin device(s) " + adopted.keySet() + ", each sized by its highest mapped block "
-          + "(bytes: " + adopted.values() + ")");
+      warnings.add(
+          (missing
+                  ? file + " was missing: rebuilt it from the metadata; "
+                  : "no size recorded in " + file + " for ")
+              + "thin device(s) "
+              + adopted.keySet()
+              + ", each sized by its highest mapped block "
+              + "(bytes: "
+              + adopted.values()
+              + ")");
     }
     long tid = md.transactionId();
     SizeTable.store(dir, tid, sizes, tid, sizes);

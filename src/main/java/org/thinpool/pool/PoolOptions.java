@@ -14,14 +14,14 @@ import java.time.Duration;
  *     MetadataSizing#defaultSizeBytes} (direct mode: the whole metadata device)
  * @param discardMode what discards do
  * @param zeroing whether a new block is zeroed around a partial first write
- * @param errorIfNoSpace dm-thin's {@code error_if_no_space}: a write that finds no free data
- *     block fails at once; when false it waits up to {@code noSpaceTimeoutMillis} for space
- * @param noSpaceTimeoutMillis how long writes queue on a full pool before failing (dm-thin's
- *     {@code no_space_timeout}); positive
- * @param lowWaterMarkBlocks the low-water-mark event fires once when free data blocks drop to
- *     this number or below (dm-thin's {@code low_water_mark}); again after the data device grows
- * @param minFreeSpacePercent new devices and snapshots are refused while less than this percent
- *     of the data or metadata space is free (Docker's {@code dm.min_free_space}); 0 turns it off
+ * @param errorIfNoSpace dm-thin's {@code error_if_no_space}: a write that finds no free data block
+ *     fails at once; when false it waits up to {@code noSpaceTimeoutMillis} for space
+ * @param noSpaceTimeoutMillis how long writes queue on a full pool before failing (dm-thin's {@code
+ *     no_space_timeout}); positive
+ * @param lowWaterMarkBlocks the low-water-mark event fires once when free data blocks drop to this
+ *     number or below (dm-thin's {@code low_water_mark}); again after the data device grows
+ * @param minFreeSpacePercent new devices and snapshots are refused while less than this percent of
+ *     the data or metadata space is free (Docker's {@code dm.min_free_space}); 0 turns it off
  */
 public record PoolOptions(
     long dataSizeBytes,
@@ -48,16 +48,26 @@ public record PoolOptions(
     if (dataBlockSizeBytes < MIN_DATA_BLOCK_BYTES
         || dataBlockSizeBytes > MAX_DATA_BLOCK_BYTES
         || dataBlockSizeBytes % MIN_DATA_BLOCK_BYTES != 0) {
-      throw new IllegalArgumentException("data block size " + dataBlockSizeBytes
-          + " is not a multiple of 64 KiB between 64 KiB and 1 GiB");
+      throw new IllegalArgumentException(
+          "data block size "
+              + dataBlockSizeBytes
+              + " is not a multiple of 64 KiB between 64 KiB and 1 GiB");
     }
     if (dataSizeBytes < dataBlockSizeBytes) {
-      throw new IllegalArgumentException("data size " + dataSizeBytes
-          + " is smaller than one data block (" + dataBlockSizeBytes + " bytes)");
+      throw new IllegalArgumentException(
+          "data size "
+              + dataSizeBytes
+              + " is smaller than one data block ("
+              + dataBlockSizeBytes
+              + " bytes)");
     }
     if (metadataSizeBytes != 0 && metadataSizeBytes < MetadataSizing.MIN_BYTES) {
-      throw new IllegalArgumentException("metadata size " + metadataSizeBytes
-          + " is below the minimum of " + MetadataSizing.MIN_BYTES + " bytes");
+      throw new IllegalArgumentException(
+          "metadata size "
+              + metadataSizeBytes
+              + " is below the minimum of "
+              + MetadataSizing.MIN_BYTES
+              + " bytes");
     }
     if (discardMode == null) {
       throw new IllegalArgumentException("discard mode is required");
@@ -76,10 +86,22 @@ public record PoolOptions(
   }
 
   /** The first five fields; the space policy at its defaults (see {@link #ofDataSize}). */
-  public PoolOptions(long dataSizeBytes, long dataBlockSizeBytes, long metadataSizeBytes,
-      DiscardMode discardMode, boolean zeroing) {
-    this(dataSizeBytes, dataBlockSizeBytes, metadataSizeBytes, discardMode, zeroing, true,
-        DEFAULT_NO_SPACE_TIMEOUT_MILLIS, 0, 0);
+  public PoolOptions(
+      long dataSizeBytes,
+      long dataBlockSizeBytes,
+      long metadataSizeBytes,
+      DiscardMode discardMode,
+      boolean zeroing) {
+    this(
+        dataSizeBytes,
+        dataBlockSizeBytes,
+        metadataSizeBytes,
+        discardMode,
+        zeroing,
+        true,
+        DEFAULT_NO_SPACE_TIMEOUT_MILLIS,
+        0,
+        0);
   }
 
   /**
@@ -91,50 +113,122 @@ public record PoolOptions(
   }
 
   public PoolOptions withDataSize(long bytes) {
-    return new PoolOptions(bytes, dataBlockSizeBytes, metadataSizeBytes, discardMode, zeroing,
-        errorIfNoSpace, noSpaceTimeoutMillis, lowWaterMarkBlocks, minFreeSpacePercent);
+    return new PoolOptions(
+        bytes,
+        dataBlockSizeBytes,
+        metadataSizeBytes,
+        discardMode,
+        zeroing,
+        errorIfNoSpace,
+        noSpaceTimeoutMillis,
+        lowWaterMarkBlocks,
+        minFreeSpacePercent);
   }
 
   public PoolOptions withDataBlockSize(long bytes) {
-    return new PoolOptions(dataSizeBytes, bytes, metadataSizeBytes, discardMode, zeroing,
-        errorIfNoSpace, noSpaceTimeoutMillis, lowWaterMarkBlocks, minFreeSpacePercent);
+    return new PoolOptions(
+        dataSizeBytes,
+        bytes,
+        metadataSizeBytes,
+        discardMode,
+        zeroing,
+        errorIfNoSpace,
+        noSpaceTimeoutMillis,
+        lowWaterMarkBlocks,
+        minFreeSpacePercent);
   }
 
   public PoolOptions withMetadataSize(long bytes) {
-    return new PoolOptions(dataSizeBytes, dataBlockSizeBytes, bytes, discardMode, zeroing,
-        errorIfNoSpace, noSpaceTimeoutMillis, lowWaterMarkBlocks, minFreeSpacePercent);
+    return new PoolOptions(
+        dataSizeBytes,
+        dataBlockSizeBytes,
+        bytes,
+        discardMode,
+        zeroing,
+        errorIfNoSpace,
+        noSpaceTimeoutMillis,
+        lowWaterMarkBlocks,
+        minFreeSpacePercent);
   }
 
   public PoolOptions withDiscardMode(DiscardMode mode) {
-    return new PoolOptions(dataSizeBytes, dataBlockSizeBytes, metadataSizeBytes, mode, zeroing,
-        errorIfNoSpace, noSpaceTimeoutMillis, lowWaterMarkBlocks, minFreeSpacePercent);
+    return new PoolOptions(
+        dataSizeBytes,
+        dataBlockSizeBytes,
+        metadataSizeBytes,
+        mode,
+        zeroing,
+        errorIfNoSpace,
+        noSpaceTimeoutMillis,
+        lowWaterMarkBlocks,
+        minFreeSpacePercent);
   }
 
   public PoolOptions withZeroing(boolean on) {
-    return new PoolOptions(dataSizeBytes, dataBlockSizeBytes, metadataSizeBytes, discardMode, on,
-        errorIfNoSpace, noSpaceTimeoutMillis, lowWaterMarkBlocks, minFreeSpacePercent);
+    return new PoolOptions(
+        dataSizeBytes,
+        dataBlockSizeBytes,
+        metadataSizeBytes,
+        discardMode,
+        on,
+        errorIfNoSpace,
+        noSpaceTimeoutMillis,
+        lowWaterMarkBlocks,
+        minFreeSpacePercent);
   }
 
   /** error_if_no_space: a write that finds the pool full fails at once with ENOSPC. */
   public PoolOptions withErrorIfNoSpace() {
-    return new PoolOptions(dataSizeBytes, dataBlockSizeBytes, metadataSizeBytes, discardMode,
-        zeroing, true, noSpaceTimeoutMillis, lowWaterMarkBlocks, minFreeSpacePercent);
+    return new PoolOptions(
+        dataSizeBytes,
+        dataBlockSizeBytes,
+        metadataSizeBytes,
+        discardMode,
+        zeroing,
+        true,
+        noSpaceTimeoutMillis,
+        lowWaterMarkBlocks,
+        minFreeSpacePercent);
   }
 
   /** Writes on a full pool wait up to {@code timeout} for the data device to grow. */
   public PoolOptions withQueueIfNoSpace(Duration timeout) {
-    return new PoolOptions(dataSizeBytes, dataBlockSizeBytes, metadataSizeBytes, discardMode,
-        zeroing, false, timeout.toMillis(), lowWaterMarkBlocks, minFreeSpacePercent);
+    return new PoolOptions(
+        dataSizeBytes,
+        dataBlockSizeBytes,
+        metadataSizeBytes,
+        discardMode,
+        zeroing,
+        false,
+        timeout.toMillis(),
+        lowWaterMarkBlocks,
+        minFreeSpacePercent);
   }
 
   public PoolOptions withLowWaterMark(long blocks) {
-    return new PoolOptions(dataSizeBytes, dataBlockSizeBytes, metadataSizeBytes, discardMode,
-        zeroing, errorIfNoSpace, noSpaceTimeoutMillis, blocks, minFreeSpacePercent);
+    return new PoolOptions(
+        dataSizeBytes,
+        dataBlockSizeBytes,
+        metadataSizeBytes,
+        discardMode,
+        zeroing,
+        errorIfNoSpace,
+        noSpaceTimeoutMillis,
+        blocks,
+        minFreeSpacePercent);
   }
 
   public PoolOptions withMinFreeSpace(int percent) {
-    return new PoolOptions(dataSizeBytes, dataBlockSizeBytes, metadataSizeBytes, discardMode,
-        zeroing, errorIfNoSpace, noSpaceTimeoutMillis, lowWaterMarkBlocks, percent);
+    return new PoolOptions(
+        dataSizeBytes,
+        dataBlockSizeBytes,
+        metadataSizeBytes,
+        discardMode,
+        zeroing,
+        errorIfNoSpace,
+        noSpaceTimeoutMillis,
+        lowWaterMarkBlocks,
+        percent);
   }
 
   /** The number of whole data blocks in the data file. */

@@ -19,15 +19,15 @@ import org.thinpool.thin.check.PoolCheck;
  * <ul>
  *   <li>it holds the writer's {@link PoolLock} throughout: refused while the pool is open;
  *   <li>over metadata that passes {@link PoolCheck} it needs {@code force} (LVM asks too);
- *   <li>it builds {@code metadata.restore-tmp} and {@code sizes.restore-tmp} beside the old
- *       files, makes both durable, then renames the metadata over the old one: that rename is
- *       the switch. The sizes follow by a second rename; if a crash comes between the two,
- *       {@link #finishInterrupted} (run by the next opener, under the lock) completes it, and a
- *       restore that never reached the switch is removed, leaving the old pool as it was.
+ *   <li>it builds {@code metadata.restore-tmp} and {@code sizes.restore-tmp} beside the old files,
+ *       makes both durable, then renames the metadata over the old one: that rename is the switch.
+ *       The sizes follow by a second rename; if a crash comes between the two, {@link
+ *       #finishInterrupted} (run by the next opener, under the lock) completes it, and a restore
+ *       that never reached the switch is removed, leaving the old pool as it was.
  * </ul>
  *
- * <p>The restored devices' virtual sizes are those of their highest mapped block (a dump does
- * not hold sizes; kernel-made devices are adopted the same way), never the old pool's.
+ * <p>The restored devices' virtual sizes are those of their highest mapped block (a dump does not
+ * hold sizes; kernel-made devices are adopted the same way), never the old pool's.
  */
 final class PoolRestore {
   static final String METADATA_TMP = ThinPool.METADATA_FILE + ".restore-tmp";
@@ -42,21 +42,26 @@ final class PoolRestore {
 
   private PoolRestore() {}
 
-  static void restore(Path dir, ThinPool.RestoreSource source, boolean force)
-      throws IOException {
+  static void restore(Path dir, ThinPool.RestoreSource source, boolean force) throws IOException {
     Files.createDirectories(dir);
     try (PoolLock lock = PoolLock.acquire(dir)) {
       PoolSettings settings = PoolSettings.load(dir);
       if (settings.direct()) {
-        throw new PoolStateException("restore into the direct-mode pool " + dir
-            + " is not supported: its metadata is the device " + settings.metadataDevice()
-            + "; restore into a new folder and copy its metadata file onto the device");
+        throw new PoolStateException(
+            "restore into the direct-mode pool "
+                + dir
+                + " is not supported: its metadata is the device "
+                + settings.metadataDevice()
+                + "; restore into a new folder and copy its metadata file onto the device");
       }
       finishInterrupted(dir);
       Path meta = dir.resolve(ThinPool.METADATA_FILE);
       if (!force && Files.exists(meta) && passesCheck(meta)) {
-        throw new PoolStateException("the metadata of pool " + dir + " passes check: a "
-            + "restore would replace a good pool; add --force to replace it anyway");
+        throw new PoolStateException(
+            "the metadata of pool "
+                + dir
+                + " passes check: a "
+                + "restore would replace a good pool; add --force to replace it anyway");
       }
       build(dir, source, Files.isRegularFile(meta) ? Files.size(meta) : 0);
     }
@@ -74,10 +79,13 @@ final class PoolRestore {
       throws IOException {
     Path tmpMeta = dir.resolve(METADATA_TMP);
     Path tmpSizes = dir.resolve(SIZES_TMP);
-    MetadataRestorer restorer = new MetadataRestorer(sb -> {
-      checkDataFile(dir, sb);
-      return FileBlockDevice.create(tmpMeta, metadataSizeFor(sb, existingBytes));
-    }, BlockManager.DEFAULT_CACHE_BLOCKS);
+    MetadataRestorer restorer =
+        new MetadataRestorer(
+            sb -> {
+              checkDataFile(dir, sb);
+              return FileBlockDevice.create(tmpMeta, metadataSizeFor(sb, existingBytes));
+            },
+            BlockManager.DEFAULT_CACHE_BLOCKS);
     boolean switched = false;
     try {
       source.readInto(restorer);
@@ -86,13 +94,16 @@ final class PoolRestore {
         throw new PoolStateException("the dump holds no superblock");
       }
       long tid = md.transactionId();
-      Map<Long, Long> sizes = PoolOpener.adoptSizes(md, Map.of(),
-          md.dataBlockSizeSectors() * SECTOR_BYTES);
+      Map<Long, Long> sizes =
+          PoolOpener.adoptSizes(md, Map.of(), md.dataBlockSizeSectors() * SECTOR_BYTES);
       md.close(); // committed (and synced) by the restorer's end
       SizeTable.writeWhole(tmpSizes, tid, sizes);
       AtomicFiles.syncDirectory(dir);
-      Files.move(tmpMeta, dir.resolve(ThinPool.METADATA_FILE),
-          StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmpMeta,
+          dir.resolve(ThinPool.METADATA_FILE),
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
       switched = true;
       AtomicFiles.syncDirectory(dir);
       finishInterrupted(dir);
@@ -113,7 +124,9 @@ final class PoolRestore {
     }
   }
 
-  /** A dump whose data blocks the pool's data file cannot hold would make a pool that never opens. */
+  /**
+   * A dump whose data blocks the pool's data file cannot hold would make a pool that never opens.
+   */
   private static void checkDataFile(Path dir, SuperblockInfo sb) throws IOException {
     Path data = dir.resolve(ThinPool.DATA_FILE);
     if (!Files.isRegularFile(data)) {
@@ -121,9 +134,16 @@ final class PoolRestore {
     }
     long held = Files.size(data) / (sb.dataBlockSizeSectors() * SECTOR_BYTES);
     if (held < sb.nrDataBlocks()) {
-      throw new PoolStateException("the dump has " + sb.nrDataBlocks() + " data blocks of "
-          + sb.dataBlockSizeSectors() * SECTOR_BYTES + " bytes, more than the " + held
-          + " that " + data + " holds");
+      throw new PoolStateException(
+          "the dump has "
+              + sb.nrDataBlocks()
+              + " data blocks of "
+              + sb.dataBlockSizeSectors() * SECTOR_BYTES
+              + " bytes, more than the "
+              + held
+              + " that "
+              + data
+              + " holds");
     }
   }
 
@@ -139,8 +159,8 @@ final class PoolRestore {
 
   /**
    * Completes or undoes a restore that was interrupted; the caller holds the writer's lock. A
-   * temporary metadata file means the switch never happened: both temporary files go. A
-   * temporary sizes file alone means it did: it becomes the sizes file.
+   * temporary metadata file means the switch never happened: both temporary files go. A temporary
+   * sizes file alone means it did: it becomes the sizes file.
    */
   static void finishInterrupted(Path dir) throws IOException {
     Path tmpMeta = dir.resolve(METADATA_TMP);
@@ -150,8 +170,11 @@ final class PoolRestore {
       Files.delete(tmpMeta);
       AtomicFiles.syncDirectory(dir);
     } else if (Files.exists(tmpSizes)) {
-      Files.move(tmpSizes, dir.resolve(SizeTable.FILE_NAME),
-          StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      Files.move(
+          tmpSizes,
+          dir.resolve(SizeTable.FILE_NAME),
+          StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
       AtomicFiles.syncDirectory(dir);
     }
   }
@@ -160,6 +183,7 @@ final class PoolRestore {
   static Path sizesFile(Path dir) {
     Path tmpSizes = dir.resolve(SIZES_TMP);
     return Files.exists(tmpSizes) && !Files.exists(dir.resolve(METADATA_TMP))
-        ? tmpSizes : dir.resolve(SizeTable.FILE_NAME);
+        ? tmpSizes
+        : dir.resolve(SizeTable.FILE_NAME);
   }
 }

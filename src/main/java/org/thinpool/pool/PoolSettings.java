@@ -11,11 +11,11 @@ import org.thinpool.io.PoolStateException;
 
 /**
  * The pool's settings that the metadata does not hold (the kernel takes them from the table line
- * and module parameters), in {@code DIR/pool.conf}: discard mode, zeroing, the space policy and,
- * in direct mode, the two block devices. A missing file means the defaults (passdown, zeroing
- * on, error_if_no_space, loop mode), so metadata made by other tools opens as LVM would open
- * it; a file that is there must be whole and valid (see {@link #load}): a typo never turns into
- * a silent default.
+ * and module parameters), in {@code DIR/pool.conf}: discard mode, zeroing, the space policy and, in
+ * direct mode, the two block devices. A missing file means the defaults (passdown, zeroing on,
+ * error_if_no_space, loop mode), so metadata made by other tools opens as LVM would open it; a file
+ * that is there must be whole and valid (see {@link #load}): a typo never turns into a silent
+ * default.
  *
  * @param metadataDevice the metadata block device in direct mode, null in loop mode
  * @param dataDevice the data block device in direct mode, null in loop mode
@@ -38,9 +38,15 @@ record PoolSettings(
   }
 
   static PoolSettings of(PoolOptions o, Path metadataDevice, Path dataDevice) {
-    return new PoolSettings(o.discardMode(), o.zeroing(), o.errorIfNoSpace(),
-        o.noSpaceTimeoutMillis(), o.lowWaterMarkBlocks(), o.minFreeSpacePercent(),
-        metadataDevice, dataDevice);
+    return new PoolSettings(
+        o.discardMode(),
+        o.zeroing(),
+        o.errorIfNoSpace(),
+        o.noSpaceTimeoutMillis(),
+        o.lowWaterMarkBlocks(),
+        o.minFreeSpacePercent(),
+        metadataDevice,
+        dataDevice);
   }
 
   boolean direct() {
@@ -57,17 +63,23 @@ record PoolSettings(
   }
 
   /** The keys {@link #store} writes, all of them, in this order. */
-  private static final List<String> KEYS = List.of("discard", "zeroing", "error_if_no_space",
-      "no_space_timeout_ms", "low_water_mark_blocks", "min_free_space_percent");
+  private static final List<String> KEYS =
+      List.of(
+          "discard",
+          "zeroing",
+          "error_if_no_space",
+          "no_space_timeout_ms",
+          "low_water_mark_blocks",
+          "min_free_space_percent");
 
   private static final List<String> DEVICE_KEYS = List.of("metadata_device", "data_device");
 
   private static final String WHAT = "pool settings";
 
   /**
-   * The settings in {@code DIR/pool.conf}; the defaults if there is no such file. A file that
-   * is there is read strictly: every key once, no unknown key, every value valid, else an error
-   * naming the file, the line and what is wrong.
+   * The settings in {@code DIR/pool.conf}; the defaults if there is no such file. A file that is
+   * there is read strictly: every key once, no unknown key, every value valid, else an error naming
+   * the file, the line and what is wrong.
    */
   static PoolSettings load(Path dir) throws IOException {
     Path file = dir.resolve(FILE_NAME);
@@ -97,20 +109,27 @@ record PoolSettings(
     }
     for (String key : KEYS) {
       if (!values.containsKey(key)) {
-        throw new PoolStateException(WHAT + " " + file + " are damaged: '" + key
-            + "' is missing (truncated?)");
+        throw new PoolStateException(
+            WHAT + " " + file + " are damaged: '" + key + "' is missing (truncated?)");
       }
     }
     if (values.containsKey(DEVICE_KEYS.get(0)) != values.containsKey(DEVICE_KEYS.get(1))) {
-      throw new PoolStateException(WHAT + " " + file
-          + " name only one of metadata_device, data_device");
+      throw new PoolStateException(
+          WHAT + " " + file + " name only one of metadata_device, data_device");
     }
     return parse(file, values, lineOf);
   }
 
   private static PoolSettings defaults() {
-    return new PoolSettings(DiscardMode.PASSDOWN, true, true,
-        PoolOptions.DEFAULT_NO_SPACE_TIMEOUT_MILLIS, 0, 0, null, null);
+    return new PoolSettings(
+        DiscardMode.PASSDOWN,
+        true,
+        true,
+        PoolOptions.DEFAULT_NO_SPACE_TIMEOUT_MILLIS,
+        0,
+        0,
+        null,
+        null);
   }
 
   private static PoolSettings parse(Path file, Map<String, String> v, Map<String, Integer> at)
@@ -133,8 +152,8 @@ record PoolSettings(
       Path meta = device(v.get(key));
       key = "data_device";
       Path data = device(v.get(key));
-      return new PoolSettings(discard, zeroing, errorIfNoSpace, timeout, lowWater, minFree,
-          meta, data);
+      return new PoolSettings(
+          discard, zeroing, errorIfNoSpace, timeout, lowWater, minFree, meta, data);
     } catch (IllegalArgumentException e) {
       throw ConfigText.damaged(file, WHAT, at.get(key), key + ": " + e.getMessage());
     }
@@ -156,8 +175,8 @@ record PoolSettings(
       throw new IllegalArgumentException("'" + s + "' is not a whole number", e);
     }
     if (n < min || n > max) {
-      throw new IllegalArgumentException(n + " is out of range " + min + ".."
-          + (max == Long.MAX_VALUE ? "" : Long.toString(max)));
+      throw new IllegalArgumentException(
+          n + " is out of range " + min + ".." + (max == Long.MAX_VALUE ? "" : Long.toString(max)));
     }
     return n;
   }

@@ -3,8 +3,8 @@ package org.thinpool.pool;
 /**
  * What a shrinking {@link ThinPool#resize} would drop from a device.
  *
- * @param unmappedBlocks mapped blocks wholly past the new end: unmapped, and freed where no
- *     other device shares them
+ * @param unmappedBlocks mapped blocks wholly past the new end: unmapped, and freed where no other
+ *     device shares them
  * @param tailZeroed true if a mapped block straddles the new end, so its tail is zeroed
  */
 public record ShrinkLoss(long unmappedBlocks, boolean tailZeroed) {

@@ -18,17 +18,17 @@ import org.thinpool.io.PoolStateException;
  * The virtual sizes of thin devices, which dm-thin metadata does not keep, in {@code DIR/sizes}.
  *
  * <p>Consistency with the metadata through a crash, as LVM does it with the transaction id: every
- * change of sizes is a metadata transaction that moves the user-space transaction id from T to
- * T + 1. Before that metadata commit, the generations T and T + 1 are made durable in the file.
- * After a crash the metadata is at T or at T + 1, and the reader takes the generation of exactly
- * that id (the last record of it in the file). If there is none (the metadata was restored from
- * XML or moved on by another tool), it takes the newest generation below it; devices it does not
- * name are adopted by the pool.
+ * change of sizes is a metadata transaction that moves the user-space transaction id from T to T +
+ * 1. Before that metadata commit, the generations T and T + 1 are made durable in the file. After a
+ * crash the metadata is at T or at T + 1, and the reader takes the generation of exactly that id
+ * (the last record of it in the file). If there is none (the metadata was restored from XML or
+ * moved on by another tool), it takes the newest generation below it; devices it does not name are
+ * adopted by the pool.
  *
- * <p>Durability at the cost of one fsync: the two generations are appended to the file and the
- * file is fdatasynced. A crash during an append leaves a torn tail: lines after the last {@code
- * end} line. The reader ignores it (its generations were never committed: the metadata commit
- * comes after the fsync), and the next store rewrites the file instead of appending. Once the file
+ * <p>Durability at the cost of one fsync: the two generations are appended to the file and the file
+ * is fdatasynced. A crash during an append leaves a torn tail: lines after the last {@code end}
+ * line. The reader ignores it (its generations were never committed: the metadata commit comes
+ * after the fsync), and the next store rewrites the file instead of appending. Once the file
  * reaches {@link #REWRITE_AT_BYTES} it is also rewritten, with only the two new generations, by
  * {@link AtomicFiles#replace} (temporary file, fsync, rename, fsync of the directory), as is a
  * missing file.
@@ -64,8 +64,9 @@ final class SizeTable {
   private SizeTable() {}
 
   /** Makes the two generations durable, {@code previous} at T and {@code next} at T + 1. */
-  static void store(Path dir, long previousTid, Map<Long, Long> previous, long nextTid,
-      Map<Long, Long> next) throws IOException {
+  static void store(
+      Path dir, long previousTid, Map<Long, Long> previous, long nextTid, Map<Long, Long> next)
+      throws IOException {
     StringBuilder sb = new StringBuilder();
     appendGeneration(sb, previousTid, previous);
     appendGeneration(sb, nextTid, next);
@@ -80,8 +81,12 @@ final class SizeTable {
   static void writeWhole(Path file, long tid, Map<Long, Long> sizes) throws IOException {
     StringBuilder sb = new StringBuilder(HEADER).append('\n');
     appendGeneration(sb, tid, sizes);
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
       while (b.hasRemaining()) {
         ch.write(b);
@@ -95,8 +100,8 @@ final class SizeTable {
     if (!Files.isRegularFile(file)) {
       return false;
     }
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       long end = ch.size();
       if (end + generations.length > REWRITE_AT_BYTES || !endsWithWholeGeneration(ch, end)) {
         return false;
@@ -142,15 +147,15 @@ final class SizeTable {
   }
 
   /**
-   * The sizes of transaction {@code tid}, else of the newest generation below it, else an empty
-   * map (no file, or only generations from the future).
+   * The sizes of transaction {@code tid}, else of the newest generation below it, else an empty map
+   * (no file, or only generations from the future).
    *
    * <p>Strict: every whole line must be what {@link #store} writes (ascending device ids below
-   * 2^24, sizes a multiple of 512 up to {@link ThinPool#MAX_THIN_SIZE_BYTES}), else an error
-   * naming the line. A torn tail after the last {@code end} is what a crash during an append
-   * leaves, and then the generation of exactly {@code tid} is before it (the metadata commit
-   * waits for the append's fsync); a torn tail without that generation is a truncated or
-   * damaged file, refused rather than read as older, smaller sizes.
+   * 2^24, sizes a multiple of 512 up to {@link ThinPool#MAX_THIN_SIZE_BYTES}), else an error naming
+   * the line. A torn tail after the last {@code end} is what a crash during an append leaves, and
+   * then the generation of exactly {@code tid} is before it (the metadata commit waits for the
+   * append's fsync); a torn tail without that generation is a truncated or damaged file, refused
+   * rather than read as older, smaller sizes.
    */
   static Map<Long, Long> load(Path dir, long tid) throws IOException {
     Path file = PoolRestore.sizesFile(dir);
@@ -177,9 +182,14 @@ final class SizeTable {
     }
     TreeMap<Long, Map<Long, Long>> generations = parse(file, lines.subList(0, wholeLines));
     if (wholeEnd < bytes.length && !generations.containsKey(tid)) {
-      throw damaged(file, "line " + (wholeLines + 1) + " starts a generation cut short, and "
-          + "there is no whole generation for the metadata's transaction " + tid
-          + " (a truncated file?)");
+      throw damaged(
+          file,
+          "line "
+              + (wholeLines + 1)
+              + " starts a generation cut short, and "
+              + "there is no whole generation for the metadata's transaction "
+              + tid
+              + " (a truncated file?)");
     }
     Map.Entry<Long, Map<Long, Long>> best = generations.floorEntry(tid);
     return best == null ? Map.of() : Collections.unmodifiableMap(best.getValue());
@@ -222,12 +232,12 @@ final class SizeTable {
     try {
       n = Long.parseLong(s);
     } catch (NumberFormatException e) {
-      throw damaged(file, "line " + (i + 1) + ": " + what + " '" + printable(s)
-          + "' is not a number");
+      throw damaged(
+          file, "line " + (i + 1) + ": " + what + " '" + printable(s) + "' is not a number");
     }
     if (n < min || n > max || !s.equals(Long.toString(n))) {
-      throw damaged(file, "line " + (i + 1) + ": " + what + " " + s + " is out of range "
-          + min + ".." + max);
+      throw damaged(
+          file, "line " + (i + 1) + ": " + what + " " + s + " is out of range " + min + ".." + max);
     }
     return n;
   }

@@ -16,18 +16,18 @@ import org.thinpool.meta.tx.SpaceMap;
  *
  * <ul>
  *   <li><b>No free data block</b>: with {@code error_if_no_space} the write fails at once with
- *       ENOSPC ({@link OutOfSpaceException}). Otherwise writes queue: each waits, holding no
- *       lock, until space is added (the data device grows, or a commit frees blocks) and then
- *       retries. The pool's timer starts when the first write waits; once {@code
- *       no_space_timeout} has passed, waiting and new writes fail with ENOSPC until space is
- *       added, as dm-thin switches to error mode.
+ *       ENOSPC ({@link OutOfSpaceException}). Otherwise writes queue: each waits, holding no lock,
+ *       until space is added (the data device grows, or a commit frees blocks) and then retries.
+ *       The pool's timer starts when the first write waits; once {@code no_space_timeout} has
+ *       passed, waiting and new writes fail with ENOSPC until space is added, as dm-thin switches
+ *       to error mode.
  *   <li><b>Low water mark</b>: the first allocation that leaves free data blocks at or below the
  *       mark arms a one-shot event, delivered to the {@link LowWaterMarkListener} outside every
  *       pool lock; growing the data device re-arms it.
  *   <li><b>Minimum free space</b> (Docker's {@code dm.min_free_space}): new devices and snapshots
  *       are refused while less than that percent of data or metadata space is free.
- *   <li><b>Metadata reserve</b>: dm-thin keeps {@link #metadataReserveBlocks} metadata blocks
- *       back so a commit can always finish; a pool down to its reserve goes read-only.
+ *   <li><b>Metadata reserve</b>: dm-thin keeps {@link #metadataReserveBlocks} metadata blocks back
+ *       so a commit can always finish; a pool down to its reserve goes read-only.
  * </ul>
  */
 final class SpacePolicy {
@@ -41,14 +41,18 @@ final class SpacePolicy {
 
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition spaceAdded = lock.newCondition();
+
   /** Bumped whenever space may have been added; guarded by {@link #lock}. */
   private long generation;
+
   /** When the first write began to wait, or -1; guarded by {@link #lock}. */
   private long waitingSinceNanos = -1;
 
   private final AtomicBoolean lowWaterTriggered = new AtomicBoolean();
+
   /** Free blocks when the event fired and is not yet delivered, else -1. */
   private final AtomicLong lowWaterPending = new AtomicLong(-1);
+
   private volatile LowWaterMarkListener listener;
   private final PoolClock clock;
 
@@ -83,8 +87,8 @@ final class SpacePolicy {
   }
 
   /**
-   * A write found no free data block: fails with {@code cause} (error_if_no_space, or the
-   * timeout has passed), else waits until space may have been added since {@code seen}.
+   * A write found no free data block: fails with {@code cause} (error_if_no_space, or the timeout
+   * has passed), else waits until space may have been added since {@code seen}.
    */
   void awaitSpace(long seen, OutOfSpaceException cause)
       throws OutOfSpaceException, InterruptedIOException {
@@ -100,9 +104,11 @@ final class SpacePolicy {
       while (generation == seen) {
         long left = deadline - clock.nanoTime();
         if (left <= 0) {
-          throw new OutOfSpaceException(cause.getMessage() + "; writes waited "
-              + TimeUnit.NANOSECONDS.toMillis(noSpaceTimeoutNanos)
-              + " ms (no_space_timeout) and no space was added");
+          throw new OutOfSpaceException(
+              cause.getMessage()
+                  + "; writes waited "
+                  + TimeUnit.NANOSECONDS.toMillis(noSpaceTimeoutNanos)
+                  + " ms (no_space_timeout) and no space was added");
         }
         spaceAdded.awaitNanos(left);
       }
@@ -190,9 +196,22 @@ final class SpacePolicy {
   private void checkMinFree(Path dir, String what, String space, long free, long total)
       throws PoolStateException {
     if (free * 100 < total * minFreeSpacePercent) {
-      throw new PoolStateException("refusing to " + what + ": pool " + dir + " has "
-          + (free * 100 / Math.max(1, total)) + "% free " + space + " space (" + free + " of "
-          + total + " blocks), below the minimum free space of " + minFreeSpacePercent + "%");
+      throw new PoolStateException(
+          "refusing to "
+              + what
+              + ": pool "
+              + dir
+              + " has "
+              + (free * 100 / Math.max(1, total))
+              + "% free "
+              + space
+              + " space ("
+              + free
+              + " of "
+              + total
+              + " blocks), below the minimum free space of "
+              + minFreeSpacePercent
+              + "%");
     }
   }
 }

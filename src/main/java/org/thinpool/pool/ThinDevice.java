@@ -10,11 +10,11 @@ import org.thinpool.io.PoolStateException;
  * One thin device of a {@link ThinPool}: byte-addressed I/O at any offset and length.
  *
  * <p>Contract: bytes never written read as zeros; the first write to a virtual block allocates a
- * data block (zeroing the rest of it for a partial write unless the pool's zeroing is off); a
- * write to a block shared with a snapshot or origin copies that one block first, merging the
- * write with its old contents; nothing is durable until {@link #flush} (or a write with FUA)
- * returns. Thread-safe: concurrent requests on this and other devices never mix data within a
- * block. A handle outlives its device: after {@link ThinPool#delete}, every call fails.
+ * data block (zeroing the rest of it for a partial write unless the pool's zeroing is off); a write
+ * to a block shared with a snapshot or origin copies that one block first, merging the write with
+ * its old contents; nothing is durable until {@link #flush} (or a write with FUA) returns.
+ * Thread-safe: concurrent requests on this and other devices never mix data within a block. A
+ * handle outlives its device: after {@link ThinPool#delete}, every call fails.
  */
 public final class ThinDevice {
   /** Pieces of write-zeroes inside a mapped block are written from a buffer of at most this. */
@@ -86,8 +86,8 @@ public final class ThinDevice {
   }
 
   /**
-   * Makes the range read as zeros: whole blocks are unmapped (and, with passdown, punched after
-   * the next commit); the partial blocks at the ends are written with zeros if they are mapped.
+   * Makes the range read as zeros: whole blocks are unmapped (and, with passdown, punched after the
+   * next commit); the partial blocks at the ends are written with zeros if they are mapped.
    */
   public void writeZeroes(long offsetBytes, long lengthBytes) throws IOException {
     checkRange(offsetBytes, lengthBytes);
@@ -123,10 +123,10 @@ public final class ThinDevice {
   }
 
   /**
-   * Discards as dm-thin does: the whole blocks inside the range are unmapped (freed in the pool
-   * if no other device shares them, and with passdown punched out of the data file after the
-   * next commit); the partial blocks at the ends are left alone; in ignore mode nothing happens.
-   * A discarded range reads as zeros only where whole blocks were unmapped.
+   * Discards as dm-thin does: the whole blocks inside the range are unmapped (freed in the pool if
+   * no other device shares them, and with passdown punched out of the data file after the next
+   * commit); the partial blocks at the ends are left alone; in ignore mode nothing happens. A
+   * discarded range reads as zeros only where whole blocks were unmapped.
    */
   public void discard(long offsetBytes, long lengthBytes) throws IOException {
     checkRange(offsetBytes, lengthBytes);
@@ -135,8 +135,12 @@ public final class ThinDevice {
       return;
     }
     long bs = core.blockSizeBytes();
-    core.io().unmap(id, ceilDiv(offsetBytes, bs), (offsetBytes + lengthBytes) / bs,
-        mode == DiscardMode.PASSDOWN);
+    core.io()
+        .unmap(
+            id,
+            ceilDiv(offsetBytes, bs),
+            (offsetBytes + lengthBytes) / bs,
+            mode == DiscardMode.PASSDOWN);
   }
 
   /** True if the virtual block {@code virtualBlock} (of the pool's block size) is provisioned. */
@@ -149,48 +153,57 @@ public final class ThinDevice {
   public long[] provisionedBlocks() throws IOException {
     sizeBytes();
     LongList blocks = new LongList();
-    core.withMetadata(md -> {
-      md.visitMappings(id, 0, Long.MAX_VALUE, (k, m) -> {
-        blocks.add(k);
-        return true;
-      });
-      return null;
-    });
+    core.withMetadata(
+        md -> {
+          md.visitMappings(
+              id,
+              0,
+              Long.MAX_VALUE,
+              (k, m) -> {
+                blocks.add(k);
+                return true;
+              });
+          return null;
+        });
     return blocks.drain(); // visited in ascending order, each once
   }
 
   /**
-   * The provisioned runs of virtual blocks inside [beginBlock, endBlock), ascending, at most
-   * {@code maxRuns} of them (the first ones); a view at one moment, as {@link
-   * #provisionedBlocks}. The walk holds the metadata lock, so callers bound the range.
+   * The provisioned runs of virtual blocks inside [beginBlock, endBlock), ascending, at most {@code
+   * maxRuns} of them (the first ones); a view at one moment, as {@link #provisionedBlocks}. The
+   * walk holds the metadata lock, so callers bound the range.
    */
-  public List<BlockRun> mappedRuns(long beginBlock, long endBlock, int maxRuns)
-      throws IOException {
+  public List<BlockRun> mappedRuns(long beginBlock, long endBlock, int maxRuns) throws IOException {
     sizeBytes();
     if (maxRuns <= 0) {
       throw new IllegalArgumentException("maxRuns must be positive, not " + maxRuns);
     }
     List<BlockRun> runs = new ArrayList<>();
     long[] cur = {-1, -1};
-    core.withMetadata(md -> {
-      md.visitMappings(id, beginBlock, endBlock, (k, m) -> {
-        if (k == cur[1]) {
-          cur[1]++;
-          return true;
-        }
-        if (cur[0] >= 0) {
-          runs.add(new BlockRun(cur[0], cur[1]));
-          if (runs.size() == maxRuns) {
-            cur[0] = -1;
-            return false;
-          }
-        }
-        cur[0] = k;
-        cur[1] = k + 1;
-        return true;
-      });
-      return null;
-    });
+    core.withMetadata(
+        md -> {
+          md.visitMappings(
+              id,
+              beginBlock,
+              endBlock,
+              (k, m) -> {
+                if (k == cur[1]) {
+                  cur[1]++;
+                  return true;
+                }
+                if (cur[0] >= 0) {
+                  runs.add(new BlockRun(cur[0], cur[1]));
+                  if (runs.size() == maxRuns) {
+                    cur[0] = -1;
+                    return false;
+                  }
+                }
+                cur[0] = k;
+                cur[1] = k + 1;
+                return true;
+              });
+          return null;
+        });
     if (cur[0] >= 0) {
       runs.add(new BlockRun(cur[0], cur[1]));
     }
@@ -204,17 +217,26 @@ public final class ThinDevice {
 
   public ThinStatus status() throws IOException {
     long size = sizeBytes();
-    return core.withMetadata(md -> {
-      var d = md.requireDevice(id);
-      return new ThinStatus(id, size, d.mappedBlocks(), md.highestMapped(id));
-    });
+    return core.withMetadata(
+        md -> {
+          var d = md.requireDevice(id);
+          return new ThinStatus(id, size, d.mappedBlocks(), md.highestMapped(id));
+        });
   }
 
   private void checkRange(long offsetBytes, long lengthBytes) throws PoolStateException {
     long size = sizeBytes();
     if (offsetBytes < 0 || lengthBytes < 0 || offsetBytes > size - lengthBytes) {
-      throw new IllegalArgumentException("I/O at " + offsetBytes + " of " + lengthBytes
-          + " bytes is outside thin device " + id + " (" + size + " bytes)");
+      throw new IllegalArgumentException(
+          "I/O at "
+              + offsetBytes
+              + " of "
+              + lengthBytes
+              + " bytes is outside thin device "
+              + id
+              + " ("
+              + size
+              + " bytes)");
     }
   }
 

@@ -32,6 +32,7 @@ public final class ThinPool implements AutoCloseable {
   private static final long SECTOR_BYTES = 512;
 
   private final PoolCore core;
+
   /** False for a {@link #borrow}ed handle: closing it commits and leaves the pool open. */
   private final boolean owner;
 
@@ -45,8 +46,8 @@ public final class ThinPool implements AutoCloseable {
   }
 
   /**
-   * Another handle on this open pool for code that closes what it is given (a CLI command run by
-   * a server that owns the pool): the same pool; its {@link #close} only commits.
+   * Another handle on this open pool for code that closes what it is given (a CLI command run by a
+   * server that owns the pool): the same pool; its {@link #close} only commits.
    */
   public ThinPool borrow() {
     return new ThinPool(core, false);
@@ -55,9 +56,9 @@ public final class ThinPool implements AutoCloseable {
   /**
    * Commits, then holds off every change to the metadata (device changes, mappings, commits) until
    * the returned handle is closed, so that the metadata on disk is exactly that commit meanwhile:
-   * for readers of the metadata file in the pool's own process (check, dump, ls of a served
-   * pool), which cannot take {@link #lockForReading} beside the owner's lock. I/O that needs the
-   * metadata waits; keep the hold short. Closed by the thread that took it.
+   * for readers of the metadata file in the pool's own process (check, dump, ls of a served pool),
+   * which cannot take {@link #lockForReading} beside the owner's lock. I/O that needs the metadata
+   * waits; keep the hold short. Closed by the thread that took it.
    */
   public Closeable holdCommitted() throws IOException {
     return core.holdCommitted();
@@ -80,22 +81,22 @@ public final class ThinPool implements AutoCloseable {
 
   /**
    * Creates a direct-mode pool on two block devices: dm-thin metadata on {@code metadataDevice}
-   * (all of it, up to {@link MetadataSizing#MAX_BYTES}), data blocks on all of {@code
-   * dataDevice} ({@code options.dataSizeBytes()} must not exceed it); the options' metadata size
-   * is not used. {@code dir} (made if missing) holds the lock, the sizes and {@code pool.conf},
-   * which names the devices, so {@link #open} finds them. Discard passdown is {@code
-   * ioctl(BLKDISCARD)}. The devices' old contents are overwritten.
+   * (all of it, up to {@link MetadataSizing#MAX_BYTES}), data blocks on all of {@code dataDevice}
+   * ({@code options.dataSizeBytes()} must not exceed it); the options' metadata size is not used.
+   * {@code dir} (made if missing) holds the lock, the sizes and {@code pool.conf}, which names the
+   * devices, so {@link #open} finds them. Discard passdown is {@code ioctl(BLKDISCARD)}. The
+   * devices' old contents are overwritten.
    */
-  public static ThinPool createDirect(Path dir, Path metadataDevice, Path dataDevice,
-      PoolOptions options) throws IOException {
+  public static ThinPool createDirect(
+      Path dir, Path metadataDevice, Path dataDevice, PoolOptions options) throws IOException {
     return new ThinPool(PoolOpener.createDirect(dir, metadataDevice, dataDevice, options));
   }
 
   /**
    * Opens the pool in {@code dir}, loop or direct mode. A data file or device larger than the
    * pool's data blocks grows the pool (the way a grown loop file grows a kernel pool). Devices
-   * without a recorded size are adopted with the end of their highest mapped block as their size.
-   * A pool whose metadata is down to its reserve opens read-only.
+   * without a recorded size are adopted with the end of their highest mapped block as their size. A
+   * pool whose metadata is down to its reserve opens read-only.
    */
   public static ThinPool open(Path dir) throws IOException {
     return new ThinPool(PoolOpener.open(dir));
@@ -110,8 +111,8 @@ public final class ThinPool implements AutoCloseable {
   /**
    * thin_restore into the pool folder {@code dir} (made if missing): refused while the pool is
    * open, and over metadata that passes check unless {@code force}. The new metadata is built
-   * beside the old and switched in by a rename, so a bad dump or a crash leaves the old pool as
-   * it was. The restored devices are sized by their highest mapped block.
+   * beside the old and switched in by a rename, so a bad dump or a crash leaves the old pool as it
+   * was. The restored devices are sized by their highest mapped block.
    */
   public static void restore(Path dir, RestoreSource source, boolean force) throws IOException {
     PoolRestore.restore(dir, source, force);
@@ -119,19 +120,19 @@ public final class ThinPool implements AutoCloseable {
 
   /**
    * {@code thin_check --clear-needs-check-flag}: checks the metadata of the pool in {@code dir}
-   * under its lock and clears needs_check only if the check is clean (so a clean report means
-   * the flag is clear now). Returns the check's report.
+   * under its lock and clears needs_check only if the check is clean (so a clean report means the
+   * flag is clear now). Returns the check's report.
    */
   public static PoolCheck.Report checkAndClearNeedsCheck(Path dir) throws IOException {
     return PoolOpener.checkAndClearNeedsCheck(dir);
   }
 
   /**
-   * A reader's lock on the pool in {@code dir}, for commands that read its metadata without
-   * opening it (check, dump, thin ls): while it is held no process can open the pool for writing,
-   * so the committed metadata stays as it is; other readers may hold it too. Fails with "pool DIR
-   * is in use by process N" while a writer has the pool open: its metadata changes under a
-   * reader, and blocks of the last commit are reused after the next one.
+   * A reader's lock on the pool in {@code dir}, for commands that read its metadata without opening
+   * it (check, dump, thin ls): while it is held no process can open the pool for writing, so the
+   * committed metadata stays as it is; other readers may hold it too. Fails with "pool DIR is in
+   * use by process N" while a writer has the pool open: its metadata changes under a reader, and
+   * blocks of the last commit are reused after the next one.
    */
   public static Closeable lockForReading(Path dir) throws IOException {
     return PoolLock.acquireShared(dir);
@@ -148,13 +149,13 @@ public final class ThinPool implements AutoCloseable {
   }
 
   /**
-   * The virtual sizes of the devices in {@code md} (the metadata of the pool in {@code dir},
-   * opened by the caller, possibly read-only and without the pool lock): the recorded size of
-   * {@code md}'s transaction, else the end of the highest mapped block.
+   * The virtual sizes of the devices in {@code md} (the metadata of the pool in {@code dir}, opened
+   * by the caller, possibly read-only and without the pool lock): the recorded size of {@code md}'s
+   * transaction, else the end of the highest mapped block.
    */
   public static Map<Long, Long> deviceSizes(Path dir, ThinMetadata md) throws IOException {
-    return PoolOpener.adoptSizes(md, SizeTable.load(dir, md.transactionId()),
-        md.dataBlockSizeSectors() * SECTOR_BYTES);
+    return PoolOpener.adoptSizes(
+        md, SizeTable.load(dir, md.transactionId()), md.dataBlockSizeSectors() * SECTOR_BYTES);
   }
 
   /**
@@ -166,9 +167,9 @@ public final class ThinPool implements AutoCloseable {
   }
 
   /**
-   * What opening the pool found worth telling a person, one sentence each: thin devices without
-   * a recorded size (a missing or incomplete {@code DIR/sizes}), sized by their highest mapped
-   * block and recorded so.
+   * What opening the pool found worth telling a person, one sentence each: thin devices without a
+   * recorded size (a missing or incomplete {@code DIR/sizes}), sized by their highest mapped block
+   * and recorded so.
    */
   public List<String> openWarnings() {
     return core.openWarnings();
@@ -185,75 +186,78 @@ public final class ThinPool implements AutoCloseable {
   // ---- devices ----
 
   /**
-   * Creates an empty thin device (24-bit id) of {@code sizeBytes}, a positive multiple of 512
-   * (a device of size 0 can hold nothing, so asking for one is taken as a mistake).
+   * Creates an empty thin device (24-bit id) of {@code sizeBytes}, a positive multiple of 512 (a
+   * device of size 0 can hold nothing, so asking for one is taken as a mistake).
    */
   public ThinDevice createThin(long id, long sizeBytes) throws IOException {
     checkSize(sizeBytes);
     checkNotEmpty(sizeBytes);
-    core.transact(new PoolCore.DeviceChange() {
-      @Override
-      public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
-          throws IOException {
-        md.checkNewId(id);
-        checkMinFree(md, "create thin device " + id);
-        return with(sizes, id, sizeBytes);
-      }
+    core.transact(
+        new PoolCore.DeviceChange() {
+          @Override
+          public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
+              throws IOException {
+            md.checkNewId(id);
+            checkMinFree(md, "create thin device " + id);
+            return with(sizes, id, sizeBytes);
+          }
 
-      @Override
-      public void apply(ThinMetadata md) throws IOException {
-        md.createThin(id);
-      }
-    });
+          @Override
+          public void apply(ThinMetadata md) throws IOException {
+            md.createThin(id);
+          }
+        });
     return new ThinDevice(core, id);
   }
 
   /** An O(1) snapshot of {@code originId} (any device, snapshots included), of its size. */
   public ThinDevice createSnapshot(long id, long originId) throws IOException {
-    core.transact(new PoolCore.DeviceChange() {
-      @Override
-      public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
-          throws IOException {
-        md.checkNewId(id);
-        md.requireDevice(originId);
-        checkMinFree(md, "snapshot thin device " + originId + " as " + id);
-        return with(sizes, id, sizes.get(originId));
-      }
+    core.transact(
+        new PoolCore.DeviceChange() {
+          @Override
+          public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
+              throws IOException {
+            md.checkNewId(id);
+            md.requireDevice(originId);
+            checkMinFree(md, "snapshot thin device " + originId + " as " + id);
+            return with(sizes, id, sizes.get(originId));
+          }
 
-      @Override
-      public void apply(ThinMetadata md) throws IOException {
-        md.createSnap(id, originId);
-      }
-    });
+          @Override
+          public void apply(ThinMetadata md) throws IOException {
+            md.createSnap(id, originId);
+          }
+        });
     return new ThinDevice(core, id);
   }
 
   /** Deletes a device; blocks no other device shares are freed (and punched with passdown). */
   public void delete(long id) throws IOException {
     boolean passdown = core.settings().discardMode() == DiscardMode.PASSDOWN;
-    core.transact(new PoolCore.DeviceChange() {
-      @Override
-      public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
-          throws IOException {
-        md.requireDevice(id);
-        Map<Long, Long> next = new TreeMap<>(sizes);
-        next.remove(id);
-        return next;
-      }
+    core.transact(
+        new PoolCore.DeviceChange() {
+          @Override
+          public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
+              throws IOException {
+            md.requireDevice(id);
+            Map<Long, Long> next = new TreeMap<>(sizes);
+            next.remove(id);
+            return next;
+          }
 
-      @Override
-      public void apply(ThinMetadata md) throws IOException {
-        if (passdown) {
-          core.collectFreed(id, 0, Long.MAX_VALUE);
-        }
-        md.delete(id);
-      }
-    });
+          @Override
+          public void apply(ThinMetadata md) throws IOException {
+            if (passdown) {
+              core.collectFreed(id, 0, Long.MAX_VALUE);
+            }
+            md.delete(id);
+          }
+        });
   }
 
   /**
-   * Sets a device's virtual size. Shrinking unmaps the blocks past the new end and zeroes the
-   * tail of a partial last block, so growing again reads zeros there.
+   * Sets a device's virtual size. Shrinking unmaps the blocks past the new end and zeroes the tail
+   * of a partial last block, so growing again reads zeros there.
    */
   public void resize(long id, long sizeBytes) throws IOException {
     checkSize(sizeBytes);
@@ -266,30 +270,31 @@ public final class ThinPool implements AutoCloseable {
       dev.writeZeroes(sizeBytes, Math.min(old, firstGone * bs) - sizeBytes);
     }
     boolean passdown = core.settings().discardMode() == DiscardMode.PASSDOWN;
-    core.transact(new PoolCore.DeviceChange() {
-      @Override
-      public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
-          throws IOException {
-        md.requireDevice(id);
-        return with(sizes, id, sizeBytes);
-      }
-
-      @Override
-      public void apply(ThinMetadata md) throws IOException {
-        if (sizeBytes < old) {
-          if (passdown) {
-            core.collectFreed(id, firstGone, Long.MAX_VALUE);
+    core.transact(
+        new PoolCore.DeviceChange() {
+          @Override
+          public Map<Long, Long> validate(ThinMetadata md, Map<Long, Long> sizes)
+              throws IOException {
+            md.requireDevice(id);
+            return with(sizes, id, sizeBytes);
           }
-          md.removeRange(id, firstGone, Long.MAX_VALUE);
-        }
-      }
-    });
+
+          @Override
+          public void apply(ThinMetadata md) throws IOException {
+            if (sizeBytes < old) {
+              if (passdown) {
+                core.collectFreed(id, firstGone, Long.MAX_VALUE);
+              }
+              md.removeRange(id, firstGone, Long.MAX_VALUE);
+            }
+          }
+        });
   }
 
   /**
-   * What shrinking device {@code id} to {@code sizeBytes} would drop: the mapped blocks wholly
-   * past the new end (unmapped) and whether a mapped block straddles the new end (its tail is
-   * zeroed). Nothing is lost when growing or when the mappings all lie below the new end.
+   * What shrinking device {@code id} to {@code sizeBytes} would drop: the mapped blocks wholly past
+   * the new end (unmapped) and whether a mapped block straddles the new end (its tail is zeroed).
+   * Nothing is lost when growing or when the mappings all lie below the new end.
    */
   public ShrinkLoss shrinkLoss(long id, long sizeBytes) throws IOException {
     checkSize(sizeBytes);
@@ -300,15 +305,20 @@ public final class ThinPool implements AutoCloseable {
     }
     long bs = core.blockSizeBytes();
     long firstGone = (sizeBytes + bs - 1) / bs;
-    return core.withMetadata(md -> {
-      long[] unmapped = {0};
-      md.visitMappings(id, firstGone, Long.MAX_VALUE, (vblock, m) -> {
-        unmapped[0]++;
-        return true;
-      });
-      boolean cut = sizeBytes % bs != 0 && md.lookup(id, sizeBytes / bs) != null;
-      return new ShrinkLoss(unmapped[0], cut);
-    });
+    return core.withMetadata(
+        md -> {
+          long[] unmapped = {0};
+          md.visitMappings(
+              id,
+              firstGone,
+              Long.MAX_VALUE,
+              (vblock, m) -> {
+                unmapped[0]++;
+                return true;
+              });
+          boolean cut = sizeBytes % bs != 0 && md.lookup(id, sizeBytes / bs) != null;
+          return new ShrinkLoss(unmapped[0], cut);
+        });
   }
 
   /** A handle on an existing device. */
@@ -333,9 +343,9 @@ public final class ThinPool implements AutoCloseable {
   }
 
   /**
-   * Drops every change since the last commit (new mappings, allocations, device changes) and
-   * turns the pool read-only, so {@link #close} commits nothing: for a command that failed
-   * half-way. Bytes already written in place into blocks mapped at the last commit stay.
+   * Drops every change since the last commit (new mappings, allocations, device changes) and turns
+   * the pool read-only, so {@link #close} commits nothing: for a command that failed half-way.
+   * Bytes already written in place into blocks mapped at the last commit stay.
    */
   public void abandon(String reason) throws IOException {
     core.abandon(reason);
@@ -377,8 +387,11 @@ public final class ThinPool implements AutoCloseable {
 
   private static void checkSize(long sizeBytes) {
     if (sizeBytes < 0 || sizeBytes > MAX_THIN_SIZE_BYTES || sizeBytes % SECTOR_BYTES != 0) {
-      throw new IllegalArgumentException("thin device size " + sizeBytes
-          + " is not a multiple of 512 between 0 and " + MAX_THIN_SIZE_BYTES);
+      throw new IllegalArgumentException(
+          "thin device size "
+              + sizeBytes
+              + " is not a multiple of 512 between 0 and "
+              + MAX_THIN_SIZE_BYTES);
     }
   }
 

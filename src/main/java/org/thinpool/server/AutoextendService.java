@@ -14,8 +14,8 @@ import org.thinpool.pool.ThinPool;
  * thin_pool_autoextend_percent}: when data (or metadata) usage reaches {@code thresholdPercent},
  * the data file (or metadata file) grows by {@code byPercent} of its size, before writes fail.
  * Checked every {@link #CHECK_INTERVAL} and at once when the pool's low-water-mark event fires.
- * Each growth is logged (the low-water event) and runs the optional hook command with the
- * figures in its environment. Loop mode only: block devices are grown by their owner.
+ * Each growth is logged (the low-water event) and runs the optional hook command with the figures
+ * in its environment. Loop mode only: block devices are grown by their owner.
  */
 public final class AutoextendService implements Service {
   private static final System.Logger LOG = System.getLogger(AutoextendService.class.getName());
@@ -40,12 +40,16 @@ public final class AutoextendService implements Service {
   }
 
   /** With {@code checkInterval} zero nothing polls: the caller drives {@link #checkOnce}. */
-  AutoextendService(int thresholdPercent, int byPercent, Optional<String> hook,
-      Duration checkInterval) {
+  AutoextendService(
+      int thresholdPercent, int byPercent, Optional<String> hook, Duration checkInterval) {
     this.checkInterval = checkInterval;
     if (thresholdPercent < 1 || thresholdPercent > 99 || byPercent < 1 || byPercent > 1000) {
-      throw new IllegalArgumentException("autoextend wants a threshold of 1..99 percent and a"
-          + " growth of 1..1000 percent, not " + thresholdPercent + " and " + byPercent);
+      throw new IllegalArgumentException(
+          "autoextend wants a threshold of 1..99 percent and a"
+              + " growth of 1..1000 percent, not "
+              + thresholdPercent
+              + " and "
+              + byPercent);
     }
     this.thresholdPercent = thresholdPercent;
     this.byPercent = byPercent;
@@ -87,15 +91,22 @@ public final class AutoextendService implements Service {
     if (crossed(s.dataBlocksUsed(), s.dataBlocksTotal())) {
       long total = s.dataBlocksTotal() * s.dataBlockSizeBytes();
       long bs = s.dataBlockSizeBytes();
-      long next = total + Math.max(1, Math.ceilDiv(total / 100 * byPercent
-          + total % 100 * byPercent / 100, bs)) * bs; // whole blocks, no overflow below 2^56
+      long next =
+          total
+              + Math.max(
+                      1, Math.ceilDiv(total / 100 * byPercent + total % 100 * byPercent / 100, bs))
+                  * bs; // whole blocks, no overflow below 2^56
       pool.growData(next);
       done.add(event("data", s.dataBlocksUsed(), s.dataBlocksTotal(), total, next));
     }
     if (crossed(s.metadataBlocksUsed(), s.metadataBlocksTotal())) {
       long total = s.metadataBlocksTotal() * 4096;
-      long next = total + Math.max(1, Math.ceilDiv(total / 100 * byPercent
-          + total % 100 * byPercent / 100, 4096)) * 4096;
+      long next =
+          total
+              + Math.max(
+                      1,
+                      Math.ceilDiv(total / 100 * byPercent + total % 100 * byPercent / 100, 4096))
+                  * 4096;
       pool.growMetadata(next);
       done.add(event("metadata", s.metadataBlocksUsed(), s.metadataBlocksTotal(), total, next));
     }
@@ -107,9 +118,24 @@ public final class AutoextendService implements Service {
   }
 
   private String event(String what, long used, long total, long fromBytes, long toBytes) {
-    String msg = "low water: " + what + " " + used + "/" + total + " blocks used ("
-        + used * 100 / total + "% >= " + thresholdPercent + "%): grew the " + what + " file from "
-        + fromBytes + " to " + toBytes + " bytes";
+    String msg =
+        "low water: "
+            + what
+            + " "
+            + used
+            + "/"
+            + total
+            + " blocks used ("
+            + used * 100 / total
+            + "% >= "
+            + thresholdPercent
+            + "%): grew the "
+            + what
+            + " file from "
+            + fromBytes
+            + " to "
+            + toBytes
+            + " bytes";
     LOG.log(Level.WARNING, msg);
     hook.ifPresent(cmd -> runHook(cmd, what, used, total, toBytes));
     return msg;

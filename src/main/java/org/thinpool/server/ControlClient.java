@@ -14,11 +14,11 @@ public final class ControlClient {
   private ControlClient() {}
 
   /**
-   * Runs the request on the server serving the pool in {@code poolDir}; empty if no server
-   * listens there (no socket, or a stale one nobody accepts on).
+   * Runs the request on the server serving the pool in {@code poolDir}; empty if no server listens
+   * there (no socket, or a stale one nobody accepts on).
    */
-  public static Optional<ControlProtocol.Response> tryRun(Path poolDir,
-      ControlProtocol.Request request) throws IOException {
+  public static Optional<ControlProtocol.Response> tryRun(
+      Path poolDir, ControlProtocol.Request request) throws IOException {
     Path socket = ControlService.socketPath(poolDir);
     if (!Files.exists(socket)) {
       return Optional.empty();
@@ -32,8 +32,10 @@ public final class ControlClient {
     }
     try (ch) {
       ControlProtocol.writeFrame(Channels.newOutputStream(ch), ControlProtocol.encode(request));
-      return Optional.of(ControlProtocol.decodeResponse(ControlProtocol.readFrame(
-          Channels.newInputStream(ch), ControlProtocol.MAX_RESPONSE_BYTES)));
+      return Optional.of(
+          ControlProtocol.decodeResponse(
+              ControlProtocol.readFrame(
+                  Channels.newInputStream(ch), ControlProtocol.MAX_RESPONSE_BYTES)));
     }
   }
 }

@@ -84,8 +84,8 @@ public final class ControlProtocol {
   static byte[] encode(Response r) {
     byte[] out = utf8(r.stdout());
     byte[] err = utf8(r.stderr());
-    ByteBuffer b = ByteBuffer.allocate(16 + out.length + err.length).putInt(VERSION)
-        .putInt(r.exitCode());
+    ByteBuffer b =
+        ByteBuffer.allocate(16 + out.length + err.length).putInt(VERSION).putInt(r.exitCode());
     return put(put(b, out), err).array();
   }
 

@@ -18,11 +18,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The control socket: {@code DIR/control.sock}, owner-only (mode 0600, bound in a private
- * directory and moved into place, so it is never reachable with wider permissions). Each
- * connection sends one {@link ControlProtocol.Request}, gets one response and is closed; a
- * request must arrive within {@link #REQUEST_TIMEOUT}. Requests run concurrently, each on its
- * own virtual thread; {@link #stop} stops accepting and waits for the running ones.
+ * The control socket: {@code DIR/control.sock}, owner-only (mode 0600, bound in a private directory
+ * and moved into place, so it is never reachable with wider permissions). Each connection sends one
+ * {@link ControlProtocol.Request}, gets one response and is closed; a request must arrive within
+ * {@link #REQUEST_TIMEOUT}. Requests run concurrently, each on its own virtual thread; {@link
+ * #stop} stops accepting and waits for the running ones.
  */
 public final class ControlService implements Service {
   private static final System.Logger LOG = System.getLogger(ControlService.class.getName());
@@ -60,8 +60,11 @@ public final class ControlService implements Service {
   public void start(ServerContext context) throws IOException {
     Path dir = context.pool().directory();
     socket = socketPath(dir);
-    Path privateDir = Files.createTempDirectory(dir, ".control",
-        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    Path privateDir =
+        Files.createTempDirectory(
+            dir,
+            ".control",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Path tmp = privateDir.resolve("s");
     try {
       channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -86,16 +89,20 @@ public final class ControlService implements Service {
         slots.release();
         return;
       }
-      Thread t = Thread.ofVirtual().name("control").unstarted(() -> {
-        try (ch) {
-          serve(ch, context);
-        } catch (IOException | RuntimeException e) {
-          LOG.log(Level.DEBUG, "control request failed: {0}", e.toString());
-        } finally {
-          running.remove(Thread.currentThread());
-          slots.release();
-        }
-      });
+      Thread t =
+          Thread.ofVirtual()
+              .name("control")
+              .unstarted(
+                  () -> {
+                    try (ch) {
+                      serve(ch, context);
+                    } catch (IOException | RuntimeException e) {
+                      LOG.log(Level.DEBUG, "control request failed: {0}", e.toString());
+                    } finally {
+                      running.remove(Thread.currentThread());
+                      slots.release();
+                    }
+                  });
       running.add(t);
       t.start();
     }
@@ -103,21 +110,24 @@ public final class ControlService implements Service {
 
   private void serve(SocketChannel ch, ServerContext context) throws IOException {
     java.util.concurrent.CountDownLatch arrived = new java.util.concurrent.CountDownLatch(1);
-    Thread.ofVirtual().start(() -> {
-      try {
-        if (!arrived.await(REQUEST_TIMEOUT.toMillis(),
-            java.util.concurrent.TimeUnit.MILLISECONDS)) {
-          ch.close(); // no request in time: drop the connection
-        }
-      } catch (InterruptedException | IOException e) {
-        // the connection is gone
-      }
-    });
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                if (!arrived.await(
+                    REQUEST_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                  ch.close(); // no request in time: drop the connection
+                }
+              } catch (InterruptedException | IOException e) {
+                // the connection is gone
+              }
+            });
     InputStream in = Channels.newInputStream(ch);
     ControlProtocol.Request req;
     try {
-      req = ControlProtocol.decodeRequest(
-          ControlProtocol.readFrame(in, ControlProtocol.MAX_REQUEST_BYTES));
+      req =
+          ControlProtocol.decodeRequest(
+              ControlProtocol.readFrame(in, ControlProtocol.MAX_REQUEST_BYTES));
     } finally {
       arrived.countDown();
     }

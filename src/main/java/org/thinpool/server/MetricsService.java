@@ -15,8 +15,8 @@ import org.thinpool.pool.ThinPool;
 
 /**
  * {@code serve --metrics ADDR:PORT}: Prometheus text format on {@code /metrics}, through the
- * Prometheus Java client (its registry and HTTP exporter). Pool figures are read when scraped;
- * NBD traffic is counted as it happens ({@link #nbdObserver}). Start it before the NBD service.
+ * Prometheus Java client (its registry and HTTP exporter). Pool figures are read when scraped; NBD
+ * traffic is counted as it happens ({@link #nbdObserver}). Start it before the NBD service.
  *
  * <p>Series: {@code thinpool_pool_data_blocks_used|total}, {@code
  * thinpool_pool_metadata_blocks_used|total}, {@code thinpool_thin_mapped_blocks{thin_id}}, {@code
@@ -30,23 +30,39 @@ public final class MetricsService implements Service {
 
   private final InetSocketAddress address;
   private final PrometheusRegistry registry = new PrometheusRegistry();
-  private final Counter requests = Counter.builder().name("thinpool_nbd_requests")
-      .help("NBD requests served, by command").labelNames("command").register(registry);
-  private final Counter bytes = Counter.builder().name("thinpool_nbd_bytes")
-      .help("Bytes read and written over NBD, by command").labelNames("command")
-      .register(registry);
-  private final Counter errors = Counter.builder().name("thinpool_nbd_errors")
-      .help("NBD requests answered with an error, by command and NBD errno")
-      .labelNames("command", "errno").register(registry);
-  private final Histogram latency = Histogram.builder()
-      .name("thinpool_nbd_request_duration_seconds")
-      .help("Time from dispatch to reply of NBD requests, by command")
-      .classicOnly()
-      .classicUpperBounds(0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-          0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
-      .labelNames("command").register(registry);
-  private final Gauge connections = Gauge.builder().name("thinpool_nbd_connections")
-      .help("Open NBD connections").register(registry);
+  private final Counter requests =
+      Counter.builder()
+          .name("thinpool_nbd_requests")
+          .help("NBD requests served, by command")
+          .labelNames("command")
+          .register(registry);
+  private final Counter bytes =
+      Counter.builder()
+          .name("thinpool_nbd_bytes")
+          .help("Bytes read and written over NBD, by command")
+          .labelNames("command")
+          .register(registry);
+  private final Counter errors =
+      Counter.builder()
+          .name("thinpool_nbd_errors")
+          .help("NBD requests answered with an error, by command and NBD errno")
+          .labelNames("command", "errno")
+          .register(registry);
+  private final Histogram latency =
+      Histogram.builder()
+          .name("thinpool_nbd_request_duration_seconds")
+          .help("Time from dispatch to reply of NBD requests, by command")
+          .classicOnly()
+          .classicUpperBounds(
+              0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+              0.5, 1, 2.5, 10)
+          .labelNames("command")
+          .register(registry);
+  private final Gauge connections =
+      Gauge.builder()
+          .name("thinpool_nbd_connections")
+          .help("Open NBD connections")
+          .register(registry);
   private HTTPServer http;
 
   public MetricsService(InetSocketAddress address) {
@@ -65,31 +81,47 @@ public final class MetricsService implements Service {
     poolGauge("thinpool_pool_data_blocks_total", "Data blocks in the pool", pool, true, false);
     poolGauge("thinpool_pool_metadata_blocks_used", "Metadata blocks in use", pool, false, true);
     poolGauge("thinpool_pool_metadata_blocks_total", "Metadata blocks", pool, false, false);
-    GaugeWithCallback.builder().name("thinpool_thin_mapped_blocks")
-        .help("Mapped (provisioned) blocks per thin device").labelNames("thin_id")
-        .callback(cb -> {
-          try {
-            for (long id : pool.deviceIds().stream().limit(MAX_DEVICE_SERIES).toList()) {
-              cb.call((double) pool.thinStatus(id).mappedBlocks(), Long.toString(id));
-            }
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }).register(registry);
-    http = HTTPServer.builder().inetAddress(address.getAddress()).port(address.getPort())
-        .registry(registry).buildAndStart();
+    GaugeWithCallback.builder()
+        .name("thinpool_thin_mapped_blocks")
+        .help("Mapped (provisioned) blocks per thin device")
+        .labelNames("thin_id")
+        .callback(
+            cb -> {
+              try {
+                for (long id : pool.deviceIds().stream().limit(MAX_DEVICE_SERIES).toList()) {
+                  cb.call((double) pool.thinStatus(id).mappedBlocks(), Long.toString(id));
+                }
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            })
+        .register(registry);
+    http =
+        HTTPServer.builder()
+            .inetAddress(address.getAddress())
+            .port(address.getPort())
+            .registry(registry)
+            .buildAndStart();
   }
 
   private void poolGauge(String name, String help, ThinPool pool, boolean data, boolean used) {
-    GaugeWithCallback.builder().name(name).help(help).callback(cb -> {
-      try {
-        PoolStatus s = pool.status();
-        cb.call((double) (data ? (used ? s.dataBlocksUsed() : s.dataBlocksTotal())
-            : (used ? s.metadataBlocksUsed() : s.metadataBlocksTotal())));
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }).register(registry);
+    GaugeWithCallback.builder()
+        .name(name)
+        .help(help)
+        .callback(
+            cb -> {
+              try {
+                PoolStatus s = pool.status();
+                cb.call(
+                    (double)
+                        (data
+                            ? (used ? s.dataBlocksUsed() : s.dataBlocksTotal())
+                            : (used ? s.metadataBlocksUsed() : s.metadataBlocksTotal())));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            })
+        .register(registry);
   }
 
   /** The port actually bound (for port 0). */

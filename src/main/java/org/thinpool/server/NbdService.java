@@ -28,8 +28,11 @@ public final class NbdService implements Service {
 
   @Override
   public void start(ServerContext context) throws IOException {
-    NbdObserver observer = context.service(MetricsService.class)
-        .map(MetricsService::nbdObserver).orElse(NbdObserver.NONE);
+    NbdObserver observer =
+        context
+            .service(MetricsService.class)
+            .map(MetricsService::nbdObserver)
+            .orElse(NbdObserver.NONE);
     server = new NbdServer(new Exports(context.pool(), readOnly), observer);
     try {
       for (SocketAddress a : addresses) {

@@ -27,9 +27,9 @@ public final class ThinpoolServer implements AutoCloseable {
   }
 
   /**
-   * Starts {@code services} on {@code pool}, which the server then owns: {@link #close} commits
-   * and closes it. If a service fails to start, the others are stopped, the pool is closed and
-   * the error is thrown.
+   * Starts {@code services} on {@code pool}, which the server then owns: {@link #close} commits and
+   * closes it. If a service fails to start, the others are stopped, the pool is closed and the
+   * error is thrown.
    */
   public static ThinpoolServer start(ThinPool pool, List<? extends Service> services)
       throws IOException {

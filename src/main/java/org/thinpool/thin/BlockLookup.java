@@ -4,12 +4,11 @@ package org.thinpool.thin;
  * What a virtual block of a thin device maps to now (the kernel's dm_thin_find_block result):
  * nothing, or a data block and whether it is shared, i.e. mapped before the device's latest
  * snapshot (or origin) was taken, so that a write must copy it first (break sharing). A shared
- * block may since have been released by every other device; dm-thin copies it anyway, and so do
- * we: the answer depends on times alone, never on reference counts.
+ * block may since have been released by every other device; dm-thin copies it anyway, and so do we:
+ * the answer depends on times alone, never on reference counts.
  *
- * <p>The write path switches on it exhaustively. The read path, which needs no sharing answer
- * and runs once per request, asks {@link ThinMetadata#findDataBlock} instead, which allocates
- * nothing.
+ * <p>The write path switches on it exhaustively. The read path, which needs no sharing answer and
+ * runs once per request, asks {@link ThinMetadata#findDataBlock} instead, which allocates nothing.
  */
 public sealed interface BlockLookup permits BlockLookup.Unmapped, BlockLookup.Mapped {
   /** The one value for an unprovisioned block. */

@@ -23,10 +23,13 @@ public record DeviceDetails(
   private static final int OFFSET_SNAPSHOTTED_TIME = 20;
 
   public DeviceDetails {
-    if (mappedBlocks < 0 || creationTime < 0 || creationTime > 0xFFFFFFFFL
-        || snapshottedTime < 0 || snapshottedTime > 0xFFFFFFFFL) {
-      throw new IllegalArgumentException("bad device details " + mappedBlocks + "/"
-          + creationTime + "/" + snapshottedTime);
+    if (mappedBlocks < 0
+        || creationTime < 0
+        || creationTime > 0xFFFFFFFFL
+        || snapshottedTime < 0
+        || snapshottedTime > 0xFFFFFFFFL) {
+      throw new IllegalArgumentException(
+          "bad device details " + mappedBlocks + "/" + creationTime + "/" + snapshottedTime);
     }
   }
 

@@ -1,8 +1,8 @@
 package org.thinpool.thin;
 
 /**
- * One provisioned virtual block: the data block it lives in and the pool time it was written
- * at. On disk a u64 block_time: data block in the high 40 bits, time in the low 24 (spec 3.4).
+ * One provisioned virtual block: the data block it lives in and the pool time it was written at. On
+ * disk a u64 block_time: data block in the high 40 bits, time in the low 24 (spec 3.4).
  */
 public record Mapping(long dataBlock, long time) {
   /** The low bits of a block_time that hold the time. */

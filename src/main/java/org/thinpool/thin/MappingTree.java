@@ -19,27 +19,29 @@ import org.thinpool.meta.tx.TransactionManager;
  *
  * <p>A change to a device's mappings is one top-down pass, like the kernel's two-level
  * dm_btree_insert: the top-level path to the device's entry is shadowed once and its leaf held
- * ({@link BTree#overwriteU64}); the device tree is updated beneath it and the leaf repointed at
- * the device tree's new root. Shadowing the top-level path first matters when it is shared (the
- * metadata snapshot): copying it adds the references that let the device tree's own shadowing
- * drop one safely.
+ * ({@link BTree#overwriteU64}); the device tree is updated beneath it and the leaf repointed at the
+ * device tree's new root. Shadowing the top-level path first matters when it is shared (the
+ * metadata snapshot): copying it adds the references that let the device tree's own shadowing drop
+ * one safely.
  */
 final class MappingTree {
   /**
-   * Absent root or block_time. No block_time is -1: that would be data block 2^40 - 1, and the
-   * data space map's blocks are counted in far fewer bits.
+   * Absent root or block_time. No block_time is -1: that would be data block 2^40 - 1, and the data
+   * space map's blocks are counted in far fewer bits.
    */
   static final long ABSENT = -1;
 
   private final TransactionManager tm;
   private final BTree<Long> deviceTree;
   private final BTree<Long> topTree;
+
   /**
-   * Each device's root as the top-level tree holds it now. Kept equal to the tree for every id
-   * it holds: updated whenever a device's root changes, dropped on delete; a reload builds a new
+   * Each device's root as the top-level tree holds it now. Kept equal to the tree for every id it
+   * holds: updated whenever a device's root changes, dropped on delete; a reload builds a new
    * MappingTree. A missing entry is looked up in the tree again.
    */
   private final LongLongHashMap deviceRoots = new LongLongHashMap();
+
   private long root;
 
   MappingTree(TransactionManager tm, SpaceMap dataSpaceMap, long root) {
@@ -107,22 +109,26 @@ final class MappingTree {
   /** Maps a virtual block; returns true if it was unmapped before. */
   boolean insert(long id, long vblock, long blockTime) throws IOException {
     boolean[] added = new boolean[1];
-    updateDeviceTree(id, old -> {
-      var r = deviceTree.insert(old, vblock, blockTime);
-      added[0] = r.added();
-      return r.root();
-    });
+    updateDeviceTree(
+        id,
+        old -> {
+          var r = deviceTree.insert(old, vblock, blockTime);
+          added[0] = r.added();
+          return r.root();
+        });
     return added[0];
   }
 
   /** Unmaps [begin, end); returns how many were mapped. */
   long removeRange(long id, long begin, long end) throws IOException {
     long[] removed = new long[1];
-    updateDeviceTree(id, old -> {
-      var r = deviceTree.removeRange(old, begin, end);
-      removed[0] = r.removedCount();
-      return r.root();
-    });
+    updateDeviceTree(
+        id,
+        old -> {
+          var r = deviceTree.removeRange(old, begin, end);
+          removed[0] = r.removedCount();
+          return r.root();
+        });
     return removed[0];
   }
 
@@ -152,9 +158,9 @@ final class MappingTree {
   }
 
   /**
-   * The root of device {@code id}'s tree: from the cache, else looked up and remembered. It
-   * changes only through {@link #updateDeviceTree}, snapshot, delete or a reload, each of which
-   * updates the cache (a reload builds a new MappingTree).
+   * The root of device {@code id}'s tree: from the cache, else looked up and remembered. It changes
+   * only through {@link #updateDeviceTree}, snapshot, delete or a reload, each of which updates the
+   * cache (a reload builds a new MappingTree).
    */
   long rootOf(long id) throws IOException {
     long cached = deviceRoots.get(id, ABSENT);

@@ -17,8 +17,14 @@ public final class MetadataDumper {
   public static void dump(ThinMetadata md, RestoreSink sink) throws IOException {
     Superblock sb = md.superblock();
     SuperblockInfo info =
-        new SuperblockInfo("", md.time(), md.transactionId(), sb.flags(), sb.version(),
-            sb.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
+        new SuperblockInfo(
+            "",
+            md.time(),
+            md.transactionId(),
+            sb.flags(),
+            sb.version(),
+            sb.dataBlockSizeSectors(),
+            md.dataSpaceMap().nrBlocks());
     dump(md.liveView(), info, sink);
   }
 
@@ -27,8 +33,14 @@ public final class MetadataDumper {
       throws IOException {
     Superblock snap = md.readSnapshotSuperblock(snapBlock);
     SuperblockInfo info =
-        new SuperblockInfo("", snap.time(), snap.transactionId(), snap.flags(), snap.version(),
-            snap.dataBlockSizeSectors(), 0);
+        new SuperblockInfo(
+            "",
+            snap.time(),
+            snap.transactionId(),
+            snap.flags(),
+            snap.version(),
+            snap.dataBlockSizeSectors(),
+            0);
     dump(md.view(snap), info, sink);
   }
 
@@ -36,24 +48,30 @@ public final class MetadataDumper {
       throws IOException {
     sink.superblock(info);
     Map<Long, DeviceDetails> details = new TreeMap<>();
-    view.visitDevices((id, d) -> {
-      details.put(id, d);
-      return true;
-    });
+    view.visitDevices(
+        (id, d) -> {
+          details.put(id, d);
+          return true;
+        });
     List<Long> ids = new ArrayList<>(details.keySet());
     for (long id : ids) {
       DeviceDetails d = details.get(id);
       Long root = view.deviceRoot(id);
       if (root == null) {
-        throw ThinMetadata.corrupt(view.detailsRoot(), "device details tree",
+        throw ThinMetadata.corrupt(
+            view.detailsRoot(),
+            "device details tree",
             "thin device " + id + " has details but no mapping tree");
       }
-      sink.beginDevice(new DeviceInfo(id, d.mappedBlocks(), d.transactionId(), d.creationTime(),
-          d.snapshottedTime()));
-      view.visitMappings(root, (vblock, m) -> {
-        sink.mapping(vblock, m.dataBlock(), m.time());
-        return true;
-      });
+      sink.beginDevice(
+          new DeviceInfo(
+              id, d.mappedBlocks(), d.transactionId(), d.creationTime(), d.snapshottedTime()));
+      view.visitMappings(
+          root,
+          (vblock, m) -> {
+            sink.mapping(vblock, m.dataBlock(), m.time());
+            return true;
+          });
       sink.endDevice();
     }
     sink.end();

@@ -4,9 +4,9 @@ import java.io.IOException;
 import org.thinpool.io.BlockDevice;
 
 /**
- * Builds new metadata from a dump (thin_restore): formats the device, then stores each device
- * and its mappings exactly as given (times, transaction ids, data blocks), recounting
- * mapped_blocks and the data reference counts from the mappings, and commits once at the end.
+ * Builds new metadata from a dump (thin_restore): formats the device, then stores each device and
+ * its mappings exactly as given (times, transaction ids, data blocks), recounting mapped_blocks and
+ * the data reference counts from the mappings, and commits once at the end.
  */
 public final class MetadataRestorer implements RestoreSink {
   /** Opens or creates the metadata device once the dump's superblock is known. */
@@ -35,10 +35,11 @@ public final class MetadataRestorer implements RestoreSink {
   @Override
   public void superblock(SuperblockInfo sb) throws IOException {
     long dbs = sb.dataBlockSizeSectors();
-    if (dbs < Superblock.MIN_DATA_BLOCK_SECTORS || dbs > Superblock.MAX_DATA_BLOCK_SECTORS
+    if (dbs < Superblock.MIN_DATA_BLOCK_SECTORS
+        || dbs > Superblock.MAX_DATA_BLOCK_SECTORS
         || dbs % 128 != 0) {
-      throw new MetadataStateException("data_block_size " + dbs
-          + " is not a multiple of 128 sectors between 128 and 2097152");
+      throw new MetadataStateException(
+          "data_block_size " + dbs + " is not a multiple of 128 sectors between 128 and 2097152");
     }
     md = ThinMetadata.format(opener.open(sb), dbs, sb.nrDataBlocks(), cacheBlocks);
     md.restoreSuperblock(sb.time(), sb.transactionId(), sb.flags());
@@ -60,9 +61,15 @@ public final class MetadataRestorer implements RestoreSink {
   @Override
   public void mapping(long originBlock, long dataBlock, long time) throws IOException {
     if (dataBlock >= md.dataSpaceMap().nrBlocks()) {
-      throw new MetadataStateException("thin device " + current.devId() + " maps block "
-          + originBlock + " to data block " + dataBlock + ", beyond nr_data_blocks "
-          + md.dataSpaceMap().nrBlocks());
+      throw new MetadataStateException(
+          "thin device "
+              + current.devId()
+              + " maps block "
+              + originBlock
+              + " to data block "
+              + dataBlock
+              + ", beyond nr_data_blocks "
+              + md.dataSpaceMap().nrBlocks());
     }
     if (time > Mapping.MAX_TIME) {
       throw new MetadataStateException("mapping time " + time + " does not fit 24 bits");
@@ -73,9 +80,11 @@ public final class MetadataRestorer implements RestoreSink {
 
   @Override
   public void endDevice() throws IOException {
-    md.restoreDevice(current.devId(), currentRoot,
-        new DeviceDetails(currentMapped, current.transactionId(), current.creationTime(),
-            current.snapTime()));
+    md.restoreDevice(
+        current.devId(),
+        currentRoot,
+        new DeviceDetails(
+            currentMapped, current.transactionId(), current.creationTime(), current.snapTime()));
     current = null;
   }
 

@@ -1,9 +1,9 @@
 package org.thinpool.thin;
 
 /**
- * The bookkeeping of {@link Provision}s for one {@link ThinMetadata}: how many are open (a
- * commit must see none) and how many aborts happened (an abort voids every provision made
- * before it, since the allocation it held was never committed).
+ * The bookkeeping of {@link Provision}s for one {@link ThinMetadata}: how many are open (a commit
+ * must see none) and how many aborts happened (an abort voids every provision made before it, since
+ * the allocation it held was never committed).
  */
 final class OpenProvisions {
   private int open;
@@ -37,8 +37,8 @@ final class OpenProvisions {
   /** Fails unless every provision is closed: a commit would record unmapped allocations. */
   void checkNoneOpen() {
     if (open != 0) {
-      throw new AssertionError("commit with " + open
-          + " data blocks allocated but neither mapped nor released");
+      throw new AssertionError(
+          "commit with " + open + " data blocks allocated but neither mapped nor released");
     }
   }
 }

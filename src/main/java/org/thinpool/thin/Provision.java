@@ -1,14 +1,13 @@
 package org.thinpool.thin;
 
 /**
- * A data block allocated for one virtual block and not mapped yet (a prepared mapping in
- * dm-thin's terms): the pool fills it (zeros or the written bytes, plus the old contents for a
- * break of sharing), then either maps it with {@link ThinMetadata#map} or gives it back with
- * {@link ThinMetadata#release}. Exactly one of the two ends every provision; until then the block's
- * single reference belongs to the provision, so {@link ThinMetadata#commit} refuses to run while
- * any is open (a commit would record an allocated block that nothing maps). An abort of the
- * transaction ends every open provision: its block was never committed, so there is nothing
- * left to release.
+ * A data block allocated for one virtual block and not mapped yet (a prepared mapping in dm-thin's
+ * terms): the pool fills it (zeros or the written bytes, plus the old contents for a break of
+ * sharing), then either maps it with {@link ThinMetadata#map} or gives it back with {@link
+ * ThinMetadata#release}. Exactly one of the two ends every provision; until then the block's single
+ * reference belongs to the provision, so {@link ThinMetadata#commit} refuses to run while any is
+ * open (a commit would record an allocated block that nothing maps). An abort of the transaction
+ * ends every open provision: its block was never committed, so there is nothing left to release.
  *
  * <p>Made by {@link ThinMetadata#provision} (the block was unmapped) and {@link
  * ThinMetadata#breakSharing} (the block was shared; {@link #sourceBlock} is the data to copy).
@@ -21,8 +20,10 @@ public final class Provision {
   private final long virtualBlock;
   private final long dataBlock;
   private final long sourceBlock;
+
   /** The metadata's abort count when the block was allocated: a later abort voids it. */
   private final long abortCount;
+
   private boolean ended;
 
   Provision(long thinId, long virtualBlock, long dataBlock, long sourceBlock, long abortCount) {
@@ -70,7 +71,12 @@ public final class Provision {
 
   @Override
   public String toString() {
-    return "provision of data block " + dataBlock + " for thin " + thinId + " block "
-        + virtualBlock + (sourceBlock == NO_SOURCE ? "" : " (copy of " + sourceBlock + ")");
+    return "provision of data block "
+        + dataBlock
+        + " for thin "
+        + thinId
+        + " block "
+        + virtualBlock
+        + (sourceBlock == NO_SOURCE ? "" : " (copy of " + sourceBlock + ")");
   }
 }

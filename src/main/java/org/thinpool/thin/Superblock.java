@@ -64,6 +64,7 @@ public record Superblock(
   public static final long CURRENT_VERSION = 2;
   public static final long FLAG_NEEDS_CHECK = 1;
   public static final long METADATA_BLOCK_SIZE_SECTORS = 8;
+
   /** Data block size bounds in sectors: 64 KiB to 1 GiB, a multiple of 64 KiB (spec 2). */
   public static final long MIN_DATA_BLOCK_SECTORS = 128;
 
@@ -187,13 +188,27 @@ public record Superblock(
   }
 
   /**
-   * The image of the metadata snapshot's copy of this superblock (spec 8.6): the same, but with
-   * no space-map roots and no held snapshot of its own.
+   * The image of the metadata snapshot's copy of this superblock (spec 8.6): the same, but with no
+   * space-map roots and no held snapshot of its own.
    */
   public byte[] encodeMetadataSnapCopy() {
-    return new Superblock(flags, uuid, version, time, transactionId, 0, null, null,
-        dataMappingRoot, deviceDetailsRoot, dataBlockSizeSectors, metadataNrBlocks, compatFlags,
-        compatRoFlags, incompatFlags).encode();
+    return new Superblock(
+            flags,
+            uuid,
+            version,
+            time,
+            transactionId,
+            0,
+            null,
+            null,
+            dataMappingRoot,
+            deviceDetailsRoot,
+            dataBlockSizeSectors,
+            metadataNrBlocks,
+            compatFlags,
+            compatRoFlags,
+            incompatFlags)
+        .encode();
   }
 
   public Superblock withRoots(
@@ -206,8 +221,20 @@ public record Superblock(
       long mappingRoot,
       long detailsRoot) {
     return new Superblock(
-        flags, uuid, version, time, transactionId, metadataSnap, data, metadata, mappingRoot,
-        detailsRoot, dataBlockSizeSectors, metadataNrBlocks, compatFlags, compatRoFlags,
+        flags,
+        uuid,
+        version,
+        time,
+        transactionId,
+        metadataSnap,
+        data,
+        metadata,
+        mappingRoot,
+        detailsRoot,
+        dataBlockSizeSectors,
+        metadataNrBlocks,
+        compatFlags,
+        compatRoFlags,
         incompatFlags);
   }
 
@@ -223,7 +250,14 @@ public record Superblock(
 
   @Override
   public String toString() {
-    return "Superblock[time=" + time + ", transactionId=" + transactionId + ", mappingRoot="
-        + dataMappingRoot + ", detailsRoot=" + deviceDetailsRoot + "]";
+    return "Superblock[time="
+        + time
+        + ", transactionId="
+        + transactionId
+        + ", mappingRoot="
+        + dataMappingRoot
+        + ", detailsRoot="
+        + deviceDetailsRoot
+        + "]";
   }
 }

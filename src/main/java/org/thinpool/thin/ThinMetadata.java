@@ -40,8 +40,10 @@ public final class ThinMetadata implements AutoCloseable {
   private long transactionId;
   private long flags;
   private long metadataSnap;
+
   /** Details changed in this transaction, written to the details tree at commit. */
   private final Map<Long, DeviceDetails> dirtyDetails = new TreeMap<>();
+
   private final OpenProvisions provisions = new OpenProvisions();
 
   private ThinMetadata(BlockManager blocks) {
@@ -67,13 +69,29 @@ public final class ThinMetadata implements AutoCloseable {
     md.mappings = MappingTree.create(md.tm, md.dataSm);
     md.detailsRoot = md.detailsTree.createEmpty();
     md.sb =
-        new Superblock(0, null, Superblock.CURRENT_VERSION, 0, 0, 0, null, null, 0, 0,
-            dataBlockSizeSectors, nrBlocks, 0, 0, 0);
+        new Superblock(
+            0,
+            null,
+            Superblock.CURRENT_VERSION,
+            0,
+            0,
+            0,
+            null,
+            null,
+            0,
+            0,
+            dataBlockSizeSectors,
+            nrBlocks,
+            0,
+            0,
+            0);
     if (dataBlockSizeSectors < Superblock.MIN_DATA_BLOCK_SECTORS
         || dataBlockSizeSectors > Superblock.MAX_DATA_BLOCK_SECTORS
         || dataBlockSizeSectors % Superblock.MIN_DATA_BLOCK_SECTORS != 0) {
-      throw new MetadataStateException("data block size of " + dataBlockSizeSectors
-          + " sectors is not a multiple of 128 between 128 and 2097152");
+      throw new MetadataStateException(
+          "data block size of "
+              + dataBlockSizeSectors
+              + " sectors is not a multiple of 128 between 128 and 2097152");
     }
     md.commit();
     return md;
@@ -93,9 +111,13 @@ public final class ThinMetadata implements AutoCloseable {
     if (blocks.blockCount() < counted) {
       // Blocks past the end would read as zeros and be handed out as free: refuse up front,
       // with what is wrong, rather than fail later on whichever block is read first.
-      throw new MetadataStateException("metadata device holds " + blocks.blockCount()
-          + " blocks of 4 KiB but its space map counts " + counted + ": it was truncated or"
-          + " shrunk; run thinpool check, and restore the metadata from a dump");
+      throw new MetadataStateException(
+          "metadata device holds "
+              + blocks.blockCount()
+              + " blocks of 4 KiB but its space map counts "
+              + counted
+              + ": it was truncated or"
+              + " shrunk; run thinpool check, and restore the metadata from a dump");
     }
     metadataSm = MetadataSpaceMap.open(tm, sb.metadataSpaceMap());
     dataSm = DataSpaceMap.open(tm, sb.dataSpaceMap());
@@ -120,8 +142,16 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** The new superblock, asked for by the commit once both space maps are written. */
   private byte[] encodeSuperblock() {
-    sb = sb.withRoots(time, transactionId, flags, metadataSnap, dataSm.root(), metadataSm.root(),
-        mappings.root(), detailsRoot);
+    sb =
+        sb.withRoots(
+            time,
+            transactionId,
+            flags,
+            metadataSnap,
+            dataSm.root(),
+            metadataSm.root(),
+            mappings.root(),
+            detailsRoot);
     return sb.encode();
   }
 
@@ -161,8 +191,7 @@ public final class ThinMetadata implements AutoCloseable {
   /** Compare-and-swap of the user-space transaction id (pool message set_transaction_id). */
   public void setTransactionId(long expected, long next) throws MetadataStateException {
     if (expected != transactionId) {
-      throw new MetadataStateException(
-          "transaction id is " + transactionId + ", not " + expected);
+      throw new MetadataStateException("transaction id is " + transactionId + ", not " + expected);
     }
     transactionId = next;
   }
@@ -271,15 +300,14 @@ public final class ThinMetadata implements AutoCloseable {
       return BlockLookup.UNMAPPED;
     }
     Mapping m = Mapping.unpack(v);
-    return new BlockLookup.Mapped(m.dataBlock(),
-        requireDevice(id).snapshottedTime() > m.time());
+    return new BlockLookup.Mapped(m.dataBlock(), requireDevice(id).snapshottedTime() > m.time());
   }
 
   // ---- provisioning (Provision says the protocol) ----
 
   /**
-   * Allocates a data block for unmapped virtual block {@code vblock} of device {@code id}.
-   * Throws {@link org.thinpool.io.OutOfSpaceException} with nothing changed if none is free.
+   * Allocates a data block for unmapped virtual block {@code vblock} of device {@code id}. Throws
+   * {@link org.thinpool.io.OutOfSpaceException} with nothing changed if none is free.
    */
   public Provision provision(long id, long vblock) throws IOException {
     return allocate(id, vblock, Provision.NO_SOURCE);
@@ -289,8 +317,8 @@ public final class ThinMetadata implements AutoCloseable {
   public Provision breakSharing(long id, long vblock, BlockLookup.Mapped shared)
       throws IOException {
     if (!shared.shared()) {
-      throw new AssertionError("breaking the sharing of exclusive data block "
-          + shared.dataBlock());
+      throw new AssertionError(
+          "breaking the sharing of exclusive data block " + shared.dataBlock());
     }
     return allocate(id, vblock, shared.dataBlock());
   }
@@ -301,11 +329,11 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   /**
-   * Maps the provision's block at the current time and returns true; its reference passes to
-   * the mapping (a shared block it replaces loses this device's reference). Returns false with
-   * nothing changed if the provision was voided by an abort or its device is gone (the block is
-   * released if it was still held). An {@link IOException} is the tree update's own: the
-   * transaction must then be aborted, as after any failed b-tree update.
+   * Maps the provision's block at the current time and returns true; its reference passes to the
+   * mapping (a shared block it replaces loses this device's reference). Returns false with nothing
+   * changed if the provision was voided by an abort or its device is gone (the block is released if
+   * it was still held). An {@link IOException} is the tree update's own: the transaction must then
+   * be aborted, as after any failed b-tree update.
    */
   public boolean map(Provision p) throws IOException {
     if (!exists(p.thinId())) {
@@ -346,9 +374,9 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   /**
-   * Maps {@code vblock} to {@code dataBlock} at the current pool time. The caller's reference
-   * to the data block (from {@link #allocDataBlock}) passes to the mapping. Returns true if the
-   * block was unmapped before.
+   * Maps {@code vblock} to {@code dataBlock} at the current pool time. The caller's reference to
+   * the data block (from {@link #allocDataBlock}) passes to the mapping. Returns true if the block
+   * was unmapped before.
    */
   public boolean insertMapping(long id, long vblock, long dataBlock) throws IOException {
     DeviceDetails d = requireDevice(id);
@@ -389,10 +417,14 @@ public final class ThinMetadata implements AutoCloseable {
   /** The highest mapped virtual block of a device, or -1. */
   public long highestMapped(long id) throws IOException {
     long[] last = {-1};
-    visitMappings(id, 0, Long.MAX_VALUE, (k, m) -> {
-      last[0] = k;
-      return true;
-    });
+    visitMappings(
+        id,
+        0,
+        Long.MAX_VALUE,
+        (k, m) -> {
+          last[0] = k;
+          return true;
+        });
     return last[0];
   }
 
@@ -427,8 +459,8 @@ public final class ThinMetadata implements AutoCloseable {
   public void resizeDataDevice(long nrBlocks) throws IOException {
     long cur = dataSm.nrBlocks();
     if (nrBlocks < cur) {
-      throw new MetadataStateException("the data device cannot shrink (" + cur + " -> " + nrBlocks
-          + " blocks)");
+      throw new MetadataStateException(
+          "the data device cannot shrink (" + cur + " -> " + nrBlocks + " blocks)");
     }
     dataSm.extend(nrBlocks - cur);
   }
@@ -439,8 +471,8 @@ public final class ThinMetadata implements AutoCloseable {
       throw new MetadataStateException("the metadata device cannot shrink");
     }
     if (nrBlocks > blocks.blockCount()) {
-      throw new MetadataStateException("metadata device holds only " + blocks.blockCount()
-          + " blocks");
+      throw new MetadataStateException(
+          "metadata device holds only " + blocks.blockCount() + " blocks");
     }
     metadataSm.extend(nrBlocks - cur);
   }
@@ -452,13 +484,13 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   /**
-   * Takes the metadata snapshot (spec 8.6): commits, copies the superblock to a new block with
-   * its space-map roots zeroed, and shares both trees with it. Commits again.
+   * Takes the metadata snapshot (spec 8.6): commits, copies the superblock to a new block with its
+   * space-map roots zeroed, and shares both trees with it. Commits again.
    */
   public long reserveMetadataSnap() throws IOException {
     if (metadataSnap != 0) {
-      throw new MetadataStateException("a metadata snapshot is already held at block "
-          + metadataSnap);
+      throw new MetadataStateException(
+          "a metadata snapshot is already held at block " + metadataSnap);
     }
     commit();
     long snap;
@@ -494,15 +526,19 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** A read-only view of the trees rooted in a superblock (live or metadata snapshot). */
   public TreeView view(Superblock roots) {
-    return new TreeView(roots.dataMappingRoot(), roots.deviceDetailsRoot(), mappings.topTree(),
-        mappings.deviceTree(), detailsTree);
+    return new TreeView(
+        roots.dataMappingRoot(),
+        roots.deviceDetailsRoot(),
+        mappings.topTree(),
+        mappings.deviceTree(),
+        detailsTree);
   }
 
   /** The live trees (uncommitted changes included). */
   public TreeView liveView() throws IOException {
     flushDetails();
-    return new TreeView(mappings.root(), detailsRoot, mappings.topTree(), mappings.deviceTree(),
-        detailsTree);
+    return new TreeView(
+        mappings.root(), detailsRoot, mappings.topTree(), mappings.deviceTree(), detailsTree);
   }
 
   private void flushDetails() throws IOException {

@@ -12,7 +12,11 @@ public final class TreeView {
   private final BTree<Long> deviceTree;
   private final BTree<DeviceDetails> detailsTree;
 
-  TreeView(long mappingRoot, long detailsRoot, BTree<Long> topTree, BTree<Long> deviceTree,
+  TreeView(
+      long mappingRoot,
+      long detailsRoot,
+      BTree<Long> topTree,
+      BTree<Long> deviceTree,
       BTree<DeviceDetails> detailsTree) {
     this.mappingRoot = mappingRoot;
     this.detailsRoot = detailsRoot;

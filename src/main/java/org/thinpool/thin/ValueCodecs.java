@@ -16,7 +16,8 @@ public final class ValueCodecs {
   static ValueType<Long> blockTime(SpaceMap dataSpaceMap) {
     return ValueTypes.u64(
         v -> dataSpaceMap.inc(Mapping.dataBlockOf(v)),
-        v -> dataSpaceMap.dec(Mapping.dataBlockOf(v)), Mapping.TIME_BITS);
+        v -> dataSpaceMap.dec(Mapping.dataBlockOf(v)),
+        Mapping.TIME_BITS);
   }
 
   /** Top-level leaf value: a device tree's root; dropping the value drops that tree. */

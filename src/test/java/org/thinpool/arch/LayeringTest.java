@@ -18,9 +18,9 @@ import org.thinpool.io.PoolStateException;
 
 /**
  * Dependencies point down. {@link #LAYERS} is the one table of the architecture, bottom-up; each
- * layer names the layers it uses directly, and may use everything those use in turn. Siblings
- * never use each other: {@code thin.xml} and {@code thin.check}; {@code nbd} and {@code
- * snapshotter}. docs/ARCHITECTURE.md draws the same table ({@code ArchitectureDocTest}).
+ * layer names the layers it uses directly, and may use everything those use in turn. Siblings never
+ * use each other: {@code thin.xml} and {@code thin.check}; {@code nbd} and {@code snapshotter}.
+ * docs/ARCHITECTURE.md draws the same table ({@code ArchitectureDocTest}).
  */
 class LayeringTest {
   /** One layer: its short name (the package below {@code org.thinpool}) and what it uses. */

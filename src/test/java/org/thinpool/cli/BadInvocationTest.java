@@ -21,11 +21,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.thinpool.testing.ExternalTool;
 
 /**
- * Every command's bad invocations, as a table: each gets exactly one line on stderr that names
- * what is wrong and the pool folder or file involved (usage errors: plus "see `thinpool CMD
- * --help`"), no exception class, stack trace or internal name, a non-zero exit, and leaves every
- * committed byte of the pool as it was (metadata, data, sizes, pool.conf hashed before and
- * after; thin_check clean).
+ * Every command's bad invocations, as a table: each gets exactly one line on stderr that names what
+ * is wrong and the pool folder or file involved (usage errors: plus "see `thinpool CMD --help`"),
+ * no exception class, stack trace or internal name, a non-zero exit, and leaves every committed
+ * byte of the pool as it was (metadata, data, sizes, pool.conf hashed before and after; thin_check
+ * clean).
  */
 class BadInvocationTest {
   @TempDir static Path tmp;
@@ -36,9 +36,9 @@ class BadInvocationTest {
   static Path garbageXml;
 
   /**
-   * One bad invocation: {@code args} run with {@code --pool POOL} first unless {@code ownPool};
-   * the error line must contain every string of {@code expected}. The words POOL and TMP in
-   * args and expected strings stand for the pool folder and the temporary folder.
+   * One bad invocation: {@code args} run with {@code --pool POOL} first unless {@code ownPool}; the
+   * error line must contain every string of {@code expected}. The words POOL and TMP in args and
+   * expected strings stand for the pool folder and the temporary folder.
    */
   record Bad(String name, int exit, List<String> args, List<String> expected, boolean ownPool) {
     @Override
@@ -66,70 +66,118 @@ class BadInvocationTest {
         usage("no command", "", List.of(), "a command is required"),
         usage("unknown command", "", List.of("frobnicate"), "frobnicate"),
         usage("thin without a verb", "thin ", List.of("thin"), "a command is required"),
-        usage("thin create without size", "thin create ", List.of("thin", "create", "1"),
-            "SIZE"),
-        usage("thin create bad id", "thin create ", List.of("thin", "create", "x", "4M"),
-            "'x'", "ID"),
-        usage("thin create bad size", "thin create ", List.of("thin", "create", "2", "4Q"),
+        usage("thin create without size", "thin create ", List.of("thin", "create", "1"), "SIZE"),
+        usage(
+            "thin create bad id",
+            "thin create ",
+            List.of("thin", "create", "x", "4M"),
+            "'x'",
+            "ID"),
+        usage(
+            "thin create bad size",
+            "thin create ",
+            List.of("thin", "create", "2", "4Q"),
             "'4Q' is not a size"),
         usage("unknown option", "thin ls ", List.of("thin", "ls", "--frob"), "--frob"),
-        usage("thin ls unknown field", "thin ls ", List.of("thin", "ls", "-o", "DEV,FOO"),
-            "unknown field: FOO", "SIZE"),
-        usage("discard bad length", "discard ", List.of("discard", "1", "0", "x"),
+        usage(
+            "thin ls unknown field",
+            "thin ls ",
+            List.of("thin", "ls", "-o", "DEV,FOO"),
+            "unknown field: FOO",
+            "SIZE"),
+        usage(
+            "discard bad length",
+            "discard ",
+            List.of("discard", "1", "0", "x"),
             "'x' is not a size"),
-        usage("import negative offset", "import ",
-            List.of("import", "1", "TMP/in.img", "--offset", "-5"), "'-5'"),
+        usage(
+            "import negative offset",
+            "import ",
+            List.of("import", "1", "TMP/in.img", "--offset", "-5"),
+            "'-5'"),
         usage("grow without sizes", "grow ", List.of("grow"), "--data-size"),
-        usage("create without data size", "create ",
-            List.of("--pool", "TMP/new1", "create"), "--data-size"),
-        usage("create direct half", "create ",
-            List.of("create", "--data-device", "/dev/null"), "--metadata-device"),
+        usage(
+            "create without data size",
+            "create ",
+            List.of("--pool", "TMP/new1", "create"),
+            "--data-size"),
+        usage(
+            "create direct half",
+            "create ",
+            List.of("create", "--data-device", "/dev/null"),
+            "--metadata-device"),
         error("thin create size 0", List.of("thin", "create", "2", "0"), "size 0", "POOL"),
-        error("thin create existing", List.of("thin", "create", "1", "4M"),
-            "thin device 1", "exists", "POOL"),
-        error("thin create id too big", List.of("thin", "create", "99999999", "4M"),
-            "99999999", "POOL"),
-        error("thin snapshot of nothing", List.of("thin", "snapshot", "3", "7"),
-            "thin device 7", "POOL"),
-        error("thin delete nothing", List.of("thin", "delete", "7"), "thin device 7", "POOL"),
-        error("thin resize nothing", List.of("thin", "resize", "7", "4M"), "thin device 7",
+        error(
+            "thin create existing",
+            List.of("thin", "create", "1", "4M"),
+            "thin device 1",
+            "exists",
             "POOL"),
+        error(
+            "thin create id too big",
+            List.of("thin", "create", "99999999", "4M"),
+            "99999999",
+            "POOL"),
+        error(
+            "thin snapshot of nothing",
+            List.of("thin", "snapshot", "3", "7"),
+            "thin device 7",
+            "POOL"),
+        error("thin delete nothing", List.of("thin", "delete", "7"), "thin device 7", "POOL"),
+        error("thin resize nothing", List.of("thin", "resize", "7", "4M"), "thin device 7", "POOL"),
         error("thin resize to 0", List.of("thin", "resize", "1", "0"), "size 0", "POOL"),
-        error("thin resize shrink without force", List.of("thin", "resize", "1", "64k"),
-            "unmap 1 mapped block", "--force", "POOL"),
-        error("import missing image", List.of("import", "1", "TMP/missing.img"),
-            "TMP/missing.img"),
-        error("import image too big", List.of("import", "1", "TMP/big.img"),
-            "TMP/big.img", "does not fit", "POOL"),
+        error(
+            "thin resize shrink without force",
+            List.of("thin", "resize", "1", "64k"),
+            "unmap 1 mapped block",
+            "--force",
+            "POOL"),
+        error("import missing image", List.of("import", "1", "TMP/missing.img"), "TMP/missing.img"),
+        error(
+            "import image too big",
+            List.of("import", "1", "TMP/big.img"),
+            "TMP/big.img",
+            "does not fit",
+            "POOL"),
         error("import from a folder", List.of("import", "1", "TMP"), "TMP", "not a file"),
         error("export to a folder", List.of("export", "1", "TMP"), "TMP", "not a file"),
-        error("import into nothing", List.of("import", "7", "TMP/in.img"), "thin device 7",
-            "POOL"),
-        error("export nothing", List.of("export", "7", "TMP/out.img"), "thin device 7",
-            "POOL"),
-        error("export into a missing folder", List.of("export", "1", "TMP/no/such/out.img"),
+        error("import into nothing", List.of("import", "7", "TMP/in.img"), "thin device 7", "POOL"),
+        error("export nothing", List.of("export", "7", "TMP/out.img"), "thin device 7", "POOL"),
+        error(
+            "export into a missing folder",
+            List.of("export", "1", "TMP/no/such/out.img"),
             "TMP/no/such/out.img"),
         error("discard nothing", List.of("discard", "7", "0", "64k"), "thin device 7", "POOL"),
         error("grow shrinks", List.of("grow", "--data-size", "1M"), "POOL"),
         error("create over a pool", List.of("create", "--data-size", "16M"), "POOL"),
-        error("create bad discard mode",
+        error(
+            "create bad discard mode",
             List.of("--pool", "TMP/new2", "create", "--data-size", "16M", "--discard", "maybe"),
-            "maybe", "TMP/new2"),
-        error("dump without metadata snapshot", List.of("dump", "-m"), "metadata snapshot",
+            "maybe",
+            "TMP/new2"),
+        error("dump without metadata snapshot", List.of("dump", "-m"), "metadata snapshot", "POOL"),
+        error(
+            "thin ls without metadata snapshot",
+            List.of("thin", "ls", "-m"),
+            "metadata snapshot",
             "POOL"),
-        error("thin ls without metadata snapshot", List.of("thin", "ls", "-m"),
-            "metadata snapshot", "POOL"),
-        error("restore missing xml", List.of("--pool", "TMP/new3", "restore", "TMP/none.xml"),
+        error(
+            "restore missing xml",
+            List.of("--pool", "TMP/new3", "restore", "TMP/none.xml"),
             "TMP/none.xml"),
-        error("restore garbage", List.of("--pool", "TMP/new4", "restore", "TMP/garbage.xml"),
+        error(
+            "restore garbage",
+            List.of("--pool", "TMP/new4", "restore", "TMP/garbage.xml"),
             "TMP/garbage.xml"),
-        elsewhere("status of no pool", List.of("--pool", "TMP/absent", "status"),
-            "TMP/absent"),
+        elsewhere("status of no pool", List.of("--pool", "TMP/absent", "status"), "TMP/absent"),
         elsewhere("check of no pool", List.of("--pool", "TMP/absent", "check"), "TMP/absent"),
-        elsewhere("thin ls of no pool", List.of("--pool", "TMP/absent", "thin", "ls"),
-            "TMP/absent"),
-        elsewhere("pool under /proc", List.of("--pool", "/proc/p", "create", "--data-size",
-            "16M"), "/proc/p", "cannot create pool"),
+        elsewhere(
+            "thin ls of no pool", List.of("--pool", "TMP/absent", "thin", "ls"), "TMP/absent"),
+        elsewhere(
+            "pool under /proc",
+            List.of("--pool", "/proc/p", "create", "--data-size", "16M"),
+            "/proc/p",
+            "cannot create pool"),
         elsewhere("pool is a file", List.of("--pool", "TMP/in.img", "status"), "TMP/in.img"));
   }
 
@@ -179,8 +227,7 @@ class BadInvocationTest {
     assertThat(line).doesNotContain("Exception", "\tat ", "TRANSACTION_ID", "null");
     assertThat(r.out()).doesNotContain("TRANSACTION_ID=-1");
     assertThat(hashes(pool)).as("committed bytes").isEqualTo(before);
-    ExternalTool.Result check =
-        ExternalTool.run("thin_check", pool.resolve("metadata").toString());
+    ExternalTool.Result check = ExternalTool.run("thin_check", pool.resolve("metadata").toString());
     assertThat(check.exitCode()).as(check.all()).isZero();
   }
 

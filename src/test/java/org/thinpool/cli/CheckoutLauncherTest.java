@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The checkout launcher {@code ./thinpool}: builds only when the release is missing or a source
- * is newer, keeps the build's own output (Maven's JVM warnings included) off the terminal unless
- * the build fails, then runs the release launcher. Maven is stood in for by a script on PATH that
+ * The checkout launcher {@code ./thinpool}: builds only when the release is missing or a source is
+ * newer, keeps the build's own output (Maven's JVM warnings included) off the terminal unless the
+ * build fails, then runs the release launcher. Maven is stood in for by a script on PATH that
  * prints what a first Maven run on JDK 25 prints to stderr and lays out a release, so the test
  * checks the launcher's logic without a nested build.
  */
@@ -42,14 +42,19 @@ class CheckoutLauncherTest {
   }
 
   private void fakeMvn(int exit) throws Exception {
-    String script = "#!/bin/sh\n"
-        + "echo build >> \"$PWD/../builds\"\n"
-        + "echo 'WARNING: A terminally deprecated method in sun.misc.Unsafe has been called' >&2\n"
-        + "echo '[INFO] noise' \n"
-        + "[ " + exit + " = 0 ] || { echo 'COMPILATION ERROR: A.java' >&2; exit " + exit + "; }\n"
-        + "mkdir -p target/thinpool-9.9-linux-x64/bin\n"
-        + "printf '#!/bin/sh\\necho ran \"$@\"\\n' > target/thinpool-9.9-linux-x64/bin/thinpool\n"
-        + "chmod +x target/thinpool-9.9-linux-x64/bin/thinpool\n";
+    String script =
+        "#!/bin/sh\n"
+            + "echo build >> \"$PWD/../builds\"\n"
+            + "echo 'WARNING: A terminally deprecated method in sun.misc.Unsafe has been called' >&2\n"
+            + "echo '[INFO] noise' \n"
+            + "[ "
+            + exit
+            + " = 0 ] || { echo 'COMPILATION ERROR: A.java' >&2; exit "
+            + exit
+            + "; }\n"
+            + "mkdir -p target/thinpool-9.9-linux-x64/bin\n"
+            + "printf '#!/bin/sh\\necho ran \"$@\"\\n' > target/thinpool-9.9-linux-x64/bin/thinpool\n"
+            + "chmod +x target/thinpool-9.9-linux-x64/bin/thinpool\n";
     Path mvn = fakeBin.resolve("mvn");
     Files.writeString(mvn, script, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -58,10 +63,14 @@ class CheckoutLauncherTest {
   private Result run(String... args) throws Exception {
     Path out = Files.createTempFile(tmp, "out", "");
     Path err = Files.createTempFile(tmp, "err", "");
-    ProcessBuilder pb = new ProcessBuilder(
-        java.util.stream.Stream.concat(java.util.stream.Stream.of(checkout.resolve("thinpool").toString()),
-            List.of(args).stream()).toList())
-        .redirectOutput(out.toFile()).redirectError(err.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                java.util.stream.Stream.concat(
+                        java.util.stream.Stream.of(checkout.resolve("thinpool").toString()),
+                        List.of(args).stream())
+                    .toList())
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile());
     pb.environment().put("PATH", fakeBin + ":/usr/bin:/bin");
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     Process p = pb.start();

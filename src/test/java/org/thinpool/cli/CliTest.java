@@ -54,12 +54,21 @@ class CliTest {
 
     Run ls = run("--pool", pool.toString(), "thin", "ls", "--json");
     assertThat(ls.exit()).isZero();
-    assertThat(ls.out()).contains("\"id\": 0").contains("\"id\": 1")
-        .contains("\"exclusive_blocks\": 4").contains("\"shared_blocks\": 13");
-    Run text = run("--pool", pool.toString(), "thin", "ls", "-o",
-        "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED_SECTORS,EXCLUSIVE_SECTORS,"
-            + "SHARED_SECTORS,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES,MAPPED,EXCLUSIVE,SHARED,"
-            + "TRANSACTION,CREATE_TIME,SNAP_TIME");
+    assertThat(ls.out())
+        .contains("\"id\": 0")
+        .contains("\"id\": 1")
+        .contains("\"exclusive_blocks\": 4")
+        .contains("\"shared_blocks\": 13");
+    Run text =
+        run(
+            "--pool",
+            pool.toString(),
+            "thin",
+            "ls",
+            "-o",
+            "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED_SECTORS,EXCLUSIVE_SECTORS,"
+                + "SHARED_SECTORS,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES,MAPPED,EXCLUSIVE,SHARED,"
+                + "TRANSACTION,CREATE_TIME,SNAP_TIME");
     assertThat(text.out())
         .isEqualTo(Files.readString(Testdata.dmThin().resolve("snapshot.ls.txt")));
   }
@@ -71,8 +80,8 @@ class CliTest {
     Files.copy(Testdata.dmThin().resolve("bad_leak.meta"), pool.resolve("metadata"));
     Run r = run("--pool", pool.toString(), "check");
     assertThat(r.exit()).isEqualTo(1);
-    assertThat(r.err()).contains(
-        "metadata reference counts differ for block 15, expected 0, but got 1");
+    assertThat(r.err())
+        .contains("metadata reference counts differ for block 15, expected 0, but got 1");
   }
 
   @Test
@@ -85,8 +94,11 @@ class CliTest {
     }
     Run dump = run("--pool", pool.toString(), "dump");
     assertThat(dump.exit()).isEqualTo(1);
-    assertThat(dump.err().strip()).startsWith("thinpool: pool " + pool + ": bad checksum")
-        .contains("superblock, block 0").doesNotContain("\n").doesNotContain("Exception");
+    assertThat(dump.err().strip())
+        .startsWith("thinpool: pool " + pool + ": bad checksum")
+        .contains("superblock, block 0")
+        .doesNotContain("\n")
+        .doesNotContain("Exception");
     Run check = run("--pool", pool.toString(), "check");
     assertThat(check.exit()).isEqualTo(1);
     assertThat(check.err()).contains("superblock is corrupt");
@@ -99,11 +111,13 @@ class CliTest {
     assertThat(run("--pool", pool.toString(), "restore", xml.toString()).exit()).isZero();
     byte[] before = Files.readAllBytes(pool.resolve("metadata"));
     Path bad = tmp.resolve("bad.xml");
-    Files.writeString(bad, "<superblock uuid=\"\" time=\"0\" transaction=\"0\" "
-        + "data_block_size=\"128\" nr_data_blocks=\"10\">\n  <device dev_id=\"1\" "
-        + "mapped_blocks=\"0\" transaction=\"0\" creation_time=\"0\" snap_time=\"0\">\n"
-        + "    <single_mapping origin_block=\"0\" data_block=\"99\" time=\"0\"/>\n"
-        + "  </device>\n</superblock>\n");
+    Files.writeString(
+        bad,
+        "<superblock uuid=\"\" time=\"0\" transaction=\"0\" "
+            + "data_block_size=\"128\" nr_data_blocks=\"10\">\n  <device dev_id=\"1\" "
+            + "mapped_blocks=\"0\" transaction=\"0\" creation_time=\"0\" snap_time=\"0\">\n"
+            + "    <single_mapping origin_block=\"0\" data_block=\"99\" time=\"0\"/>\n"
+            + "  </device>\n</superblock>\n");
     Run r = run("--pool", pool.toString(), "restore", bad.toString());
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err()).contains("passes check").contains("--force");

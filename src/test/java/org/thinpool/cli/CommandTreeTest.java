@@ -46,7 +46,8 @@ class CommandTreeTest {
         full = full.getSubcommands().get(word);
         lean = lean.getSubcommands().get(word);
       }
-      assertThat(lean.getUsageMessage(Ansi.OFF)).as(path.toString())
+      assertThat(lean.getUsageMessage(Ansi.OFF))
+          .as(path.toString())
           .isEqualTo(full.getUsageMessage(Ansi.OFF));
     }
   }
@@ -78,8 +79,11 @@ class CommandTreeTest {
   @Test
   void helpListsExitCodesAndCheckSaysWhatOneMeans() {
     String root = Main.commandLine().getUsageMessage(Ansi.OFF);
-    assertThat(root).contains("Exit codes:").contains("0   Success.")
-        .contains("1   Operating error").contains("2   Usage error");
+    assertThat(root)
+        .contains("Exit codes:")
+        .contains("0   Success.")
+        .contains("1   Operating error")
+        .contains("2   Usage error");
     String check = Main.commandLine().getSubcommands().get("check").getUsageMessage(Ansi.OFF);
     assertThat(check).contains("1   Problems found in the metadata (as thin_check)");
   }
@@ -89,8 +93,9 @@ class CommandTreeTest {
     CliTest.Run r = CliTest.run("--version");
     assertThat(r.exit()).isZero();
     assertThat(r.out().strip())
-        .matches("thinpool \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit ([0-9a-f]{7,40}(-dirty)?"
-            + "|unknown)\\)");
+        .matches(
+            "thinpool \\d+\\.\\d+\\.\\d+(-SNAPSHOT)? \\(commit ([0-9a-f]{7,40}(-dirty)?"
+                + "|unknown)\\)");
     // Built from a git checkout (as every build here is), the commit is known.
     if (java.nio.file.Files.isDirectory(java.nio.file.Path.of(".git"))
         || java.nio.file.Files.isRegularFile(java.nio.file.Path.of(".git"))) {

@@ -13,8 +13,8 @@ import org.thinpool.testing.ExternalTool;
 
 /**
  * Issue 9 items 2 and 9f: while {@code thinpool serve} runs, every CLI command on its pool goes
- * through the control socket and behaves as without a server; NBD clients see the effects at
- * once; deleting a device in use is refused with the reason, or deferred.
+ * through the control socket and behaves as without a server; NBD clients see the effects at once;
+ * deleting a device in use is refused with the reason, or deferred.
  */
 class ControlSocketTest {
   @TempDir Path tmp;
@@ -28,8 +28,7 @@ class ControlSocketTest {
   void everyCommandRunsThroughTheServerAndClientsSeeItsEffects() throws Exception {
     Path pool = tmp.resolve("pool");
     String p = pool.toString();
-    try (ServeProcess s = new ServeProcess(tmp, "--pool", p, "serve", "--listen",
-        "127.0.0.1:0")) {
+    try (ServeProcess s = new ServeProcess(tmp, "--pool", p, "serve", "--listen", "127.0.0.1:0")) {
       String uri1 = s.uris().get(0);
       String base = uri1.substring(0, uri1.lastIndexOf('/') + 1);
       Path sock = pool.resolve("control.sock");
@@ -64,9 +63,11 @@ class ControlSocketTest {
 
       Path fuse = tmp.resolve("fuse");
       Files.createDirectories(fuse);
-      Process nbdfuse = new ProcessBuilder(ExternalTool.require("nbdfuse"), "-r",
-          fuse.toString(), base + "3").redirectErrorStream(true)
-          .redirectOutput(tmp.resolve("nbdfuse.log").toFile()).start();
+      Process nbdfuse =
+          new ProcessBuilder(ExternalTool.require("nbdfuse"), "-r", fuse.toString(), base + "3")
+              .redirectErrorStream(true)
+              .redirectOutput(tmp.resolve("nbdfuse.log").toFile())
+              .start();
       try {
         for (int i = 0; i < 200 && !Files.exists(fuse.resolve("nbd")); i++) {
           Thread.sleep(50);
@@ -74,10 +75,10 @@ class ControlSocketTest {
         assertThat(Files.readAllBytes(fuse.resolve("nbd"))).startsWith(content);
         CliTest.Run refused = CliTest.run("--pool", p, "thin", "delete", "3");
         assertThat(refused.exit()).isEqualTo(ExitCodes.ERROR);
-        assertThat(refused.err()).contains("thin device 3 is in use by")
+        assertThat(refused.err())
+            .contains("thin device 3 is in use by")
             .contains("--deferred-delete");
-        CliTest.Run deferred = CliTest.run("--pool", p, "thin", "delete", "3",
-            "--deferred-delete");
+        CliTest.Run deferred = CliTest.run("--pool", p, "thin", "delete", "3", "--deferred-delete");
         assertThat(deferred.exit()).as(deferred.err()).isZero();
         assertThat(deferred.out()).contains("deferred");
         assertThat(ExternalTool.run("nbdinfo", "--size", base + "3").exitCode()).isNotZero();

@@ -15,9 +15,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
- * The completion script and man pages that the build generated (BuildDocs, process-classes)
- * from the picocli model: the script loads in bash and completes, one clean man page per
- * command.
+ * The completion script and man pages that the build generated (BuildDocs, process-classes) from
+ * the picocli model: the script loads in bash and completes, one clean man page per command.
  */
 class GeneratedDocsTest {
   private static Path docs() {
@@ -44,13 +43,15 @@ class GeneratedDocsTest {
     Path out = Files.createTempFile("docs", ".out");
     Path err = Files.createTempFile("docs", ".err");
     try {
-      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
-          .redirectError(err.toFile()).start();
+      Process p =
+          new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         fail(cmd + " did not finish in 60 s");
       }
-      return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+      return new Result(
+          p.exitValue(),
+          Files.readString(out, StandardCharsets.UTF_8),
           Files.readString(err, StandardCharsets.UTF_8));
     } finally {
       Files.deleteIfExists(out);
@@ -65,16 +66,30 @@ class GeneratedDocsTest {
       array.append(" '").append(w).append('\'');
     }
     String line = String.join(" ", words);
-    String driver = "source '" + script + "' || exit 9\n"
-        + "complete -p thinpool >/dev/null || exit 8\n"
-        + "COMP_WORDS=(" + array + ")\n"
-        + "COMP_CWORD=" + (words.length - 1) + "\n"
-        + "COMP_LINE='" + line + "'\nCOMP_POINT=" + line.length() + "\n"
-        // What bash runs on TAB: the registered function, with command, word and previous word.
-        + "fn=$(complete -p thinpool | sed 's/.* -F \\([^ ]*\\) .*/\\1/')\n"
-        + "\"$fn\" thinpool '" + words[words.length - 1] + "' '" + words[words.length - 2]
-        + "'\n"
-        + "printf '%s\\n' \"${COMPREPLY[@]}\"\n";
+    String driver =
+        "source '"
+            + script
+            + "' || exit 9\n"
+            + "complete -p thinpool >/dev/null || exit 8\n"
+            + "COMP_WORDS=("
+            + array
+            + ")\n"
+            + "COMP_CWORD="
+            + (words.length - 1)
+            + "\n"
+            + "COMP_LINE='"
+            + line
+            + "'\nCOMP_POINT="
+            + line.length()
+            + "\n"
+            // What bash runs on TAB: the registered function, with command, word and previous word.
+            + "fn=$(complete -p thinpool | sed 's/.* -F \\([^ ]*\\) .*/\\1/')\n"
+            + "\"$fn\" thinpool '"
+            + words[words.length - 1]
+            + "' '"
+            + words[words.length - 2]
+            + "'\n"
+            + "printf '%s\\n' \"${COMPREPLY[@]}\"\n";
     Result r = exec(List.of(tool("bash", "bash"), "--norc", "--noprofile", "-c", driver));
     assertThat(r.exit()).as(r.err()).isZero();
     return r.out().lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
@@ -107,11 +122,16 @@ class GeneratedDocsTest {
       assertThat(r.exit()).as(page + ": " + r.err()).isZero();
       assertThat(r.err()).as(page).isEmpty();
       // grotty emboldens by overstriking (c BS c); keep the plain text.
-      assertThat(r.out().replaceAll(".\b", "")).as(page).contains("NAME")
-          .contains("SYNOPSIS").contains("OPTIONS").contains("EXIT STATUS");
+      assertThat(r.out().replaceAll(".\b", ""))
+          .as(page)
+          .contains("NAME")
+          .contains("SYNOPSIS")
+          .contains("OPTIONS")
+          .contains("EXIT STATUS");
     }
     String ls = Files.readString(docs().resolve("man/man1/thinpool-thin-ls.1"));
-    assertThat(ls).contains(".SH NAME\nthinpool\\-thin\\-ls \\- List thin devices")
+    assertThat(ls)
+        .contains(".SH NAME\nthinpool\\-thin\\-ls \\- List thin devices")
         .contains(".B \\-\\-json");
   }
 

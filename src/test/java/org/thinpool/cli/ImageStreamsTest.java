@@ -52,8 +52,7 @@ class ImageStreamsTest {
     full.addAll(List.of(args));
     CliTest.Run r = CliTest.run(full.toArray(String[]::new));
     assertThat(r.exit()).as("%s: %s", full, r.err()).isZero();
-    ExternalTool.Result check =
-        ExternalTool.run("thin_check", pool.resolve("metadata").toString());
+    ExternalTool.Result check = ExternalTool.run("thin_check", pool.resolve("metadata").toString());
     assertThat(check.exitCode()).as(check.all()).isZero();
     return r;
   }
@@ -67,10 +66,16 @@ class ImageStreamsTest {
 
   /** The CLI in a child JVM, as a user runs it; stdin from {@code input} if not null. */
   private Child child(byte[] input, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "--pool", pool.toString()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "--pool",
+                pool.toString()));
     cmd.addAll(List.of(args));
     Path err = tmp.resolve("child.err");
     Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
@@ -123,8 +128,7 @@ class ImageStreamsTest {
 
     Child in = child(tooLong, "import", "1", "-");
     assertThat(in.exit()).isEqualTo(ExitCodes.ERROR);
-    assertThat(in.err()).contains("is longer than thin device 1").endsWith("\n")
-        .hasLineCount(1);
+    assertThat(in.err()).contains("is longer than thin device 1").endsWith("\n").hasLineCount(1);
     // The 62 blocks it allocated are dropped with the uncommitted transaction; the two blocks
     // mapped before were overwritten in place (as dd would), which a stream cannot avoid.
     assertThat(ok("status", "--json").out()).isEqualTo(before);
@@ -137,24 +141,28 @@ class ImageStreamsTest {
   void namedPipesBothWays() throws Exception {
     Path fifo = tmp.resolve("fifo");
     mkfifo(fifo);
-    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
-      try {
-        Files.write(fifo, content);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    CompletableFuture<Void> writer =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                Files.write(fifo, content);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     ok("import", "1", fifo.toString());
     writer.get(60, TimeUnit.SECONDS);
     assertThat(deviceBytes("1")).isEqualTo(content);
 
-    CompletableFuture<byte[]> reader = CompletableFuture.supplyAsync(() -> {
-      try {
-        return Files.readAllBytes(fifo);
-      } catch (IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    });
+    CompletableFuture<byte[]> reader =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return Files.readAllBytes(fifo);
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            });
     ok("export", "1", fifo.toString());
     assertThat(reader.get(60, TimeUnit.SECONDS)).isEqualTo(content);
   }
@@ -205,9 +213,9 @@ class ImageStreamsTest {
   }
 
   /**
-   * A 20 GiB sparse image holding 100 MiB of data in 10 extents: the import reads the data
-   * extents and nothing of the holes (measured as the bytes this process read, rchar in
-   * /proc/self/io), and the device ends up with exactly that data.
+   * A 20 GiB sparse image holding 100 MiB of data in 10 extents: the import reads the data extents
+   * and nothing of the holes (measured as the bytes this process read, rchar in /proc/self/io), and
+   * the device ends up with exactly that data.
    */
   @Test
   void sparseImageImportReadsOnlyItsData() throws IOException {
@@ -229,7 +237,8 @@ class ImageStreamsTest {
     long before = readBytesOfThisProcess();
     ok("import", "1", img.toString());
     long read = readBytesOfThisProcess() - before;
-    assertThat(read).as("bytes read for 100 MiB of data in 20 GiB")
+    assertThat(read)
+        .as("bytes read for 100 MiB of data in 20 GiB")
         .isBetween(100L << 20, 130L << 20);
     assertThat(ok("status", "--json").out()).contains("\"data_blocks_used\": 1610");
 
@@ -284,17 +293,26 @@ class ImageStreamsTest {
   /** Runs the CLI with a pseudo-terminal as its standard streams (script(1)); its output. */
   private String underTerminal(String... args) throws IOException, InterruptedException {
     StringBuilder line = new StringBuilder();
-    for (String a : List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-        Main.class.getName(), "--pool", pool.toString())) {
+    for (String a :
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "--enable-native-access=ALL-UNNAMED",
+            "-cp",
+            System.getProperty("java.class.path"),
+            Main.class.getName(),
+            "--pool",
+            pool.toString())) {
       line.append('\'').append(a).append("' ");
     }
     for (String a : args) {
       line.append('\'').append(a).append("' ");
     }
     Path out = tmp.resolve("script.out");
-    Process p = new ProcessBuilder("script", "-qec", line.toString(), "/dev/null")
-        .redirectOutput(out.toFile()).redirectErrorStream(true).start();
+    Process p =
+        new ProcessBuilder("script", "-qec", line.toString(), "/dev/null")
+            .redirectOutput(out.toFile())
+            .redirectErrorStream(true)
+            .start();
     p.getOutputStream().close();
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
     String s = Files.readString(out, StandardCharsets.UTF_8);
@@ -305,8 +323,9 @@ class ImageStreamsTest {
   @Test
   void progressLineFormatAndRedrawRateFollowTheClock() {
     assertThat(Progress.line("import", 512L << 20, 2L << 30, 4_000_000_000L))
-        .isEqualTo("import  25% [#####               ] 512.0 MiB / 2.0 GiB  128.0 MiB/s"
-            + "  ETA 0:00:12");
+        .isEqualTo(
+            "import  25% [#####               ] 512.0 MiB / 2.0 GiB  128.0 MiB/s"
+                + "  ETA 0:00:12");
     assertThat(Progress.line("export", 0, 1000, 0))
         .isEqualTo("export   0% [                    ] 0 B / 1000 B  --/s  ETA --:--:--");
     assertThat(Progress.line("import", 3L << 29, -1, 2_000_000_000L))
@@ -322,11 +341,13 @@ class ImageStreamsTest {
     p.update(500);
     now[0] += 300_000_000L;
     p.finish(1000);
-    assertThat(sw.toString().split("\r", -1)).containsExactly("",
-        "import   0% [                    ] 0 B / 1000 B  --/s  ETA --:--:--",
-        "import  50% [##########          ] 500 B / 1000 B  2.4 KiB/s  ETA 0:00:01",
-        "import 100% [####################] 1000 B / 1000 B  2.0 KiB/s  ETA 0:00:00"
-            + System.lineSeparator());
+    assertThat(sw.toString().split("\r", -1))
+        .containsExactly(
+            "",
+            "import   0% [                    ] 0 B / 1000 B  --/s  ETA --:--:--",
+            "import  50% [##########          ] 500 B / 1000 B  2.4 KiB/s  ETA 0:00:01",
+            "import 100% [####################] 1000 B / 1000 B  2.0 KiB/s  ETA 0:00:00"
+                + System.lineSeparator());
 
     StringWriter quiet = new StringWriter();
     Progress off = new Progress(new PrintWriter(quiet), () -> now[0], "import", 1000, false);

@@ -11,15 +11,20 @@ import org.thinpool.testing.JsonReader;
 class JsonOutputTest {
   @Test
   void rendersVersionFirstAndOneLinePerArrayElement() {
-    String text = JsonOutput.document()
-        .put("name", "a \"quoted\" \\ path\n\t\u0001")
-        .put("count", -5)
-        .put("ok", true)
-        .putNull("size")
-        .put("items", List.of(JsonOutput.nested().put("id", 1), JsonOutput.nested().put("id", 2)))
-        .put("empty", List.of())
-        .render();
-    assertThat(text).startsWith("{\n  \"version\": 1,\n").endsWith("}\n")
+    String text =
+        JsonOutput.document()
+            .put("name", "a \"quoted\" \\ path\n\t\u0001")
+            .put("count", -5)
+            .put("ok", true)
+            .putNull("size")
+            .put(
+                "items",
+                List.of(JsonOutput.nested().put("id", 1), JsonOutput.nested().put("id", 2)))
+            .put("empty", List.of())
+            .render();
+    assertThat(text)
+        .startsWith("{\n  \"version\": 1,\n")
+        .endsWith("}\n")
         .contains("\n    {\"id\": 1},\n    {\"id\": 2}\n");
     Map<?, ?> parsed = (Map<?, ?>) JsonReader.parse(text);
     assertThat(parsed.get("name")).isEqualTo("a \"quoted\" \\ path\n\t\u0001");

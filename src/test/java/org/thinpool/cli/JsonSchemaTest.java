@@ -21,10 +21,9 @@ import org.thinpool.testing.Testdata;
 import picocli.CommandLine;
 
 /**
- * docs/cli-json.md is the contract of every {@code --json} output: each command's output here
- * must have exactly the documented keys with the documented types, and every command with a
- * {@code --json} option must be documented. Commands run through the lean tree, as main runs
- * them.
+ * docs/cli-json.md is the contract of every {@code --json} output: each command's output here must
+ * have exactly the documented keys with the documented types, and every command with a {@code
+ * --json} option must be documented. Commands run through the lean tree, as main runs them.
  */
 class JsonSchemaTest {
   @TempDir Path tmp;
@@ -72,7 +71,10 @@ class JsonSchemaTest {
     bytes[0] = 1;
     Files.write(image, bytes);
     List<String> checked = new ArrayList<>();
-    check(schema, checked, "create --json",
+    check(
+        schema,
+        checked,
+        "create --json",
         run(0, "--pool", pool, "create", "--data-size", "64M", "--json"));
     run(0, "--pool", pool, "thin", "create", "1", "16M");
     run(0, "--pool", pool, "import", "1", image.toString());
@@ -80,18 +82,26 @@ class JsonSchemaTest {
     check(schema, checked, "thin ls --json", run(0, "--pool", pool, "thin", "ls", "--json"));
     check(schema, checked, "status --json", run(0, "--pool", pool, "status", "--json"));
     check(schema, checked, "check --json", run(0, "--pool", pool, "check", "--json"));
-    check(schema, checked, "grow --json",
+    check(
+        schema,
+        checked,
+        "grow --json",
         run(0, "--pool", pool, "grow", "--data-size", "128M", "--json"));
     // A bare metadata file with problems: size is null, problems[] is not empty.
     Path bad = tmp.resolve("bad");
     Files.createDirectories(bad);
     Files.copy(Testdata.dmThin().resolve("bad_leak.meta"), bad.resolve("metadata"));
-    Map<String, Object> report = check(schema, checked, "check --json",
-        run(ExitCodes.CHECK_FAILED, "--pool", bad.toString(), "check", "--json"));
+    Map<String, Object> report =
+        check(
+            schema,
+            checked,
+            "check --json",
+            run(ExitCodes.CHECK_FAILED, "--pool", bad.toString(), "check", "--json"));
     assertThat((List<?>) report.get("problems")).isNotEmpty();
     assertThat(report.get("clean")).isEqualTo(false);
-    assertThat(new TreeSet<>(checked)).containsExactlyInAnyOrderElementsOf(
-        schema.keySet().stream().filter(k -> !k.contains("#")).toList());
+    assertThat(new TreeSet<>(checked))
+        .containsExactlyInAnyOrderElementsOf(
+            schema.keySet().stream().filter(k -> !k.contains("#")).toList());
   }
 
   @Test
@@ -109,7 +119,8 @@ class JsonSchemaTest {
     Files.copy(Testdata.dmThin().resolve("snapshot.meta"), bare.resolve("metadata"));
     String out = run(0, "--pool", bare.toString(), "thin", "ls", "--json");
     Map<String, Object> doc = check(schema(), new ArrayList<>(), "thin ls --json", out);
-    assertThat((List<?>) doc.get("devices")).hasSize(2)
+    assertThat((List<?>) doc.get("devices"))
+        .hasSize(2)
         .allSatisfy(d -> assertThat(((Map<?, ?>) d).get("size")).isNull());
   }
 
@@ -122,8 +133,11 @@ class JsonSchemaTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> check(Map<String, Map<String, String>> schema,
-      List<String> checked, String section, String output) {
+  private static Map<String, Object> check(
+      Map<String, Map<String, String>> schema,
+      List<String> checked,
+      String section,
+      String output) {
     Object doc = JsonReader.parse(output);
     assertThat(doc).as(section).isInstanceOf(Map.class);
     Map<String, Object> object = (Map<String, Object>) doc;
@@ -135,34 +149,36 @@ class JsonSchemaTest {
   }
 
   @SuppressWarnings("unchecked")
-  private static void matches(Map<String, Map<String, String>> schema, String section,
-      Map<String, Object> object) {
+  private static void matches(
+      Map<String, Map<String, String>> schema, String section, Map<String, Object> object) {
     Map<String, String> keys = schema.get(section);
     assertThat(keys).as("documented section " + section).isNotNull();
     assertThat(object.keySet()).as(section).containsExactlyElementsOf(keys.keySet());
-    keys.forEach((key, type) -> {
-      Object v = object.get(key);
-      assertThat(typeOk(type, v)).as(section + "." + key + " = " + v + " is " + type).isTrue();
-      if (type.equals("array")) {
-        String nested = section.split("#")[0] + "#" + key;
-        for (Object element : (List<Object>) v) {
-          assertThat(element).isInstanceOf(Map.class);
-          matches(schema, nested, (Map<String, Object>) element);
-        }
-      }
-    });
+    keys.forEach(
+        (key, type) -> {
+          Object v = object.get(key);
+          assertThat(typeOk(type, v)).as(section + "." + key + " = " + v + " is " + type).isTrue();
+          if (type.equals("array")) {
+            String nested = section.split("#")[0] + "#" + key;
+            for (Object element : (List<Object>) v) {
+              assertThat(element).isInstanceOf(Map.class);
+              matches(schema, nested, (Map<String, Object>) element);
+            }
+          }
+        });
   }
 
   private static boolean typeOk(String type, Object v) {
     for (String t : type.split("\\|")) {
-      boolean ok = switch (t) {
-        case "integer" -> v instanceof Long;
-        case "string" -> v instanceof String;
-        case "boolean" -> v instanceof Boolean;
-        case "array" -> v instanceof List;
-        case "null" -> v == null;
-        default -> throw new AssertionError("unknown type in docs/cli-json.md: " + t);
-      };
+      boolean ok =
+          switch (t) {
+            case "integer" -> v instanceof Long;
+            case "string" -> v instanceof String;
+            case "boolean" -> v instanceof Boolean;
+            case "array" -> v instanceof List;
+            case "null" -> v == null;
+            default -> throw new AssertionError("unknown type in docs/cli-json.md: " + t);
+          };
       if (ok) {
         return true;
       }

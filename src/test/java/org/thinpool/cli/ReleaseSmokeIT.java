@@ -18,9 +18,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.testing.JsonReader;
 
 /**
- * The release tarball ({@code mvn package}) on its own: unpacked into a temporary directory and
- * run with an environment holding nothing but an empty PATH (no java, no mvn, no JAVA_HOME), as
- * on a machine without a JDK. Runs in verify (failsafe), after package made the tarball.
+ * The release tarball ({@code mvn package}) on its own: unpacked into a temporary directory and run
+ * with an environment holding nothing but an empty PATH (no java, no mvn, no JAVA_HOME), as on a
+ * machine without a JDK. Runs in verify (failsafe), after package made the tarball.
  */
 class ReleaseSmokeIT {
   @TempDir Path tmp;
@@ -46,8 +46,8 @@ class ReleaseSmokeIT {
   private Result exec(List<String> cmd, Map<String, String> env) throws Exception {
     Path out = Files.createTempFile(tmp, "out", "");
     Path err = Files.createTempFile(tmp, "err", "");
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile())
-        .redirectError(err.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
     if (env != null) {
       pb.environment().clear();
       pb.environment().putAll(env);
@@ -57,7 +57,9 @@ class ReleaseSmokeIT {
       p.destroyForcibly();
       fail(cmd + " did not finish in 120 s");
     }
-    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+    return new Result(
+        p.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
   }
 
@@ -77,8 +79,11 @@ class ReleaseSmokeIT {
 
   @Test
   void runsTheMainJobWithNoJdkOnThePath() throws Exception {
-    Result probe = exec(List.of("/bin/sh", "-c",
-        "command -v java || command -v mvn || [ -n \"${JAVA_HOME:-}\" ]"), bare());
+    Result probe =
+        exec(
+            List.of(
+                "/bin/sh", "-c", "command -v java || command -v mvn || [ -n \"${JAVA_HOME:-}\" ]"),
+            bare());
     assertThat(probe.exit()).as("java/mvn reachable: " + probe.out()).isNotZero();
 
     Path tp = home.resolve("bin/thinpool");
@@ -111,22 +116,32 @@ class ReleaseSmokeIT {
     Result modules = exec(List.of(java.toString(), "--list-modules"), bare());
     assertThat(modules.out().lines().map(l -> l.replaceAll("@.*", "")).toList())
         // java.logging, jdk.httpserver, jdk.unsupported: serve --metrics (Prometheus exporter)
-        .containsExactly("java.base", "java.logging", "java.xml", "jdk.httpserver",
-            "jdk.unsupported");
+        .containsExactly(
+            "java.base", "java.logging", "java.xml", "jdk.httpserver", "jdk.unsupported");
     // AOTMode=on: fail instead of running without the cache if it does not match this JVM,
     // these flags or this (moved) class path.
-    Result r = exec(List.of(java.toString(), "@" + home.resolve("lib/jvm.args"),
-        "-XX:AOTMode=on", "-XX:AOTCache=" + home.resolve("lib/thinpool.aot"),
-        "-cp", home.resolve("lib/thinpool.jar").toString(), "org.thinpool.cli.Main",
-        "--version"), bare());
+    Result r =
+        exec(
+            List.of(
+                java.toString(),
+                "@" + home.resolve("lib/jvm.args"),
+                "-XX:AOTMode=on",
+                "-XX:AOTCache=" + home.resolve("lib/thinpool.aot"),
+                "-cp",
+                home.resolve("lib/thinpool.jar").toString(),
+                "org.thinpool.cli.Main",
+                "--version"),
+            bare());
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
   }
 
   @Test
   void installerPutsCommandManPagesAndCompletionUnderThePrefix() throws Exception {
     Path prefix = tmp.resolve("prefix");
-    Result r = exec(List.of(home.resolve("bin/thinpool-install").toString(), "--prefix",
-        prefix.toString()), null);
+    Result r =
+        exec(
+            List.of(home.resolve("bin/thinpool-install").toString(), "--prefix", prefix.toString()),
+            null);
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(prefix.resolve("share/man/man1/thinpool-thin-ls.1")).isRegularFile();
     assertThat(prefix.resolve("share/bash-completion/completions/thinpool")).isRegularFile();

@@ -19,14 +19,23 @@ final class ServeProcess implements AutoCloseable {
   private final Path log;
 
   ServeProcess(Path workDir, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), "org.thinpool.cli.Main"));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-Xmx256m",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "org.thinpool.cli.Main"));
     cmd.addAll(List.of(args));
     log = Files.createTempFile(workDir, "serve", ".log");
-    process = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    process =
+        new ProcessBuilder(cmd)
+            .directory(workDir.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
   }
 
   private List<String> lines() {
@@ -42,8 +51,11 @@ final class ServeProcess implements AutoCloseable {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       List<String> lines = lines();
-      List<String> u = lines.stream().map(String::strip)
-          .filter(l -> l.startsWith("nbd://") || l.startsWith("nbd+unix://")).toList();
+      List<String> u =
+          lines.stream()
+              .map(String::strip)
+              .filter(l -> l.startsWith("nbd://") || l.startsWith("nbd+unix://"))
+              .toList();
       if (lines.stream().anyMatch(l -> l.startsWith("thinpool: ready"))) {
         return u;
       }

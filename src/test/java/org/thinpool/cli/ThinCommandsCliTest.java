@@ -23,8 +23,7 @@ class ThinCommandsCliTest {
   private CliTest.Run ok(Path pool, String... args) throws IOException {
     CliTest.Run r = run(pool, args);
     assertThat(r.exit()).as("%s: %s", List.of(args), r.err()).isZero();
-    ExternalTool.Result check =
-        ExternalTool.run("thin_check", pool.resolve("metadata").toString());
+    ExternalTool.Result check = ExternalTool.run("thin_check", pool.resolve("metadata").toString());
     assertThat(check.exitCode()).as(check.all()).isZero();
     return r;
   }
@@ -122,9 +121,10 @@ class ThinCommandsCliTest {
             "  5   10GiB             0                0             0      0         0      0 "
                 + "          1           0         0 ");
     assertThat(ok(pool, "thin", "ls", "-o", "DEV,SIZE,SIZE_SECTORS,SIZE_BYTES").out())
-        .isEqualTo("DEV    SIZE SIZE_SECTORS  SIZE_BYTES \n"
-            + "  1 4096KiB         8192     4194304 \n"
-            + "  5   10GiB     20971520 10737418240 \n");
+        .isEqualTo(
+            "DEV    SIZE SIZE_SECTORS  SIZE_BYTES \n"
+                + "  1 4096KiB         8192     4194304 \n"
+                + "  5   10GiB     20971520 10737418240 \n");
   }
 
   @Test
@@ -140,19 +140,23 @@ class ThinCommandsCliTest {
   @Test
   void lsOfTheMetadataSnapshotLikeThinLsDashM() throws IOException {
     Path pool = poolWithData(1);
-    try (ThinMetadata md = ThinMetadata.open(
-        FileBlockDevice.open(pool.resolve("metadata")), false,
-        BlockManager.DEFAULT_CACHE_BLOCKS)) {
+    try (ThinMetadata md =
+        ThinMetadata.open(
+            FileBlockDevice.open(pool.resolve("metadata")),
+            false,
+            BlockManager.DEFAULT_CACHE_BLOCKS)) {
       md.reserveMetadataSnap();
       md.commit();
     }
     ok(pool, "thin", "create", "2", "1M");
     String fields = "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS";
     String ours = ok(pool, "thin", "ls", "-m", "-o", fields).out();
-    assertThat(ours).isEqualTo("DEV MAPPED_BLOCKS EXCLUSIVE_BLOCKS SHARED_BLOCKS \n"
-        + "  1             1                1             0 \n");
-    ExternalTool.Result real = ExternalTool.run("thin_ls", "-m", "-o", fields,
-        pool.resolve("metadata").toString());
+    assertThat(ours)
+        .isEqualTo(
+            "DEV MAPPED_BLOCKS EXCLUSIVE_BLOCKS SHARED_BLOCKS \n"
+                + "  1             1                1             0 \n");
+    ExternalTool.Result real =
+        ExternalTool.run("thin_ls", "-m", "-o", fields, pool.resolve("metadata").toString());
     assertThat(real.stdout()).isEqualTo(ours);
   }
 }

@@ -10,10 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@link BlockDevice} contract, run for every implementation that needs no privileges
- * (the raw block device runs it through {@code DirectModeTest}): writes and reads of any length
- * at any offset, spanning pages, round-trip; unwritten bytes and discarded whole ranges read as
- * zero.
+ * The {@link BlockDevice} contract, run for every implementation that needs no privileges (the raw
+ * block device runs it through {@code DirectModeTest}): writes and reads of any length at any
+ * offset, spanning pages, round-trip; unwritten bytes and discarded whole ranges read as zero.
  */
 abstract class BlockDeviceContractTest {
   static final long SIZE_BYTES = 1L << 20;
@@ -95,8 +94,8 @@ abstract class BlockDeviceContractTest {
         ByteBuffer got = ByteBuffer.allocate(20);
         dev.read(5, got);
         assertThat(got.hasRemaining()).isFalse();
-        assertThat(got.array()).containsExactly(1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0);
+        assertThat(got.array())
+            .containsExactly(1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
       }
     }
   }

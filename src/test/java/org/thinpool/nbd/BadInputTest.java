@@ -144,8 +144,8 @@ class BadInputTest {
     try (RawClient c = serve().client().greet()) {
       c.option(Nbd.OPT_GO, ByteBuffer.allocate(100 << 10));
       assertThat(c.optionReply().type()).isEqualTo(Nbd.REP_ERR_TOO_BIG);
-      c.send(ByteBuffer.allocate(16).putLong(Nbd.IHAVEOPT).putInt(Nbd.OPT_GO)
-          .putInt(64 << 20).flip());
+      c.send(
+          ByteBuffer.allocate(16).putLong(Nbd.IHAVEOPT).putInt(Nbd.OPT_GO).putInt(64 << 20).flip());
       assertThat(c.closedByServer()).isTrue();
     }
   }
@@ -153,8 +153,8 @@ class BadInputTest {
   @Test
   void aClientVanishingMidWriteWritesNothing() throws IOException {
     try (RawClient c = serve().client().greet().go("1", false)) {
-      c.send(RawClient.header(0, Nbd.CMD_WRITE, 1, 1 << 20, 1 << 20),
-          ByteBuffer.allocate(300 << 10));
+      c.send(
+          RawClient.header(0, Nbd.CMD_WRITE, 1, 1 << 20, 1 << 20), ByteBuffer.allocate(300 << 10));
     }
     long deadline = System.nanoTime() + 10_000_000_000L;
     while (s.server.connectionCount() > 1 && System.nanoTime() < deadline) {

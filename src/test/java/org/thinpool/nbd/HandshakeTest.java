@@ -53,8 +53,9 @@ class HandshakeTest {
   @Test
   void infoSendsExportNameDescriptionAndBlockSizeAndStaysInHaggling() throws IOException {
     try (RawClient c = s.client().greet()) {
-      c.option(Nbd.OPT_INFO, RawClient.exportQuery("2", Nbd.INFO_NAME, Nbd.INFO_DESCRIPTION,
-          Nbd.INFO_BLOCK_SIZE));
+      c.option(
+          Nbd.OPT_INFO,
+          RawClient.exportQuery("2", Nbd.INFO_NAME, Nbd.INFO_DESCRIPTION, Nbd.INFO_BLOCK_SIZE));
       List<ByteBuffer> infos = new ArrayList<>();
       RawClient.OptReply r = c.optionReply();
       while (r.type() == Nbd.REP_INFO) {

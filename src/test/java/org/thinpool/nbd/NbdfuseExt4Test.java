@@ -15,9 +15,9 @@ import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.LoopDevices;
 
 /**
- * Issue 9 item 9e: a kernel file system on a served thin device, through nbdfuse and a loop
- * device; then a snapshot, mounted, keeps the old contents while the origin changes. Cleans up
- * exactly what it made: its mounts, its loop devices (by name), its nbdfuse processes (by pid).
+ * Issue 9 item 9e: a kernel file system on a served thin device, through nbdfuse and a loop device;
+ * then a snapshot, mounted, keeps the old contents while the origin changes. Cleans up exactly what
+ * it made: its mounts, its loop devices (by name), its nbdfuse processes (by pid).
  */
 class NbdfuseExt4Test {
   @TempDir Path tmp;
@@ -35,8 +35,11 @@ class NbdfuseExt4Test {
         cmd.add("-r");
       }
       cmd.addAll(List.of(dir.toString(), uri));
-      process = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(dir.resolveSibling(dir.getFileName() + ".log").toFile()).start();
+      process =
+          new ProcessBuilder(cmd)
+              .redirectErrorStream(true)
+              .redirectOutput(dir.resolveSibling(dir.getFileName() + ".log").toFile())
+              .start();
       for (int i = 0; i < 200 && !Files.exists(dir.resolve("nbd")); i++) {
         assertThat(process.isAlive()).isTrue();
         Thread.sleep(50);

@@ -3,8 +3,8 @@ package org.thinpool.nbd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.ByteBuffer;
 import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
@@ -23,17 +23,17 @@ class OptionCodecTest {
 
   @Test
   void unknownClientFlagsAreAProtocolViolation() throws Exception {
-    assertThat(OptionCodec.decodeClientFlags(ByteBuffer.allocate(4).putInt(3).flip()))
-        .isEqualTo(3);
-    assertThatThrownBy(() -> OptionCodec.decodeClientFlags(
-        ByteBuffer.allocate(4).putInt(7).flip())).isInstanceOf(ProtocolException.class);
+    assertThat(OptionCodec.decodeClientFlags(ByteBuffer.allocate(4).putInt(3).flip())).isEqualTo(3);
+    assertThatThrownBy(() -> OptionCodec.decodeClientFlags(ByteBuffer.allocate(4).putInt(7).flip()))
+        .isInstanceOf(ProtocolException.class);
   }
 
   @Test
   void badOptionMagicIsAProtocolViolation() {
     ByteBuffer b = ByteBuffer.allocate(16).putLong(0x1234).putInt(7).putInt(0).flip();
     assertThatThrownBy(() -> OptionCodec.decodeOptionHeader(b))
-        .isInstanceOf(ProtocolException.class).hasMessageContaining("magic");
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("magic");
   }
 
   @Test
@@ -52,16 +52,21 @@ class OptionCodecTest {
   @Test
   void goDataWithLyingLengthsIsInvalid() {
     ByteBuffer nameTooLong = ByteBuffer.allocate(8).putInt(100).putInt(0).flip();
-    ByteBuffer countTooBig = ByteBuffer.allocate(7).putInt(1).put((byte) 'a').putShort((short) 5)
-        .flip();
-    ByteBuffer trailing = ByteBuffer.allocate(9).putInt(1).put((byte) 'a').putShort((short) 0)
-        .putShort((short) 1).flip();
+    ByteBuffer countTooBig =
+        ByteBuffer.allocate(7).putInt(1).put((byte) 'a').putShort((short) 5).flip();
+    ByteBuffer trailing =
+        ByteBuffer.allocate(9)
+            .putInt(1)
+            .put((byte) 'a')
+            .putShort((short) 0)
+            .putShort((short) 1)
+            .flip();
     ByteBuffer tooShort = ByteBuffer.allocate(3).flip();
-    ByteBuffer notUtf8 = ByteBuffer.allocate(7).putInt(1).put((byte) 0xff).putShort((short) 0)
-        .flip();
+    ByteBuffer notUtf8 =
+        ByteBuffer.allocate(7).putInt(1).put((byte) 0xff).putShort((short) 0).flip();
     ByteBuffer nul = ByteBuffer.allocate(7).putInt(1).put((byte) 0).putShort((short) 0).flip();
-    for (ByteBuffer b : new ByteBuffer[] {nameTooLong, countTooBig, trailing, tooShort, notUtf8,
-        nul}) {
+    for (ByteBuffer b :
+        new ByteBuffer[] {nameTooLong, countTooBig, trailing, tooShort, notUtf8, nul}) {
       assertThatThrownBy(() -> OptionCodec.decodeExportQuery(b))
           .isInstanceOf(InvalidOptionException.class);
     }
@@ -69,8 +74,8 @@ class OptionCodecTest {
 
   @Test
   void metaContextDataParsesQueries() throws Exception {
-    OptionCodec.MetaContextQuery q = OptionCodec.decodeMetaContextQuery(
-        RawClient.metaQuery("1", "base:allocation", "qemu:x"));
+    OptionCodec.MetaContextQuery q =
+        OptionCodec.decodeMetaContextQuery(RawClient.metaQuery("1", "base:allocation", "qemu:x"));
     assertThat(q.name()).isEqualTo("1");
     assertThat(q.queries()).containsExactly("base:allocation", "qemu:x");
   }

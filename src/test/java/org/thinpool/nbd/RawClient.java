@@ -36,8 +36,13 @@ final class RawClient implements AutoCloseable {
   }
 
   void option(int option, ByteBuffer data) throws IOException {
-    send(ByteBuffer.allocate(16).putLong(Nbd.IHAVEOPT).putInt(option)
-        .putInt(data.remaining()).flip(), data);
+    send(
+        ByteBuffer.allocate(16)
+            .putLong(Nbd.IHAVEOPT)
+            .putInt(option)
+            .putInt(data.remaining())
+            .flip(),
+        data);
   }
 
   /** One option reply: option, type, data. */
@@ -102,8 +107,14 @@ final class RawClient implements AutoCloseable {
   }
 
   static ByteBuffer header(int flags, int type, long cookie, long offset, long length) {
-    return ByteBuffer.allocate(28).putInt(Nbd.REQUEST_MAGIC).putShort((short) flags)
-        .putShort((short) type).putLong(cookie).putLong(offset).putInt((int) length).flip();
+    return ByteBuffer.allocate(28)
+        .putInt(Nbd.REQUEST_MAGIC)
+        .putShort((short) flags)
+        .putShort((short) type)
+        .putLong(cookie)
+        .putLong(offset)
+        .putInt((int) length)
+        .flip();
   }
 
   void write(long cookie, long offset, byte[] data, int flags) throws IOException {

@@ -20,13 +20,18 @@ class ReplyCodecTest {
 
   @Test
   void blockStatusChunkMatchesTheCapturedLayout() {
-    ByteBuffer b = ReplyCodec.blockStatus(1, 0, List.of(new ReplyCodec.Extent(1 << 20, 0),
-        new ReplyCodec.Extent(0x3f00000L, 3)));
+    ByteBuffer b =
+        ReplyCodec.blockStatus(
+            1, 0, List.of(new ReplyCodec.Extent(1 << 20, 0), new ReplyCodec.Extent(0x3f00000L, 3)));
     byte[] bytes = new byte[b.remaining()];
     b.duplicate().get(bytes);
-    assertThat(java.util.HexFormat.of().formatHex(bytes)).isEqualTo(
-        "668e33ef000100050000000000000001" + "00000014" + "00000000"
-            + "0010000000000000" + "03f0000000000003");
+    assertThat(java.util.HexFormat.of().formatHex(bytes))
+        .isEqualTo(
+            "668e33ef000100050000000000000001"
+                + "00000014"
+                + "00000000"
+                + "0010000000000000"
+                + "03f0000000000003");
   }
 
   @Test

@@ -16,8 +16,9 @@ class RequestCodecTest {
   static final RequestCodec.ExportShape SIMPLE =
       new RequestCodec.ExportShape(SIZE, false, false, false);
 
-  static Request decode(int flags, int type, long offset, long length,
-      RequestCodec.ExportShape shape) throws ProtocolException {
+  static Request decode(
+      int flags, int type, long offset, long length, RequestCodec.ExportShape shape)
+      throws ProtocolException {
     return RequestCodec.decode(RawClient.header(flags, type, 42, offset, length), shape);
   }
 
@@ -100,19 +101,24 @@ class RequestCodecTest {
   @Test
   void blockStatusNeedsANegotiatedContextAndALength() throws Exception {
     assertThat(error(decode(0, 7, 0, 512, SIMPLE))).isEqualTo(Nbd.EINVAL);
-    assertThat(error(decode(0, 7, 0, 512, new RequestCodec.ExportShape(SIZE, false, true,
-        false)))).isEqualTo(Nbd.EINVAL);
+    assertThat(error(decode(0, 7, 0, 512, new RequestCodec.ExportShape(SIZE, false, true, false))))
+        .isEqualTo(Nbd.EINVAL);
     assertThat(error(decode(0, 7, 0, 0, RW))).isEqualTo(Nbd.EINVAL);
   }
 
   /** Any 28 bytes with the right magic: a request, never an exception besides the typed one. */
   @Property(tries = 5000)
-  void hostileHeadersDecodeToARequestOrATypedViolation(@ForAll short flags, @ForAll short type,
-      @ForAll long offset, @ForAll int length, @ForAll boolean readOnly) {
+  void hostileHeadersDecodeToARequestOrATypedViolation(
+      @ForAll short flags,
+      @ForAll short type,
+      @ForAll long offset,
+      @ForAll int length,
+      @ForAll boolean readOnly) {
     ByteBuffer b = RawClient.header(flags, type & 0xf, 1, offset, Integer.toUnsignedLong(length));
     try {
       Request r = RequestCodec.decode(b, readOnly ? RO : RW);
-      if (!(r instanceof Request.Invalid) && !(r instanceof Request.Disc)
+      if (!(r instanceof Request.Invalid)
+          && !(r instanceof Request.Disc)
           && !(r instanceof Request.Flush)) {
         assertThat(Long.compareUnsigned(offset, SIZE)).isLessThanOrEqualTo(0);
         assertThat(Integer.toUnsignedLong(length)).isLessThanOrEqualTo(SIZE - offset);

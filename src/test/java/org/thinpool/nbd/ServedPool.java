@@ -26,8 +26,9 @@ final class ServedPool implements AutoCloseable {
       pool.createThin(i + 1, deviceSizes[i]);
     }
     server = new NbdServer(new Exports(pool, readOnly));
-    address = (InetSocketAddress) server.listen(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    address =
+        (InetSocketAddress)
+            server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
   }
 
   boolean readOnly() {

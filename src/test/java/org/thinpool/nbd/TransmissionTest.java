@@ -62,8 +62,9 @@ class TransmissionTest {
       byte[] got = new byte[3 * BLOCK];
       Arrays.fill(got, (byte) 0x55);
       c.request(0, Nbd.CMD_READ, 2, 0, 3 * BLOCK);
-      assertThat(readStructured(c, 2, 0, got)).containsExactly(Nbd.REPLY_TYPE_OFFSET_HOLE,
-          Nbd.REPLY_TYPE_OFFSET_DATA, Nbd.REPLY_TYPE_OFFSET_HOLE);
+      assertThat(readStructured(c, 2, 0, got))
+          .containsExactly(
+              Nbd.REPLY_TYPE_OFFSET_HOLE, Nbd.REPLY_TYPE_OFFSET_DATA, Nbd.REPLY_TYPE_OFFSET_HOLE);
       byte[] expected = new byte[3 * BLOCK];
       System.arraycopy(data, 0, expected, BLOCK + 10, data.length);
       assertThat(got).isEqualTo(expected);
@@ -105,8 +106,9 @@ class TransmissionTest {
       assertThat(ch.done()).isTrue();
       ByteBuffer p = ch.payload();
       assertThat(p.getInt()).isZero();
-      long[][] expected = {{2 * BLOCK - 100, 3}, {2 * BLOCK, 0}, {2 * BLOCK, 3}, {BLOCK, 0},
-          {(8 << 20) - 7 * BLOCK, 3}};
+      long[][] expected = {
+        {2 * BLOCK - 100, 3}, {2 * BLOCK, 0}, {2 * BLOCK, 3}, {BLOCK, 0}, {(8 << 20) - 7 * BLOCK, 3}
+      };
       for (long[] e : expected) {
         assertThat(new long[] {p.getInt() & 0xffffffffL, p.getInt()}).isEqualTo(e);
       }
@@ -125,18 +127,20 @@ class TransmissionTest {
   }
 
   @Test
-  void trimUnmapsWholeBlocksPerTheDiscardModeAndWriteZeroesFastZeroIsHonest()
-      throws IOException {
+  void trimUnmapsWholeBlocksPerTheDiscardModeAndWriteZeroesFastZeroIsHonest() throws IOException {
     for (DiscardMode mode : DiscardMode.values()) {
       Path dir = tmp.resolve(mode.name());
-      try (ThinPool pool = ThinPool.create(dir,
-          PoolOptions.ofDataSize(64 << 20).withDiscardMode(mode))) {
+      try (ThinPool pool =
+          ThinPool.create(dir, PoolOptions.ofDataSize(64 << 20).withDiscardMode(mode))) {
         pool.createThin(1, 8 << 20);
         NbdServer server = new NbdServer(new Exports(pool, false));
         java.net.InetSocketAddress any =
             new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0);
-        try (server; RawClient c = RawClient.connect((java.net.InetSocketAddress)
-            server.listen(any)).greet().go("1", true)) {
+        try (server;
+            RawClient c =
+                RawClient.connect((java.net.InetSocketAddress) server.listen(any))
+                    .greet()
+                    .go("1", true)) {
           c.write(1, 0, bytes(4 * BLOCK, 3), 0);
           c.simpleReply();
           request(c, 0, Nbd.CMD_TRIM, 2, 100, 3 * BLOCK);
@@ -145,8 +149,13 @@ class TransmissionTest {
           assertThat(pool.device(1).isMapped(1)).isEqualTo(!unmapped);
           assertThat(pool.device(1).isMapped(0)).isTrue(); // partial blocks are left alone
           assertThat(pool.device(1).isMapped(3)).isTrue();
-          request(c, Nbd.CMD_FLAG_NO_HOLE | Nbd.CMD_FLAG_FAST_ZERO, Nbd.CMD_WRITE_ZEROES, 3,
-              5 * BLOCK, BLOCK);
+          request(
+              c,
+              Nbd.CMD_FLAG_NO_HOLE | Nbd.CMD_FLAG_FAST_ZERO,
+              Nbd.CMD_WRITE_ZEROES,
+              3,
+              5 * BLOCK,
+              BLOCK);
           RawClient.Chunk refused = c.chunk();
           assertThat(refused.type()).isEqualTo(Nbd.REPLY_TYPE_ERROR);
           assertThat(refused.error()).isEqualTo(Nbd.ENOTSUP);

@@ -16,15 +16,25 @@ final class ChildJvm {
   private ChildJvm() {}
 
   static String javaBinary() {
-    return ProcessHandle.current().info().command()
+    return ProcessHandle.current()
+        .info()
+        .command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
   /** The command line that runs {@code mainClass} with {@code args} in a new JVM. */
   static List<String> command(Class<?> mainClass, String... args) {
-    List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-        "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), mainClass.getName()));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                javaBinary(),
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                mainClass.getName()));
     cmd.addAll(List.of(args));
     return cmd;
   }
@@ -36,17 +46,21 @@ final class ChildJvm {
   static Result runCli(Path workDir, String... args) throws IOException, InterruptedException {
     Path out = Files.createTempFile(workDir, "cli", ".out");
     Path err = Files.createTempFile(workDir, "cli", ".err");
-    Process p = new ProcessBuilder(command(org.thinpool.cli.Main.class, args))
-        .redirectOutput(out.toFile())
-        .redirectError(err.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(command(org.thinpool.cli.Main.class, args))
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .start();
     if (!p.waitFor(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       p.waitFor(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       throw new AssertionError("thinpool " + String.join(" ", args) + " did not finish");
     }
-    Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
+    Result r =
+        new Result(
+            p.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
     Files.delete(out);
     Files.delete(err);
     return r;

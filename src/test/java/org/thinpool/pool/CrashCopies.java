@@ -36,8 +36,8 @@ final class CrashCopies {
   /** Copies a file, leaving holes where it reads zeros, so a copy costs what the pool uses. */
   private static void sparseCopy(Path from, Path to) throws IOException {
     try (FileChannel in = FileChannel.open(from, StandardOpenOption.READ);
-        FileChannel out = FileChannel.open(to, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE)) {
+        FileChannel out =
+            FileChannel.open(to, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       long size = in.size();
       ByteBuffer buf = ByteBuffer.allocate(CHUNK_BYTES);
       byte[] zeros = new byte[CHUNK_BYTES];

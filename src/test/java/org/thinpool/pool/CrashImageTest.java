@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The files of an open pool, copied as they are (what a crash of the process leaves, with the
- * page cache intact): the copy opens clean, with every flushed byte and the sizes of the last
- * committed transaction.
+ * The files of an open pool, copied as they are (what a crash of the process leaves, with the page
+ * cache intact): the copy opens clean, with every flushed byte and the sizes of the last committed
+ * transaction.
  */
 class CrashImageTest {
   @TempDir Path dir;

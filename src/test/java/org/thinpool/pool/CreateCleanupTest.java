@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.io.PoolStateException;
 
 /**
- * Issue 8 item 11: a failed or killed create leaves nothing behind, and a retry works. The pool
- * is built in a hidden folder beside its place and renamed into it.
+ * Issue 8 item 11: a failed or killed create leaves nothing behind, and a retry works. The pool is
+ * built in a hidden folder beside its place and renamed into it.
  */
 class CreateCleanupTest {
   /** 4 TiB of data blocks need more space-map bitmaps than 4 MiB of metadata holds. */
@@ -57,11 +57,13 @@ class CreateCleanupTest {
     Path dir = tmp.resolve("pool");
     ThinPool.create(dir, PoolOptions.ofDataSize(16 * MIB)).close();
     assertThatThrownBy(() -> ThinPool.create(dir, PoolOptions.ofDataSize(16 * MIB)))
-        .isInstanceOf(PoolStateException.class).hasMessageContaining("a pool already exists");
+        .isInstanceOf(PoolStateException.class)
+        .hasMessageContaining("a pool already exists");
     Path other = Files.createDirectory(tmp.resolve("other"));
     Files.writeString(other.resolve("notes.txt"), "mine");
     assertThatThrownBy(() -> ThinPool.create(other, PoolOptions.ofDataSize(16 * MIB)))
-        .isInstanceOf(PoolStateException.class).hasMessageContaining("not empty");
+        .isInstanceOf(PoolStateException.class)
+        .hasMessageContaining("not empty");
     assertThat(Files.readString(other.resolve("notes.txt"))).isEqualTo("mine");
   }
 
@@ -70,9 +72,20 @@ class CreateCleanupTest {
   void aKilledCreateLeavesNoPoolAndItsLeftoverIsCleanedByTheRetry() throws Exception {
     Path dir = tmp.resolve("pool");
     // A create that takes seconds: 8 TiB of data blocks, whose space map is written at format.
-    Process p = new ProcessBuilder(ChildJvm.command(org.thinpool.cli.Main.class, "--pool",
-            dir.toString(), "create", "--data-size", "8T", "--metadata-size", "15G"))
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("create.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                ChildJvm.command(
+                    org.thinpool.cli.Main.class,
+                    "--pool",
+                    dir.toString(),
+                    "create",
+                    "--data-size",
+                    "8T",
+                    "--metadata-size",
+                    "15G"))
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("create.log").toFile())
+            .start();
     boolean seen = false;
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ChildJvm.STEP_TIMEOUT_SECONDS);
@@ -86,8 +99,9 @@ class CreateCleanupTest {
       Files.deleteIfExists(tmp.resolve("create.log"));
     }
     assertThat(seen).as("the create's temporary folder").isTrue();
-    assertThat(Files.exists(dir)).as("the pool's folder appears only whole").isEqualTo(
-        p.exitValue() == 0);
+    assertThat(Files.exists(dir))
+        .as("the pool's folder appears only whole")
+        .isEqualTo(p.exitValue() == 0);
     if (p.exitValue() == 0) {
       return; // it finished before the kill: nothing to clean up (rare, on a fast machine)
     }
@@ -95,7 +109,8 @@ class CreateCleanupTest {
       pool.createThin(1, MIB);
     }
     try (Stream<Path> left = entries(tmp)) {
-      assertThat(left).as("the killed create's folder is removed by the next one")
+      assertThat(left)
+          .as("the killed create's folder is removed by the next one")
           .containsExactly(dir);
     }
   }

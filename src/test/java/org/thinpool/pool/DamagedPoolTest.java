@@ -26,13 +26,13 @@ import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine;
 
 /**
- * Pools whose metadata is wrong in ways a checksum cannot see, or that lost part of a file
- * (issue 8, items 7, 8 and 9): each is an error naming what is wrong, never zeros or a write
- * into the damage; {@code check} names the root cause first and clears needs_check only when
- * clean.
+ * Pools whose metadata is wrong in ways a checksum cannot see, or that lost part of a file (issue
+ * 8, items 7, 8 and 9): each is an error naming what is wrong, never zeros or a write into the
+ * damage; {@code check} names the root cause first and clears needs_check only when clean.
  */
 class DamagedPoolTest {
   private static final int BLOCK = (int) (64 * KIB);
+
   /** 16 data blocks. */
   private static final long DATA_BYTES = MIB;
 
@@ -122,7 +122,8 @@ class DamagedPoolTest {
           .hasMessageContaining("data block 100");
       assertThat(pool.status().needsCheck()).isTrue();
       assertThatThrownBy(() -> dev.write(5L * BLOCK, filled(512, 9)))
-          .isInstanceOf(PoolStateException.class).hasMessageContaining("read-only");
+          .isInstanceOf(PoolStateException.class)
+          .hasMessageContaining("read-only");
     }
     assertThat(Files.size(data)).isEqualTo(before);
   }
@@ -201,8 +202,10 @@ class DamagedPoolTest {
     List<String> lines = check.err().lines().toList();
     assertThat(lines.getFirst()).contains("block " + leaf).contains("checksum");
     assertThat(lines).as("root cause plus one count line: %s", check.err()).hasSizeLessThan(4);
-    assertThat(lines.getLast()).matches("\\d+ reference count difference\\(s\\) follow from the"
-        + " above \\(--verbose lists them\\)");
+    assertThat(lines.getLast())
+        .matches(
+            "\\d+ reference count difference\\(s\\) follow from the"
+                + " above \\(--verbose lists them\\)");
 
     Run verbose = cli(dir, "check", "--verbose");
     assertThat(verbose.err().lines().count()).isGreaterThan(100);
@@ -231,6 +234,7 @@ class DamagedPoolTest {
     Run check = cli(dir, "check");
     assertThat(check.exitCode()).isEqualTo(1);
     assertThat(check.err().lines().findFirst().orElseThrow())
-        .contains("metadata device holds 16 blocks").contains("truncated");
+        .contains("metadata device holds 16 blocks")
+        .contains("truncated");
   }
 }

@@ -43,7 +43,8 @@ class DirectModeTest {
         System.err.println("FileChannel.size() of " + dev + " = " + ch.size());
       }
       assertThatThrownBy(() -> RawBlockDevice.open(tmp.resolve("d.img")))
-          .isInstanceOf(DeviceIoException.class).hasMessageContaining("not a block device");
+          .isInstanceOf(DeviceIoException.class)
+          .hasMessageContaining("not a block device");
     }
   }
 
@@ -56,8 +57,8 @@ class DirectModeTest {
     try (LoopDevices loops = new LoopDevices()) {
       Path metaDev = loops.attach(metaImg);
       Path dataDev = loops.attach(dataImg);
-      try (ThinPool pool = ThinPool.createDirect(dir, metaDev, dataDev,
-          PoolOptions.ofDataSize(64 * MIB))) {
+      try (ThinPool pool =
+          ThinPool.createDirect(dir, metaDev, dataDev, PoolOptions.ofDataSize(64 * MIB))) {
         assertThat(pool.status().dataBlocksTotal()).isEqualTo(1024);
         pool.createThin(1, 32 * MIB).write(4096, data);
         pool.createSnapshot(2, 1);
@@ -81,15 +82,14 @@ class DirectModeTest {
   }
 
   @Test
-  void nopassdownKeepsTheBlocksInTheBackingFileAndCreateRefusesAnExistingPool()
-      throws IOException {
+  void nopassdownKeepsTheBlocksInTheBackingFileAndCreateRefusesAnExistingPool() throws IOException {
     Path dataImg = sparseFile("data.img", 32 * MIB);
     Path dir = tmp.resolve("pool");
     try (LoopDevices loops = new LoopDevices()) {
       Path metaDev = loops.attach(sparseFile("meta.img", 4 * MIB));
       Path dataDev = loops.attach(dataImg);
-      PoolOptions options = PoolOptions.ofDataSize(32 * MIB)
-          .withDiscardMode(DiscardMode.NOPASSDOWN);
+      PoolOptions options =
+          PoolOptions.ofDataSize(32 * MIB).withDiscardMode(DiscardMode.NOPASSDOWN);
       try (ThinPool pool = ThinPool.createDirect(dir, metaDev, dataDev, options)) {
         pool.createThin(1, 8 * MIB).write(0, bytes(1, (int) (4 * MIB)));
         pool.commit();
@@ -98,10 +98,14 @@ class DirectModeTest {
       assertThat(allocatedBytes(dataImg)).isGreaterThanOrEqualTo(4 * MIB);
       assertThatThrownBy(() -> ThinPool.createDirect(dir, metaDev, dataDev, options))
           .hasMessageContaining("already exists");
-      assertThatThrownBy(() -> ThinPool.createDirect(tmp.resolve("other"), dataDev, dataDev,
-          options)).hasMessageContaining("both");
-      assertThatThrownBy(() -> ThinPool.createDirect(tmp.resolve("big"), metaDev, dataDev,
-          PoolOptions.ofDataSize(64 * MIB))).hasMessageContaining("holds");
+      assertThatThrownBy(
+              () -> ThinPool.createDirect(tmp.resolve("other"), dataDev, dataDev, options))
+          .hasMessageContaining("both");
+      assertThatThrownBy(
+              () ->
+                  ThinPool.createDirect(
+                      tmp.resolve("big"), metaDev, dataDev, PoolOptions.ofDataSize(64 * MIB)))
+          .hasMessageContaining("holds");
       thinCheckClean(metaDev);
     }
   }
@@ -117,8 +121,8 @@ class DirectModeTest {
     try (LoopDevices loops = new LoopDevices()) {
       Path metaDev = loops.attach(sparseFile("meta.img", 8 * MIB));
       Path dataDev = loops.attach(sparseFile("data.img", 32 * MIB));
-      try (ThinPool pool = ThinPool.createDirect(dir, metaDev, dataDev,
-          PoolOptions.ofDataSize(32 * MIB))) {
+      try (ThinPool pool =
+          ThinPool.createDirect(dir, metaDev, dataDev, PoolOptions.ofDataSize(32 * MIB))) {
         pool.createThin(1, 4 * MIB).write(0, bytes(2, 100_000));
       }
       Path twin = Files.createDirectories(tmp.resolve("twin"));
@@ -126,13 +130,14 @@ class DirectModeTest {
       Files.copy(dir.resolve("sizes"), twin.resolve("sizes"));
       try (Holder a = Holder.start(tmp, "hold", dir, 0)) {
         assertThatThrownBy(() -> ThinPool.open(twin).close())
-            .isInstanceOf(DeviceIoException.class).hasMessageContaining(metaDev.toString())
+            .isInstanceOf(DeviceIoException.class)
+            .hasMessageContaining(metaDev.toString())
             .hasMessageContaining("busy");
       }
       Path alias = Files.createSymbolicLink(tmp.resolve("alias"), metaDev);
       for (Path out : new Path[] {metaDev, dataDev, alias}) {
-        ChildJvm.Result r = ChildJvm.runCli(tmp, "--pool", dir.toString(), "export", "1",
-            out.toString());
+        ChildJvm.Result r =
+            ChildJvm.runCli(tmp, "--pool", dir.toString(), "export", "1", out.toString());
         assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
         assertThat(r.err()).contains("refusing to write to " + out + ": it is the pool's device");
       }
@@ -152,8 +157,8 @@ class DirectModeTest {
     byte[] before = Files.readAllBytes(dir.resolve("data"));
     try (LoopDevices loops = new LoopDevices()) {
       Path overData = loops.attach(dir.resolve("data"));
-      ChildJvm.Result r = ChildJvm.runCli(tmp, "--pool", dir.toString(), "export", "1",
-          overData.toString());
+      ChildJvm.Result r =
+          ChildJvm.runCli(tmp, "--pool", dir.toString(), "export", "1", overData.toString());
       assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
       assertThat(r.err()).contains("it is a loop device over the pool's data");
     }

@@ -142,8 +142,8 @@ class DockerBehaviourTest {
   /** Writes 8 MiB to a device, deletes it, returns the data file's allocated bytes. */
   private long allocatedAfterDelete(DiscardMode mode) throws IOException {
     Path data = dir.resolve(ThinPool.DATA_FILE);
-    try (ThinPool pool = ThinPool.create(dir,
-        PoolOptions.ofDataSize(32 * MIB).withDiscardMode(mode))) {
+    try (ThinPool pool =
+        ThinPool.create(dir, PoolOptions.ofDataSize(32 * MIB).withDiscardMode(mode))) {
       ThinDevice keep = pool.createThin(1, MIB);
       keep.write(0, filled(BLOCK, 3));
       ThinDevice dev = pool.createThin(0, 16 * MIB);

@@ -17,17 +17,19 @@ final class Holder implements AutoCloseable {
   private Holder(Process process, Path err) {
     this.process = process;
     this.err = err;
-    this.lines = new BufferedReader(
-        new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+    this.lines =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
   }
 
   /** Starts {@code PoolHolder mode dir [seed]} and waits until it holds the pool. */
   static Holder start(Path tmp, String mode, Path dir, long seed) throws IOException {
     Path err = Files.createTempFile(tmp, "holder", ".err");
-    Process p = new ProcessBuilder(
-            ChildJvm.command(PoolHolder.class, mode, dir.toString(), Long.toString(seed)))
-        .redirectError(err.toFile())
-        .start();
+    Process p =
+        new ProcessBuilder(
+                ChildJvm.command(PoolHolder.class, mode, dir.toString(), Long.toString(seed)))
+            .redirectError(err.toFile())
+            .start();
     Holder h = new Holder(p, err);
     String first = h.nextLine();
     if (!("open " + p.pid()).equals(first)) {
@@ -60,8 +62,7 @@ final class Holder implements AutoCloseable {
         throw new AssertionError("holder did not exit; stderr: " + stderr());
       }
       if (process.exitValue() != 0) {
-        throw new AssertionError("holder exited " + process.exitValue() + "; stderr: "
-            + stderr());
+        throw new AssertionError("holder exited " + process.exitValue() + "; stderr: " + stderr());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

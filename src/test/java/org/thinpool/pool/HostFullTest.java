@@ -83,8 +83,8 @@ class HostFullTest {
 
   /** Writes a file until the filesystem refuses more. */
   private static void fillUp(Path filler) throws IOException {
-    try (FileChannel ch = FileChannel.open(filler, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(filler, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ByteBuffer chunk = ByteBuffer.allocate(4096);
       while (true) {
         chunk.clear();
@@ -96,8 +96,7 @@ class HostFullTest {
   }
 
   @Test
-  void aFullHostFailsTheRequestWithEnospcAndThePoolCarriesOnOnceRoomIsMade()
-      throws IOException {
+  void aFullHostFailsTheRequestWithEnospcAndThePoolCarriesOnOnceRoomIsMade() throws IOException {
     Path fs = smallFilesystem("4m");
     Path dir = fs.resolve("pool");
     Path data = dir.resolve(ThinPool.DATA_FILE);
@@ -120,8 +119,7 @@ class HostFullTest {
           .isInstanceOf(OutOfSpaceException.class)
           .hasMessageContaining(data.toString());
       assertThat(pool.status().mode()).isEqualTo(PoolMode.READ_WRITE);
-      assertThat(pool.status().dataBlocksUsed()).as("the blocks taken are returned")
-          .isEqualTo(8);
+      assertThat(pool.status().dataBlocksUsed()).as("the blocks taken are returned").isEqualTo(8);
       assertThat(allocatedBytes(data)).as("and punched").isEqualTo(allocated);
       assertThat(dev.isMapped(8)).isFalse();
       // Device changes until one finds no room in the metadata file (the first ones may reuse
@@ -136,7 +134,9 @@ class HostFullTest {
           refused = e;
         }
       }
-      assertThat(refused).as("a device change the metadata file has no room for").isNotNull()
+      assertThat(refused)
+          .as("a device change the metadata file has no room for")
+          .isNotNull()
           .hasMessageContaining(meta.toString());
       assertThat(pool.deviceIds()).doesNotContain(id).contains(1L);
       assertThat(pool.status().mode()).isEqualTo(PoolMode.READ_WRITE);
@@ -174,11 +174,13 @@ class HostFullTest {
         pool.device(id).write(0, filled(BLOCK, (int) id));
       }
       fillUp(filler); // the data blocks have their space; the next commit's metadata has not
-      assertThatThrownBy(dev::flush).isInstanceOf(OutOfSpaceException.class)
+      assertThatThrownBy(dev::flush)
+          .isInstanceOf(OutOfSpaceException.class)
           .hasMessageContaining(dir.resolve(ThinPool.METADATA_FILE).toString());
       assertThat(pool.status().mode()).isEqualTo(PoolMode.READ_ONLY);
       assertThat(allocatedBytes(dir.resolve(ThinPool.DATA_FILE)))
-          .as("the aborted transaction's blocks are punched").isEqualTo(allocated);
+          .as("the aborted transaction's blocks are punched")
+          .isEqualTo(allocated);
     }
     Files.delete(filler);
     assertMetadataClean(dir);
@@ -198,8 +200,9 @@ class HostFullTest {
     for (CrashDevice.Fault fault : List.of(CrashDevice.Fault.EIO, CrashDevice.Fault.ENOSPC)) {
       Path dir = tmp.resolve("pool-" + fault);
       CrashDevice.FaultPlan plan = new CrashDevice.FaultPlan(2, fault, 1);
-      PoolHooks hooks = PoolHooks.NONE.withDevices(PoolHooks.AS_IS,
-          (path, dev) -> new CrashDevice(dev, path.toString(), plan, true));
+      PoolHooks hooks =
+          PoolHooks.NONE.withDevices(
+              PoolHooks.AS_IS, (path, dev) -> new CrashDevice(dev, path.toString(), plan, true));
       try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(4 * MIB), hooks)) {
         ThinDevice dev = pool.createThin(1, 4 * MIB);
         plan.arm();
@@ -215,8 +218,8 @@ class HostFullTest {
       }
       assertMetadataClean(dir);
       try (ThinPool pool = ThinPool.open(dir)) {
-        assertThat(read(pool.device(1), 0, 2 * BLOCK)).isEqualTo(concat(filled(BLOCK, 1),
-            filled(BLOCK, 2)));
+        assertThat(read(pool.device(1), 0, 2 * BLOCK))
+            .isEqualTo(concat(filled(BLOCK, 1), filled(BLOCK, 2)));
         assertThat(pool.status().dataBlocksUsed()).isEqualTo(2);
       }
     }
@@ -227,5 +230,4 @@ class HostFullTest {
     System.arraycopy(b, 0, c, a.length, b.length);
     return c;
   }
-
 }

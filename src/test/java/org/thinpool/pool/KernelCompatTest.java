@@ -25,10 +25,10 @@ import org.thinpool.testing.KernelThin;
 
 /**
  * Issue 3, item 11: the real Linux dm-thin target agrees with us, both ways. Each case boots a
- * Debian kernel under qemu with {@code kernel-thin.sh} (see {@link KernelThin}; 5-10 s a boot
- * under TCG) on the pool's two files and compares the sha256 of every thin device as the kernel
- * reads it with the sha256 of the bytes our {@link ThinDevice} reads over the same length, and
- * the kernel's {@code dmsetup status} with ours.
+ * Debian kernel under qemu with {@code kernel-thin.sh} (see {@link KernelThin}; 5-10 s a boot under
+ * TCG) on the pool's two files and compares the sha256 of every thin device as the kernel reads it
+ * with the sha256 of the bytes our {@link ThinDevice} reads over the same length, and the kernel's
+ * {@code dmsetup status} with ours.
  */
 class KernelCompatTest {
   private static final int BLOCK = (int) (64 * KIB);
@@ -40,11 +40,14 @@ class KernelCompatTest {
 
   /**
    * Run inside the VM on a zeroed metadata file: the kernel formats the pool, makes thin 1 (300
-   * whole blocks, so the mapping tree has more than one leaf, then partial writes into new
-   * blocks), snapshot 2 of the active thin 1 (new blocks, a copy-on-write in each of 1 and 2,
-   * discards of shared and of exclusive blocks), snapshot 3 of snapshot 2, and an empty thin 4.
+   * whole blocks, so the mapping tree has more than one leaf, then partial writes into new blocks),
+   * snapshot 2 of the active thin 1 (new blocks, a copy-on-write in each of 1 and 2, discards of
+   * shared and of exclusive blocks), snapshot 3 of snapshot 2, and an empty thin 4.
    */
-  private static final String KERNEL_WRITES = String.format(Locale.ROOT, """
+  private static final String KERNEL_WRITES =
+      String.format(
+          Locale.ROOT,
+          """
       SZ=%d
       w() { dd if=/dev/urandom of=/dev/mapper/$1 bs=$2 count=$3 seek=$4 conv=fsync 2>/dev/null; }
       dmsetup message $POOL 0 "create_thin 1"
@@ -69,13 +72,15 @@ class KernelCompatTest {
       dmsetup message $POOL 0 "create_thin 4"
       dmsetup create thin4 --table "0 $SZ thin $POOL 4"
       for i in 1 2 3 4; do kt-hash /dev/mapper/thin$i thin:$i; done
-      """, KERNEL_THIN_SECTORS);
+      """,
+          KERNEL_THIN_SECTORS);
 
   /**
-   * Run inside the VM on a pool we wrote, after the kernel hashed its devices: into thin 1, one
-   * new block (600) and one copy-on-write of block 1, which 1 shares with snapshots 2 and 3.
+   * Run inside the VM on a pool we wrote, after the kernel hashed its devices: into thin 1, one new
+   * block (600) and one copy-on-write of block 1, which 1 shares with snapshots 2 and 3.
    */
-  private static final String KERNEL_WRITES_INTO_OURS = """
+  private static final String KERNEL_WRITES_INTO_OURS =
+      """
       dd if=/dev/urandom of=/dev/mapper/thin1 bs=64k count=1 seek=600 conv=fsync 2>/dev/null
       dd if=/dev/urandom of=/dev/mapper/thin1 bs=4k count=1 seek=17 conv=fsync 2>/dev/null
       kt-hash /dev/mapper/thin1 thin1-after
@@ -84,8 +89,11 @@ class KernelCompatTest {
   @TempDir Path dir;
 
   /** What we know of a pool: each device's size, sha256 and status; data blocks in use. */
-  private record Seen(Map<Long, Long> sizes, Map<Long, String> hashes,
-      Map<Long, ThinStatus> status, PoolStatus pool) {
+  private record Seen(
+      Map<Long, Long> sizes,
+      Map<Long, String> hashes,
+      Map<Long, ThinStatus> status,
+      PoolStatus pool) {
     static Seen of(ThinPool pool) throws IOException {
       Map<Long, Long> sizes = new TreeMap<>();
       Map<Long, ThinStatus> status = new TreeMap<>();
@@ -108,8 +116,8 @@ class KernelCompatTest {
   @Test
   void kernelReadsEveryDeviceOfAPoolWeWroteAsWeDo() throws IOException {
     Seen ours;
-    try (ThinPool pool = ThinPool.create(dir,
-        PoolOptions.ofDataSize(128 * MIB).withDataBlockSize(BLOCK))) {
+    try (ThinPool pool =
+        ThinPool.create(dir, PoolOptions.ofDataSize(128 * MIB).withDataBlockSize(BLOCK))) {
       writeMixedPool(pool);
       ours = Seen.of(pool);
     }
@@ -120,7 +128,8 @@ class KernelCompatTest {
     assertThat(run.lines()).as(run.describe()).contains("pool ok");
     assertThat(run.thinHashes()).as(run.describe()).isEqualTo(ours.hashes());
     for (long id : List.of(2L, 3L, 7L, MAX_ID)) { // the script changed thin 1
-      assertThat(run.thinStatus(id)).as("kernel status of thin %d", id)
+      assertThat(run.thinStatus(id))
+          .as("kernel status of thin %d", id)
           .isEqualTo(statusLine(ours.sizes().get(id), ours.status().get(id), BLOCK_SECTORS));
     }
     long dataUsed = ours.pool().dataBlocksUsed() + 2; // the script's new block and its copy
@@ -131,14 +140,15 @@ class KernelCompatTest {
     try (ThinPool reopened = ThinPool.open(dir)) {
       Seen after = Seen.of(reopened);
       assertThat(after.sizes()).isEqualTo(ours.sizes());
-      assertThat(after.hashes().get(1L)).as("thin 1 after the kernel wrote it")
+      assertThat(after.hashes().get(1L))
+          .as("thin 1 after the kernel wrote it")
           .isEqualTo(run.hashes().get("thin1-after"));
       for (long id : List.of(2L, 3L, 7L, MAX_ID)) {
         assertThat(after.hashes().get(id)).as("thin %d", id).isEqualTo(ours.hashes().get(id));
       }
       assertThat(after.pool().dataBlocksUsed()).isEqualTo(dataUsed);
-      assertThat(after.status().get(1L)).isEqualTo(new ThinStatus(1, 40 * MIB,
-          ours.status().get(1L).mappedBlocks() + 1, 639));
+      assertThat(after.status().get(1L))
+          .isEqualTo(new ThinStatus(1, 40 * MIB, ours.status().get(1L).mappedBlocks() + 1, 639));
     }
     assertMetadataClean(dir);
   }
@@ -180,8 +190,8 @@ class KernelCompatTest {
   void kernelReadsAPoolWithNonPowerOfTwoBlocks() throws IOException {
     int block = 192 * (int) KIB;
     Seen ours;
-    try (ThinPool pool = ThinPool.create(dir,
-        PoolOptions.ofDataSize(96 * MIB).withDataBlockSize(block))) {
+    try (ThinPool pool =
+        ThinPool.create(dir, PoolOptions.ofDataSize(96 * MIB).withDataBlockSize(block))) {
       ThinDevice one = pool.createThin(1, 10 * MIB);
       one.write(block - 4096, bytes(30, 3 * block)); // unaligned, across four blocks
       one.write(10 * MIB - 700, bytes(31, 700)); // the end of the last, partial block
@@ -195,7 +205,8 @@ class KernelCompatTest {
     KernelThin.Run run = kernel(ours.sizes(), null, true, block / 512);
     assertThat(run.thinHashes()).as(run.describe()).isEqualTo(ours.hashes());
     for (long id : ours.sizes().keySet()) {
-      assertThat(run.thinStatus(id)).as("kernel status of thin %d", id)
+      assertThat(run.thinStatus(id))
+          .as("kernel status of thin %d", id)
           .isEqualTo(statusLine(ours.sizes().get(id), ours.status().get(id), block / 512));
     }
     assertThat(run.poolStatus().dataBlocksUsed()).isEqualTo(ours.pool().dataBlocksUsed());
@@ -225,14 +236,15 @@ class KernelCompatTest {
       Seen adopted = Seen.of(pool);
       for (long id = 1; id <= 4; id++) {
         ThinStatus st = adopted.status().get(id);
-        assertThat(st.sizeBytes()).as("adopted size of thin %d", id)
+        assertThat(st.sizeBytes())
+            .as("adopted size of thin %d", id)
             .isEqualTo((st.highestMappedBlock() + 1) * BLOCK);
-        assertThat(first.thinStatus(id)).as("kernel status of thin %d", id)
+        assertThat(first.thinStatus(id))
+            .as("kernel status of thin %d", id)
             .isEqualTo(statusLine(sizeBytes, st, BLOCK_SECTORS));
         pool.resize(id, sizeBytes);
       }
-      assertThat(adopted.pool().dataBlocksUsed())
-          .isEqualTo(first.poolStatus().dataBlocksUsed());
+      assertThat(adopted.pool().dataBlocksUsed()).isEqualTo(first.poolStatus().dataBlocksUsed());
       Seen resized = Seen.of(pool);
       assertThat(resized.hashes()).as(first.describe()).isEqualTo(first.thinHashes());
 
@@ -248,35 +260,45 @@ class KernelCompatTest {
     KernelThin.Run second = kernel(ours.sizes(), null, true, BLOCK_SECTORS);
     assertThat(second.thinHashes()).as(second.describe()).isEqualTo(ours.hashes());
     for (long id : ours.sizes().keySet()) {
-      assertThat(second.thinStatus(id)).as("kernel status of thin %d", id)
+      assertThat(second.thinStatus(id))
+          .as("kernel status of thin %d", id)
           .isEqualTo(statusLine(sizeBytes, ours.status().get(id), BLOCK_SECTORS));
     }
     assertPoolStatusMatches(second.poolStatus(), ours.pool());
   }
 
   /**
-   * The kernel's used and total blocks are ours, except that dm-thin reports the metadata blocks
-   * it holds in reserve, min(4096, total / 10), as used.
+   * The kernel's used and total blocks are ours, except that dm-thin reports the metadata blocks it
+   * holds in reserve, min(4096, total / 10), as used.
    */
   private static void assertPoolStatusMatches(KernelThin.PoolLine kernel, PoolStatus ours) {
     assertThat(kernel.dataBlocksUsed()).as("data blocks used").isEqualTo(ours.dataBlocksUsed());
     assertThat(kernel.dataBlocksTotal()).as("data blocks").isEqualTo(ours.dataBlocksTotal());
-    assertThat(kernel.metadataBlocksTotal()).as("metadata blocks")
+    assertThat(kernel.metadataBlocksTotal())
+        .as("metadata blocks")
         .isEqualTo(ours.metadataBlocksTotal());
     long reserve = Math.min(4096, ours.metadataBlocksTotal() / 10);
-    assertThat(kernel.metadataBlocksUsed()).as("metadata blocks used, with the kernel's reserve")
+    assertThat(kernel.metadataBlocksUsed())
+        .as("metadata blocks used, with the kernel's reserve")
         .isEqualTo(ours.metadataBlocksUsed() + reserve);
   }
 
   // ---------------------------------------------------------------- helpers
 
   /** Boots the kernel on {@code dir}; it must succeed without a device-mapper complaint. */
-  private KernelThin.Run kernel(Map<Long, Long> thinSizesBytes, String script, boolean readOnly,
-      long blockSectors) throws IOException {
+  private KernelThin.Run kernel(
+      Map<Long, Long> thinSizesBytes, String script, boolean readOnly, long blockSectors)
+      throws IOException {
     ExternalTool.require("thin_check");
-    KernelThin.Run run = KernelThin.run(new KernelThin.Request(
-        dir.resolve(ThinPool.METADATA_FILE), dir.resolve(ThinPool.DATA_FILE), blockSectors,
-        thinSizesBytes, script, readOnly));
+    KernelThin.Run run =
+        KernelThin.run(
+            new KernelThin.Request(
+                dir.resolve(ThinPool.METADATA_FILE),
+                dir.resolve(ThinPool.DATA_FILE),
+                blockSectors,
+                thinSizesBytes,
+                script,
+                readOnly));
     assertThat(run.exitCode()).as(run.describe()).isZero();
     assertThat(run.kernelErrors()).as(run.describe()).isEmpty();
     return run;
@@ -302,8 +324,10 @@ class KernelCompatTest {
 
   /** A thin target's status as {@code dmsetup status} prints it, from ours. */
   private static String statusLine(long sizeBytes, ThinStatus st, long blockSectors) {
-    String highest = st.highestMappedBlock() < 0
-        ? "-" : Long.toString((st.highestMappedBlock() + 1) * blockSectors - 1);
+    String highest =
+        st.highestMappedBlock() < 0
+            ? "-"
+            : Long.toString((st.highestMappedBlock() + 1) * blockSectors - 1);
     return "0 " + sizeBytes / 512 + " thin " + st.mappedBlocks() * blockSectors + " " + highest;
   }
 
@@ -316,8 +340,8 @@ class KernelCompatTest {
   }
 
   private static void sparseFile(Path file, long sizeBytes) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
-        StandardOpenOption.WRITE)) {
+    try (FileChannel ch =
+        FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.allocate(1), sizeBytes - 1);
     }
   }

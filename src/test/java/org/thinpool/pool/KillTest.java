@@ -30,11 +30,11 @@ import org.thinpool.testing.Testdata;
 /**
  * Item 9g: a process writing heavily to a pool ({@link KillTestWriter}, one thread per device) is
  * killed with SIGKILL at a random moment; the pool then opens (the kernel dropped the lock, the
- * lock file naming the dead process does not matter), the real thin_check and PoolCheck are
- * clean, and every device reads exactly what the last acknowledged flush left, except in the
- * regions the generation in flight was writing, where each byte is either that or what the
- * generation wrote (see {@link KillWorkload}). Rounds follow each other on the same pool, each
- * starting from what the previous kill left.
+ * lock file naming the dead process does not matter), the real thin_check and PoolCheck are clean,
+ * and every device reads exactly what the last acknowledged flush left, except in the regions the
+ * generation in flight was writing, where each byte is either that or what the generation wrote
+ * (see {@link KillWorkload}). Rounds follow each other on the same pool, each starting from what
+ * the previous kill left.
  *
  * <p>The seed is printed; {@code -Dthinpool.kill.seed=N} replays its writes (the moment of each
  * kill is timing, not seed). The long profile ({@code -Plong}) kills many more times.
@@ -42,9 +42,12 @@ import org.thinpool.testing.Testdata;
 class KillTest {
   private static final long DATA_BYTES = 64 * MIB;
   private static final long DEVICE_BYTES = 8 * MIB;
+
   /** Not a whole number of blocks, so the partial last block is written and discarded too. */
   private static final long SMALL_DEVICE_BYTES = 6 * MIB - 1536;
+
   private static final int ROUNDS = Testdata.longRun() ? 25 : 3;
+
   /** Time for the child to start, open the pool or finish a generation: generous, for CI. */
   private static final long STEP_TIMEOUT_SECONDS = 60;
 
@@ -64,8 +67,17 @@ class KillTest {
         long durable = runAndKill(pool, roundSeed, rnd, round);
         contents = checkAfterKill(pool, roundSeed, durable, contents);
       } catch (Exception | AssertionError e) {
-        throw new AssertionError("round " + round + " of KillTest seed " + seed + " (replay: "
-            + "-Dthinpool.kill.seed=" + seed + "): " + e.getMessage(), e);
+        throw new AssertionError(
+            "round "
+                + round
+                + " of KillTest seed "
+                + seed
+                + " (replay: "
+                + "-Dthinpool.kill.seed="
+                + seed
+                + "): "
+                + e.getMessage(),
+            e);
       }
     }
   }
@@ -88,18 +100,25 @@ class KillTest {
   }
 
   /**
-   * Starts a writer, checks that it holds the pool's lock, waits for two to five flushes, kills
-   * it at a random point of the next generation and returns the last generation it acknowledged.
+   * Starts a writer, checks that it holds the pool's lock, waits for two to five flushes, kills it
+   * at a random point of the next generation and returns the last generation it acknowledged.
    */
   private long runAndKill(Path pool, long roundSeed, SplittableRandom rnd, int round)
       throws Exception {
     Path err = tmp.resolve("writer-" + round + ".err");
-    Process child = new ProcessBuilder(javaBinary(), "-Xmx256m", "-XX:+UseSerialGC",
-            "--enable-native-access=ALL-UNNAMED",
-            "-cp", System.getProperty("java.class.path"),
-            KillTestWriter.class.getName(), pool.toString(), Long.toString(roundSeed))
-        .redirectError(err.toFile())
-        .start();
+    Process child =
+        new ProcessBuilder(
+                javaBinary(),
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                KillTestWriter.class.getName(),
+                pool.toString(),
+                Long.toString(roundSeed))
+            .redirectError(err.toFile())
+            .start();
     LineReader lines = new LineReader(child.getInputStream());
     long generationNanos = 0;
     try {
@@ -116,11 +135,13 @@ class KillTest {
         before = now;
       }
       TimeUnit.NANOSECONDS.sleep((long) (rnd.nextDouble() * generationNanos));
-      assertThat(child.isAlive()).as("writer alive before the kill; stderr: %s", stderr(err))
+      assertThat(child.isAlive())
+          .as("writer alive before the kill; stderr: %s", stderr(err))
           .isTrue();
       child.destroyForcibly();
       assertThat(child.waitFor(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS)).isTrue();
-      assertThat(child.exitValue()).as("exit status of a process killed by SIGKILL")
+      assertThat(child.exitValue())
+          .as("exit status of a process killed by SIGKILL")
           .isEqualTo(128 + 9);
       // The dead writer's lock file stays, naming it; only the kernel's lock on it went away.
       assertThat(Files.readString(pool.resolve("lock"), StandardCharsets.US_ASCII).trim())
@@ -132,16 +153,20 @@ class KillTest {
       }
     }
     long durable = lines.lastDurable();
-    System.out.println("KillTest round " + round + ": killed after generation " + durable
-        + " (a generation took " + generationNanos / 1_000_000 + " ms)");
+    System.out.println(
+        "KillTest round "
+            + round
+            + ": killed after generation "
+            + durable
+            + " (a generation took "
+            + generationNanos / 1_000_000
+            + " ms)");
     return durable;
   }
 
-  /**
-   * Reopens the pool after a kill and checks every byte; returns what the devices hold now.
-   */
-  private static Map<Long, byte[]> checkAfterKill(Path pool, long roundSeed, long durable,
-      Map<Long, byte[]> before) throws IOException {
+  /** Reopens the pool after a kill and checks every byte; returns what the devices hold now. */
+  private static Map<Long, byte[]> checkAfterKill(
+      Path pool, long roundSeed, long durable, Map<Long, byte[]> before) throws IOException {
     assertMetadataClean(pool);
     Map<Long, byte[]> expected = new TreeMap<>();
     before.forEach((id, c) -> expected.put(id, c.clone()));
@@ -168,8 +193,12 @@ class KillTest {
         now.put(id, got);
       }
     }
-    System.out.println("KillTest: after generation " + durable + ", " + unflushedSeen
-        + " bytes of the generation in flight were there");
+    System.out.println(
+        "KillTest: after generation "
+            + durable
+            + ", "
+            + unflushedSeen
+            + " bytes of the generation in flight were there");
     return now;
   }
 
@@ -177,8 +206,8 @@ class KillTest {
    * Outside the regions in flight: exactly as expected. Inside: each byte as expected or as the
    * generation in flight wrote it.
    */
-  private static long checkDevice(long id, byte[] expected, byte[] got,
-      List<KillWorkload.Region> inFlight) {
+  private static long checkDevice(
+      long id, byte[] expected, byte[] got, List<KillWorkload.Region> inFlight) {
     byte[] masked = got.clone();
     long unflushedSeen = 0;
     for (KillWorkload.Region r : inFlight) {
@@ -189,9 +218,20 @@ class KillTest {
       for (int i = 0; i < r.length(); i++) {
         int at = (int) r.offset() + i;
         if (got[at] != expected[at] && got[at] != written[i]) {
-          throw new AssertionError("device " + id + " byte " + at + " (in a region the "
-              + "generation in flight was writing: " + r + ") reads " + got[at]
-              + ", neither the flushed " + expected[at] + " nor the unflushed " + written[i]);
+          throw new AssertionError(
+              "device "
+                  + id
+                  + " byte "
+                  + at
+                  + " (in a region the "
+                  + "generation in flight was writing: "
+                  + r
+                  + ") reads "
+                  + got[at]
+                  + ", neither the flushed "
+                  + expected[at]
+                  + " nor the unflushed "
+                  + written[i]);
         }
         unflushedSeen += got[at] != expected[at] ? 1 : 0;
         masked[at] = expected[at];
@@ -199,14 +239,25 @@ class KillTest {
     }
     int at = Arrays.mismatch(expected, masked);
     if (at >= 0) {
-      throw new AssertionError("device " + id + " byte " + at + " (block " + at / (64 * 1024)
-          + ") reads " + masked[at] + ", flushed before the kill as " + expected[at]);
+      throw new AssertionError(
+          "device "
+              + id
+              + " byte "
+              + at
+              + " (block "
+              + at / (64 * 1024)
+              + ") reads "
+              + masked[at]
+              + ", flushed before the kill as "
+              + expected[at]);
     }
     return unflushedSeen;
   }
 
   private static String javaBinary() {
-    return ProcessHandle.current().info().command()
+    return ProcessHandle.current()
+        .info()
+        .command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
@@ -256,8 +307,13 @@ class KillTest {
     String next(Process child, Path err) throws InterruptedException {
       String s = queue.poll(STEP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
       if (s == null || s.equals(EOF)) {
-        throw new AssertionError("the writer " + (s == null ? "stalled" : "ended") + " (alive: "
-            + child.isAlive() + "); stderr: " + stderr(err));
+        throw new AssertionError(
+            "the writer "
+                + (s == null ? "stalled" : "ended")
+                + " (alive: "
+                + child.isAlive()
+                + "); stderr: "
+                + stderr(err));
       }
       return s;
     }

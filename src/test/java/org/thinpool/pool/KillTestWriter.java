@@ -13,10 +13,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The process {@link KillTest} kills: opens the pool in {@code args[0]} and writes the
- * generations of {@link KillWorkload} with seed {@code args[1]} until it is killed, one thread per
- * device, flushing after each generation and then printing {@code durable G}. It prints {@code
- * open PID} once it holds the pool.
+ * The process {@link KillTest} kills: opens the pool in {@code args[0]} and writes the generations
+ * of {@link KillWorkload} with seed {@code args[1]} until it is killed, one thread per device,
+ * flushing after each generation and then printing {@code durable G}. It prints {@code open PID}
+ * once it holds the pool.
  */
 final class KillTestWriter {
   private KillTestWriter() {}
@@ -43,8 +43,9 @@ final class KillTestWriter {
   }
 
   /** The regions of each device in order, the devices concurrently. */
-  private static void writeGeneration(ThinPool pool, ExecutorService writers,
-      List<KillWorkload.Region> regions) throws IOException, InterruptedException {
+  private static void writeGeneration(
+      ThinPool pool, ExecutorService writers, List<KillWorkload.Region> regions)
+      throws IOException, InterruptedException {
     Map<Long, List<KillWorkload.Region>> byDevice = new TreeMap<>();
     for (KillWorkload.Region r : regions) {
       byDevice.computeIfAbsent(r.deviceId(), k -> new ArrayList<>()).add(r);
@@ -52,12 +53,14 @@ final class KillTestWriter {
     List<Future<?>> done = new ArrayList<>();
     for (Map.Entry<Long, List<KillWorkload.Region>> e : byDevice.entrySet()) {
       ThinDevice dev = pool.device(e.getKey());
-      done.add(writers.submit(() -> {
-        for (KillWorkload.Region r : e.getValue()) {
-          r.applyTo(dev);
-        }
-        return null;
-      }));
+      done.add(
+          writers.submit(
+              () -> {
+                for (KillWorkload.Region r : e.getValue()) {
+                  r.applyTo(dev);
+                }
+                return null;
+              }));
     }
     for (Future<?> f : done) {
       try {

@@ -13,15 +13,16 @@ import java.util.TreeMap;
  * The writes of {@link KillTest}, derived from a seed and a generation number alone, so that the
  * process that dies and the one that checks agree on every byte.
  *
- * <p>A generation is {@value #REGIONS_PER_GENERATION} operations (writes at any offset and
- * length, write-zeroes, whole-block discards) on regions that do not overlap within the
- * generation, then a flush. So after a kill, a byte outside the regions of the generation in
- * flight holds exactly what the last acknowledged generation left, and a byte inside them holds
- * either that or what the generation in flight wrote there.
+ * <p>A generation is {@value #REGIONS_PER_GENERATION} operations (writes at any offset and length,
+ * write-zeroes, whole-block discards) on regions that do not overlap within the generation, then a
+ * flush. So after a kill, a byte outside the regions of the generation in flight holds exactly what
+ * the last acknowledged generation left, and a byte inside them holds either that or what the
+ * generation in flight wrote there.
  */
 final class KillWorkload {
   static final int BLOCK_BYTES = 64 * 1024;
   static final int REGIONS_PER_GENERATION = 48;
+
   /** Tries to place a region before giving up on it (the device is crowded). */
   private static final int PLACEMENT_TRIES = 8;
 

@@ -5,8 +5,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A {@link PoolClock} that moves only when a test says so, and counts how often it was read: a
- * test waits for a reader (a write that began to wait reads the clock) instead of sleeping.
+ * A {@link PoolClock} that moves only when a test says so, and counts how often it was read: a test
+ * waits for a reader (a write that began to wait reads the clock) instead of sleeping.
  */
 final class ManualClock implements PoolClock {
   private final AtomicLong nanos = new AtomicLong(1_000_000_000L);

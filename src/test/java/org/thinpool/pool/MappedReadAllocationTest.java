@@ -10,9 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.testing.Allocations;
 
 /**
- * A 4 KiB read of a mapped block allocates nothing, counted, not timed: the size check, the
- * block stripe, the metadata lock and the lookup take no objects (JMH's GC profiler shows the
- * same for {@code PoolBench.randomReadMapped4k}, see docs/BENCHMARKS.md).
+ * A 4 KiB read of a mapped block allocates nothing, counted, not timed: the size check, the block
+ * stripe, the metadata lock and the lookup take no objects (JMH's GC profiler shows the same for
+ * {@code PoolBench.randomReadMapped4k}, see docs/BENCHMARKS.md).
  */
 class MappedReadAllocationTest {
   @TempDir Path dir;
@@ -29,10 +29,13 @@ class MappedReadAllocationTest {
       }
       pool.commit();
       ByteBuffer buf = ByteBuffer.allocateDirect(4096);
-      long bytes = Allocations.bytesAllocated(20_000, i -> {
-        long off = (i * 7919L % (size / 4096)) * 4096;
-        dev.read(off, buf.clear());
-      });
+      long bytes =
+          Allocations.bytesAllocated(
+              20_000,
+              i -> {
+                long off = (i * 7919L % (size / 4096)) * 4096;
+                dev.read(off, buf.clear());
+              });
       assertThat(bytes).as("bytes allocated by 20 000 mapped reads").isLessThan(20_000);
     }
   }

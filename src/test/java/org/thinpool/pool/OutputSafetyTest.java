@@ -21,9 +21,9 @@ import org.thinpool.cli.Main;
 import picocli.CommandLine;
 
 /**
- * Issue 8 item 5: export and dump -o never write over the pool's own files, however the path
- * names them (directly, through a symlink, through ../), and a failed export leaves no partial
- * or empty file, nor changes one that was there.
+ * Issue 8 item 5: export and dump -o never write over the pool's own files, however the path names
+ * them (directly, through a symlink, through ../), and a failed export leaves no partial or empty
+ * file, nor changes one that was there.
  */
 class OutputSafetyTest {
   @TempDir Path tmp;
@@ -67,15 +67,23 @@ class OutputSafetyTest {
     Files.createDirectories(tmp.resolve("elsewhere"));
     List<byte[]> before = poolFiles();
     for (String f : List.of("metadata", "data", "sizes", "pool.conf", "lock")) {
-      Path[] names = {dir.resolve(f), tmp.resolve("elsewhere/../pool/" + f),
-          Path.of(dir.toString() + "/./" + f)};
+      Path[] names = {
+        dir.resolve(f), tmp.resolve("elsewhere/../pool/" + f), Path.of(dir.toString() + "/./" + f)
+      };
       for (Path out : names) {
-        for (String[] cmd : new String[][] {
-            {"export", "1", out.toString()}, {"dump", "-o", out.toString()}}) {
+        for (String[] cmd :
+            new String[][] {{"export", "1", out.toString()}, {"dump", "-o", out.toString()}}) {
           Run r = run(cmd);
           assertThat(r.exitCode()).as(String.join(" ", cmd)).isEqualTo(1);
-          assertThat(r.err()).isEqualTo("thinpool: refusing to write to " + out
-              + ": it is the pool's " + f + " (" + dir.resolve(f) + ")\n");
+          assertThat(r.err())
+              .isEqualTo(
+                  "thinpool: refusing to write to "
+                      + out
+                      + ": it is the pool's "
+                      + f
+                      + " ("
+                      + dir.resolve(f)
+                      + ")\n");
         }
       }
     }

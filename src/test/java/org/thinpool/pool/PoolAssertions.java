@@ -1,7 +1,5 @@
 package org.thinpool.pool;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -22,17 +20,16 @@ final class PoolAssertions {
 
   /**
    * Our checker and the real thin_check are clean on the pool's committed metadata. PoolCheck
-   * always runs; thin_check where installed. A missing thin_check fails under {@code CI=true}
-   * and elsewhere is a loud warning that does not abort the rest of the test.
+   * always runs; thin_check where installed. A missing thin_check fails under {@code CI=true} and
+   * elsewhere is a loud warning that does not abort the rest of the test.
    */
   static void assertMetadataClean(Path dir) throws IOException {
     assertMetadataClean(dir, ExternalTool.find("thin_check"), ExternalTool.underCi());
   }
 
   /**
-   * {@link #assertMetadataClean(Path)} with the thin_check executable (or none) and the CI
-   * switch given: every failure of either checker is reported together, neither hides the
-   * other.
+   * {@link #assertMetadataClean(Path)} with the thin_check executable (or none) and the CI switch
+   * given: every failure of either checker is reported together, neither hides the other.
    */
   static void assertMetadataClean(Path dir, Optional<String> thinCheck, boolean ci)
       throws IOException {
@@ -48,8 +45,12 @@ final class PoolAssertions {
     } else if (ci) {
       soft.fail(ExternalTool.missing("thin_check") + ": required under CI=true");
     } else {
-      System.err.println("WARNING: " + ExternalTool.missing("thin_check") + "; only PoolCheck"
-          + " judged " + meta);
+      System.err.println(
+          "WARNING: "
+              + ExternalTool.missing("thin_check")
+              + "; only PoolCheck"
+              + " judged "
+              + meta);
     }
     soft.assertAll();
   }

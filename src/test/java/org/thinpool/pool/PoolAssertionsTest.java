@@ -15,9 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.testing.ExternalTool;
 
 /**
- * The metadata assertion cannot hide a failure (issue 8, item 17): our checker runs whether or
- * not thin_check is installed, a missing thin_check neither aborts the test nor passes under CI,
- * and both checkers' findings are reported together.
+ * The metadata assertion cannot hide a failure (issue 8, item 17): our checker runs whether or not
+ * thin_check is installed, a missing thin_check neither aborts the test nor passes under CI, and
+ * both checkers' findings are reported together.
  */
 class PoolAssertionsTest {
   private static final int BLOCK = (int) (64 * KIB);

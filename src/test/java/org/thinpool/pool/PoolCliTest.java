@@ -13,8 +13,8 @@ import org.thinpool.cli.Main;
 import picocli.CommandLine;
 
 /**
- * The pool's CLI commands end to end. Until Main and ThinCommand list them, the test registers
- * the (package-private) command classes itself.
+ * The pool's CLI commands end to end. Until Main and ThinCommand list them, the test registers the
+ * (package-private) command classes itself.
  */
 class PoolCliTest {
   @TempDir Path dir;
@@ -42,8 +42,7 @@ class PoolCliTest {
     return new Run(code, out.toString(), err.toString());
   }
 
-  private static void register(CommandLine parent, String name, String className)
-      throws Exception {
+  private static void register(CommandLine parent, String name, String className) throws Exception {
     if (parent.getSubcommands().containsKey(name)) {
       return;
     }

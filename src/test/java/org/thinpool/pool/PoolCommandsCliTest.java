@@ -22,8 +22,8 @@ import org.thinpool.cli.Main;
 import picocli.CommandLine;
 
 /**
- * import, export, discard, grow and thin ls --json end to end, in process; the real thin_check
- * runs on the metadata after every command.
+ * import, export, discard, grow and thin ls --json end to end, in process; the real thin_check runs
+ * on the metadata after every command.
  */
 class PoolCommandsCliTest {
   private static final int BLOCK = (int) (64 * KIB);
@@ -41,7 +41,8 @@ class PoolCommandsCliTest {
     List<String> full = new ArrayList<>(List.of("--pool", pool.toString()));
     full.addAll(List.of(args));
     Run r = new Run(cl.execute(full.toArray(String[]::new)), out.toString(), err.toString());
-    if (r.exitCode == 0 && Files.isRegularFile(pool.resolve("metadata"))
+    if (r.exitCode == 0
+        && Files.isRegularFile(pool.resolve("metadata"))
         && !List.of(args).contains("--help")) {
       assertMetadataClean(pool);
     }
@@ -125,8 +126,10 @@ class PoolCommandsCliTest {
     ok(pool, "thin", "snapshot", "2", "1");
     ok(pool, "thin", "resize", "2", "5M");
     String ls = ok(pool, "thin", "ls", "--json").out();
-    assertThat(ls).contains("{\"id\": 1, \"size\": 3145728, \"mapped_blocks\": 0")
-        .contains("{\"id\": 2, \"size\": 5242880,").contains("\"exclusive_blocks\"")
+    assertThat(ls)
+        .contains("{\"id\": 1, \"size\": 3145728, \"mapped_blocks\": 0")
+        .contains("{\"id\": 2, \"size\": 5242880,")
+        .contains("\"exclusive_blocks\"")
         .contains("\"shared_blocks\"");
     try (ThinPool open = ThinPool.open(pool)) {
       open.device(1).write(0, bytes(5, 1000));
@@ -146,8 +149,14 @@ class PoolCommandsCliTest {
   @Test
   void everyNewCommandHasHelpAndOneLineErrors() throws IOException {
     Path pool = tmp.resolve("pool");
-    for (String[] help : new String[][] {{"import", "--help"}, {"export", "--help"},
-        {"discard", "--help"}, {"grow", "--help"}, {"thin", "ls", "--help"}}) {
+    for (String[] help :
+        new String[][] {
+          {"import", "--help"},
+          {"export", "--help"},
+          {"discard", "--help"},
+          {"grow", "--help"},
+          {"thin", "ls", "--help"}
+        }) {
       Run r = run(pool, help);
       assertThat(r.exitCode()).isZero();
       assertThat(r.out()).contains("Usage:");
@@ -156,18 +165,21 @@ class PoolCommandsCliTest {
     ok(pool, "thin", "create", "1", "64k");
     Path img = tmp.resolve("big.img");
     Files.write(img, bytes(9, (int) (128 * KIB)));
-    List<String[]> bad = List.of(
-        new String[] {"import", "1", img.toString()},
-        new String[] {"import", "2", img.toString()},
-        new String[] {"import", "1", tmp.resolve("missing.img").toString()},
-        new String[] {"export", "7", tmp.resolve("x.img").toString()},
-        new String[] {"discard", "1", "0", "1M"},
-        new String[] {"grow"},
-        new String[] {"create", "--metadata-device", "/dev/null"});
+    List<String[]> bad =
+        List.of(
+            new String[] {"import", "1", img.toString()},
+            new String[] {"import", "2", img.toString()},
+            new String[] {"import", "1", tmp.resolve("missing.img").toString()},
+            new String[] {"export", "7", tmp.resolve("x.img").toString()},
+            new String[] {"discard", "1", "0", "1M"},
+            new String[] {"grow"},
+            new String[] {"create", "--metadata-device", "/dev/null"});
     for (String[] args : bad) {
       Run r = run(pool, args);
       assertThat(r.exitCode()).as(String.join(" ", args)).isNotZero();
-      assertThat(r.err().strip()).as(String.join(" ", args)).startsWith("thinpool")
+      assertThat(r.err().strip())
+          .as(String.join(" ", args))
+          .startsWith("thinpool")
           .doesNotContain("\n");
     }
     assertMetadataClean(pool);

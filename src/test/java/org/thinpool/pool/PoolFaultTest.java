@@ -29,18 +29,18 @@ import org.thinpool.testing.Testdata;
 
 /**
  * Fault injection under the whole pool (issue 8, item 14). A {@link CrashDevice} wraps both the
- * metadata file and the data file, sharing one {@link FaultPlan}; a seeded random program of
- * pool operations (write, write-zeroes, discard, flush, create, snapshot, delete, resize, grow,
- * metadata snapshot) runs once to count the devices' writes, syncs and discards, then again for
- * each fault point with one fault injected at a chosen operation: a power cut, a write torn at a
- * sector boundary and then a power cut, or a one-off EIO or ENOSPC. The pool's own failure paths
+ * metadata file and the data file, sharing one {@link FaultPlan}; a seeded random program of pool
+ * operations (write, write-zeroes, discard, flush, create, snapshot, delete, resize, grow, metadata
+ * snapshot) runs once to count the devices' writes, syncs and discards, then again for each fault
+ * point with one fault injected at a chosen operation: a power cut, a write torn at a sector
+ * boundary and then a power cut, or a one-off EIO or ENOSPC. The pool's own failure paths
  * (failMetadata, a dropped device change, a returned block) run on the error, and then power goes
  * anyway: each unsynced write is applied, lost or torn.
  *
  * <p>After every fault: both checkers are clean on the files, the pool reopens read-write at its
  * last commit (or at the commit in flight when the fault hit one), every device holds the model's
- * bytes (a block written in place since the last commit may show, sector by sector, any content
- * it had since), and the pool uses exactly the data blocks the model says: none leaked.
+ * bytes (a block written in place since the last commit may show, sector by sector, any content it
+ * had since), and the pool uses exactly the data blocks the model says: none leaked.
  *
  * <p>{@value #POINTS} fault points, {@value #LONG_POINTS} under {@code -Plong}. A failure prints
  * its replay: {@code -Dthinpool.fault.seed=S -Dthinpool.fault.program=P -Dthinpool.fault.point=N}
@@ -55,8 +55,10 @@ class PoolFaultTest {
   private static final int MAX_DEVICES = 4;
   private static final int MAX_DEVICE_BLOCKS = 40;
   private static final int STEPS = 16;
+
   /** Fault points per program: the program is counted once for all of them. */
   private static final int POINTS_PER_PROGRAM = 10;
+
   private static final int SECTOR = 512;
   private static final List<DiscardMode> MODES =
       List.of(DiscardMode.PASSDOWN, DiscardMode.NOPASSDOWN, DiscardMode.IGNORE);
@@ -64,14 +66,17 @@ class PoolFaultTest {
       List.of(Fault.POWER_CUT, Fault.TORN_WRITE, Fault.EIO, Fault.ENOSPC);
 
   @TempDir Path tempDir;
+
   /** Where the pools go: memory if possible (durability is simulated, fsyncs are waste). */
   private Path tmp;
 
   @BeforeEach
   void pickDirectory() throws IOException {
     Path shm = Path.of("/dev/shm");
-    tmp = Files.isDirectory(shm) && Files.isWritable(shm)
-        ? Files.createTempDirectory(shm, "pool-fault") : tempDir;
+    tmp =
+        Files.isDirectory(shm) && Files.isWritable(shm)
+            ? Files.createTempDirectory(shm, "pool-fault")
+            : tempDir;
   }
 
   @AfterEach
@@ -87,8 +92,8 @@ class PoolFaultTest {
   @Test
   void everyFaultLeavesThePoolAtItsLastCommitCleanAndWhole() throws IOException {
     long seed = Long.getLong("thinpool.fault.seed", 20261203L);
-    int points = Integer.getInteger("thinpool.fault.points",
-        Testdata.longRun() ? LONG_POINTS : POINTS);
+    int points =
+        Integer.getInteger("thinpool.fault.points", Testdata.longRun() ? LONG_POINTS : POINTS);
     Long onlyProgram = Long.getLong("thinpool.fault.program");
     Integer onlyPoint = Integer.getInteger("thinpool.fault.point");
     int programs = points / POINTS_PER_PROGRAM;
@@ -104,22 +109,44 @@ class PoolFaultTest {
         if (onlyPoint != null && onlyPoint != i) {
           continue;
         }
-        String replay = "replay: mvn test -Dtest=PoolFaultTest -Dthinpool.fault.seed=" + seed
-            + " -Dthinpool.fault.program=" + p + " -Dthinpool.fault.point=" + i;
+        String replay =
+            "replay: mvn test -Dtest=PoolFaultTest -Dthinpool.fault.seed="
+                + seed
+                + " -Dthinpool.fault.program="
+                + p
+                + " -Dthinpool.fault.point="
+                + i;
         Random r = new Random((seed * 31 + p) * 131 + i);
         long faultAt = 1 + (long) (r.nextDouble() * ops);
         Fault fault = FAULTS.get(r.nextInt(FAULTS.size()));
         try {
           faultRun(program, mode, p * 100 + i, faultAt, fault, r.nextLong());
         } catch (IOException | RuntimeException | AssertionError e) {
-          throw new AssertionError(fault + " at operation " + faultAt + " of " + ops + " failed: "
-              + e.getMessage() + "\n" + replay, e);
+          throw new AssertionError(
+              fault
+                  + " at operation "
+                  + faultAt
+                  + " of "
+                  + ops
+                  + " failed: "
+                  + e.getMessage()
+                  + "\n"
+                  + replay,
+              e);
         }
       }
     }
-    System.out.println("PoolFaultTest: " + (System.nanoTime() - t0) / 1_000_000 + " ms, " + faults + ", pools failed by a metadata error: "
-        + failedPools + ", device changes dropped: " + droppedChanges
-        + ", faults in a commit that completed: " + inFlightCommits);
+    System.out.println(
+        "PoolFaultTest: "
+            + (System.nanoTime() - t0) / 1_000_000
+            + " ms, "
+            + faults
+            + ", pools failed by a metadata error: "
+            + failedPools
+            + ", device changes dropped: "
+            + droppedChanges
+            + ", faults in a commit that completed: "
+            + inFlightCommits);
     if (onlyProgram == null && onlyPoint == null) {
       assertThat(faults.keySet()).as("every kind of fault").containsExactly(Fault.values());
       assertThat(failedPools).as("failMetadata ran").isPositive();
@@ -140,8 +167,13 @@ class PoolFaultTest {
       long ops = countOps(program, DiscardMode.PASSDOWN, p);
       try {
         brokenSync = true;
-        faultRun(program, DiscardMode.PASSDOWN, p, 1 + (long) (r.nextDouble() * ops),
-            Fault.POWER_CUT, r.nextLong());
+        faultRun(
+            program,
+            DiscardMode.PASSDOWN,
+            p,
+            1 + (long) (r.nextDouble() * ops),
+            Fault.POWER_CUT,
+            r.nextLong());
       } catch (IOException | RuntimeException | AssertionError e) {
         caught++;
       } finally {
@@ -159,8 +191,13 @@ class PoolFaultTest {
     List<Op> ops = new ArrayList<>();
     for (int i = 0; i < STEPS; i++) {
       int shape = r.nextInt(100) < 40 ? 0 : r.nextInt(7);
-      ops.add(new Op(r.nextInt(100), shape, r.nextInt(Integer.MAX_VALUE),
-          r.nextInt(Integer.MAX_VALUE), r.nextLong()));
+      ops.add(
+          new Op(
+              r.nextInt(100),
+              shape,
+              r.nextInt(Integer.MAX_VALUE),
+              r.nextInt(Integer.MAX_VALUE),
+              r.nextLong()));
     }
     return ops;
   }
@@ -181,8 +218,9 @@ class PoolFaultTest {
     }
   }
 
-  private void faultRun(List<Op> program, DiscardMode mode, int n, long faultAt, Fault fault,
-      long fateSeed) throws IOException {
+  private void faultRun(
+      List<Op> program, DiscardMode mode, int n, long faultAt, Fault fault, long fateSeed)
+      throws IOException {
     FaultPlan plan = new FaultPlan(faultAt, fault, fateSeed);
     Run run = new Run(tmp.resolve("fault-" + n), mode, plan, !brokenSync);
     try {
@@ -225,7 +263,8 @@ class PoolFaultTest {
     PoolStatus s = run.pool.status();
     if (s.readOnlyReason() != null && s.readOnlyReason().contains("metadata update failed")) {
       failedPools++;
-    } else if (e instanceof org.thinpool.io.OutOfSpaceException && run.changing
+    } else if (e instanceof org.thinpool.io.OutOfSpaceException
+        && run.changing
         && s.mode() != PoolMode.READ_ONLY) {
       droppedChanges++;
     }
@@ -251,8 +290,11 @@ class PoolFaultTest {
         }
         mismatches.add(why);
       }
-      throw new AssertionError("the reopened pool matches no state the fault may leave:\n  "
-          + String.join("\n  ", mismatches) + "\nsteps:\n  " + String.join("\n  ", run.log));
+      throw new AssertionError(
+          "the reopened pool matches no state the fault may leave:\n  "
+              + String.join("\n  ", mismatches)
+              + "\nsteps:\n  "
+              + String.join("\n  ", run.log));
     }
   }
 
@@ -268,7 +310,11 @@ class PoolFaultTest {
         return "device " + id + " is " + dev.sizeBytes() + " bytes, expected " + flushed.sizeBytes;
       }
       if (dev.status().mappedBlocks() != flushed.tokens.size()) {
-        return "device " + id + " maps " + dev.status().mappedBlocks() + " blocks, expected "
+        return "device "
+            + id
+            + " maps "
+            + dev.status().mappedBlocks()
+            + " blocks, expected "
             + flushed.tokens.size();
       }
       for (long b = 0; b * BLOCK < flushed.sizeBytes; b++) {
@@ -281,8 +327,11 @@ class PoolFaultTest {
       }
     }
     if (pool.status().dataBlocksUsed() != m.durableDataBlocksUsed()) {
-      return "data blocks used " + pool.status().dataBlocksUsed() + ", expected "
-          + m.durableDataBlocksUsed() + " (leaked or lost)";
+      return "data blocks used "
+          + pool.status().dataBlocksUsed()
+          + ", expected "
+          + m.durableDataBlocksUsed()
+          + " (leaked or lost)";
     }
     return null;
   }
@@ -309,15 +358,19 @@ class PoolFaultTest {
     final Path dir;
     final ThinPool pool;
     PoolModel model = new PoolModel(BLOCK);
+
     /** The model before the current operation. */
     PoolModel before;
+
     /**
-     * States the current operation passes through on its way: after its I/O but before its
-     * commit, or after the commit of what came before that a device change makes first.
+     * States the current operation passes through on its way: after its I/O but before its commit,
+     * or after the commit of what came before that a device change makes first.
      */
     final List<PoolModel> mids = new ArrayList<>();
+
     /** The current operation is a device change, or commits. */
     boolean changing;
+
     boolean commits;
     final List<String> log = new ArrayList<>();
     private long nextId = 1;
@@ -326,11 +379,17 @@ class PoolFaultTest {
 
     Run(Path dir, DiscardMode mode, FaultPlan plan, boolean honourDataSync) throws IOException {
       this.dir = dir;
-      PoolHooks hooks = PoolHooks.NONE.withDevices(
-          (path, dev) -> new CrashDevice(dev, path.toString(), plan, true),
-          (path, dev) -> new CrashDevice(dev, path.toString(), plan, honourDataSync));
-      pool = ThinPool.create(dir, PoolOptions.ofDataSize(DATA_BYTES)
-          .withMetadataSize(METADATA_BYTES).withDiscardMode(mode), hooks);
+      PoolHooks hooks =
+          PoolHooks.NONE.withDevices(
+              (path, dev) -> new CrashDevice(dev, path.toString(), plan, true),
+              (path, dev) -> new CrashDevice(dev, path.toString(), plan, honourDataSync));
+      pool =
+          ThinPool.create(
+              dir,
+              PoolOptions.ofDataSize(DATA_BYTES)
+                  .withMetadataSize(METADATA_BYTES)
+                  .withDiscardMode(mode),
+              hooks);
       plan.arm();
       log.add("create pool, discard " + mode.lvmName());
     }

@@ -8,10 +8,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * A second process for the lock tests: opens the pool in {@code args[1]}, prints {@code open
- * PID} and then, until its stdin closes, either only holds the pool ({@code hold}) or writes,
- * snapshots, deletes and commits without a pause ({@code write}, seed {@code args[2]}), printing
- * {@code commits N} now and then. Exits 0 after closing the pool.
+ * A second process for the lock tests: opens the pool in {@code args[1]}, prints {@code open PID}
+ * and then, until its stdin closes, either only holds the pool ({@code hold}) or writes, snapshots,
+ * deletes and commits without a pause ({@code write}, seed {@code args[2]}), printing {@code
+ * commits N} now and then. Exits 0 after closing the pool.
  */
 final class PoolHolder {
   private static final CountDownLatch STDIN_CLOSED = new CountDownLatch(1);
@@ -19,14 +19,17 @@ final class PoolHolder {
   private PoolHolder() {}
 
   public static void main(String[] args) throws Exception {
-    Thread.ofPlatform().daemon().start(() -> {
-      try {
-        System.in.transferTo(OutputStream.nullOutputStream());
-      } catch (IOException e) {
-        // a broken stdin ends the run as a closed one does
-      }
-      STDIN_CLOSED.countDown();
-    });
+    Thread.ofPlatform()
+        .daemon()
+        .start(
+            () -> {
+              try {
+                System.in.transferTo(OutputStream.nullOutputStream());
+              } catch (IOException e) {
+                // a broken stdin ends the run as a closed one does
+              }
+              STDIN_CLOSED.countDown();
+            });
     Path dir = Path.of(args[1]);
     PrintStream out = System.out;
     try (ThinPool pool = ThinPool.open(dir)) {

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.io.PoolStateException;
 
 /**
- * Issue 8 item 2: one writer per pool, whatever happens to the files in its folder. Process A
- * (a {@link PoolHolder}) holds the pool; process B (the CLI in another JVM, or this one) is
- * refused after the lock file is deleted or replaced, and gets in once A is gone.
+ * Issue 8 item 2: one writer per pool, whatever happens to the files in its folder. Process A (a
+ * {@link PoolHolder}) holds the pool; process B (the CLI in another JVM, or this one) is refused
+ * after the lock file is deleted or replaced, and gets in once A is gone.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class PoolLockTest {
@@ -39,8 +39,8 @@ class PoolLockTest {
     try (Holder a = Holder.start(tmp, "hold", dir, 0)) {
       assertThat(Files.readString(dir.resolve("lock"), StandardCharsets.US_ASCII).trim())
           .isEqualTo(Long.toString(a.pid()));
-      ChildJvm.Result b = ChildJvm.runCli(tmp, "--pool", dir.toString(), "thin", "create", "2",
-          "1M");
+      ChildJvm.Result b =
+          ChildJvm.runCli(tmp, "--pool", dir.toString(), "thin", "create", "2", "1M");
       assertThat(b.exitCode()).as(b.err()).isEqualTo(1);
       assertThat(b.err()).contains("pool " + dir + " is in use by process " + a.pid());
 
@@ -52,13 +52,12 @@ class PoolLockTest {
       Path other = Files.writeString(tmp.resolve("other-lock"), "1\n");
       Files.move(other, dir.resolve("lock"), StandardCopyOption.REPLACE_EXISTING);
       b = ChildJvm.runCli(tmp, "--pool", dir.toString(), "thin", "create", "2", "1M");
-      assertThat(b.exitCode()).as("B after the lock file was replaced: %s", b.err())
-          .isEqualTo(1);
+      assertThat(b.exitCode()).as("B after the lock file was replaced: %s", b.err()).isEqualTo(1);
       assertThatThrownBy(() -> ThinPool.open(dir).close())
-          .isInstanceOf(PoolStateException.class).hasMessageContaining("is in use by process");
+          .isInstanceOf(PoolStateException.class)
+          .hasMessageContaining("is in use by process");
     }
-    ChildJvm.Result b = ChildJvm.runCli(tmp, "--pool", dir.toString(), "thin", "create", "2",
-        "1M");
+    ChildJvm.Result b = ChildJvm.runCli(tmp, "--pool", dir.toString(), "thin", "create", "2", "1M");
     assertThat(b.exitCode()).as(b.err()).isZero();
     try (ThinPool pool = ThinPool.open(dir)) {
       assertThat(pool.deviceIds()).containsExactly(1L, 2L);
@@ -87,7 +86,8 @@ class PoolLockTest {
       ChildJvm.Result check = ChildJvm.runCli(tmp, "--pool", dir.toString(), "check");
       assertThat(check.exitCode()).as(check.err()).isZero();
       assertThatThrownBy(() -> ThinPool.open(dir).close())
-          .isInstanceOf(PoolStateException.class).hasMessageContaining("is being read");
+          .isInstanceOf(PoolStateException.class)
+          .hasMessageContaining("is being read");
     }
     ThinPool.open(dir).close();
   }

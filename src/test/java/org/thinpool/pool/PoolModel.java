@@ -13,22 +13,21 @@ import java.util.TreeMap;
  * What a {@link ThinPool}'s devices must hold, for {@link PoolModelPropertyTest}: the bytes of
  * every device now ({@code current}) and at the last flush ({@code durable}), block by block.
  *
- * <p>Block contents are arrays of one data block that are never changed once stored (a write
- * stores a changed copy), so a snapshot or a flush copies maps, not bytes. An absent block reads
- * as zeros.
+ * <p>Block contents are arrays of one data block that are never changed once stored (a write stores
+ * a changed copy), so a snapshot or a flush copies maps, not bytes. An absent block reads as zeros.
  *
  * <p>The model also keeps which virtual blocks are mapped, each to a token that stands for a data
  * block: a snapshot copies the tokens, a write to a token another device also holds takes a new
- * token (copy-on-write). So it predicts each device's mapped blocks and the pool's used data
- * blocks without knowing how the pool decides sharing.
+ * token (copy-on-write). So it predicts each device's mapped blocks and the pool's used data blocks
+ * without knowing how the pool decides sharing.
  *
  * <p>What a crash without flush may show. A write to a block that the last commit maps to data
  * block X, and that only this device uses, goes to X in place: no disk guarantees such a write
- * before a flush, and a copy of the files shows it. So for each block mapped at the last flush
- * and written since, the model keeps every content the block had since the flush while it may
- * still have been at X ({@link #crashContents}); a crash must show one of them, whole. Once the
- * block is unmapped, or copied away from a block another device holds, X cannot change again.
- * Blocks not mapped at the last flush must read exactly as then.
+ * before a flush, and a copy of the files shows it. So for each block mapped at the last flush and
+ * written since, the model keeps every content the block had since the flush while it may still
+ * have been at X ({@link #crashContents}); a crash must show one of them, whole. Once the block is
+ * unmapped, or copied away from a block another device holds, X cannot change again. Blocks not
+ * mapped at the last flush must read exactly as then.
  */
 final class PoolModel {
   /** One device: its virtual size, its written blocks' contents and its mapped blocks. */
@@ -52,17 +51,22 @@ final class PoolModel {
   private final byte[] zeroBlock;
   private TreeMap<Long, Device> current = new TreeMap<>();
   private TreeMap<Long, Device> durable = new TreeMap<>();
+
   /** Per device and block: contents since the last flush that a crash may show (see above). */
   private final Map<Long, Map<Long, List<byte[]>>> inPlace = new HashMap<>();
+
   /** Per device: blocks whose flushed data block can no longer change before the next flush. */
   private final Map<Long, Set<Long>> settled = new HashMap<>();
+
   /** Per device: blocks mapped before and written since the last flush. */
   private final Map<Long, Set<Long>> rewritten = new HashMap<>();
+
   private long nextToken = 1;
   private long tokensDroppedSinceFlush;
+
   /**
-   * The data blocks (tokens) the metadata snapshot references, empty when none is held: its
-   * trees keep them in use, whatever the devices do, until it is released.
+   * The data blocks (tokens) the metadata snapshot references, empty when none is held: its trees
+   * keep them in use, whatever the devices do, until it is released.
    */
   private Set<Long> metadataSnapTokens = Set.of();
 
@@ -72,18 +76,19 @@ final class PoolModel {
   }
 
   /**
-   * An independent copy (contents arrays are shared: they never change once stored), for a
-   * harness that must keep the state before an operation that may or may not have happened.
+   * An independent copy (contents arrays are shared: they never change once stored), for a harness
+   * that must keep the state before an operation that may or may not have happened.
    */
   PoolModel copy() {
     PoolModel c = new PoolModel(blockBytes);
     c.current = copyOf(current);
     c.durable = copyOf(durable);
-    inPlace.forEach((id, m) -> {
-      Map<Long, List<byte[]>> blocks = new HashMap<>();
-      m.forEach((b, list) -> blocks.put(b, new ArrayList<>(list)));
-      c.inPlace.put(id, blocks);
-    });
+    inPlace.forEach(
+        (id, m) -> {
+          Map<Long, List<byte[]>> blocks = new HashMap<>();
+          m.forEach((b, list) -> blocks.put(b, new ArrayList<>(list)));
+          c.inPlace.put(id, blocks);
+        });
     settled.forEach((id, set) -> c.settled.put(id, new HashSet<>(set)));
     rewritten.forEach((id, set) -> c.rewritten.put(id, new HashSet<>(set)));
     c.nextToken = nextToken;
@@ -195,13 +200,16 @@ final class PoolModel {
   /** After a crash: the pool reopened at the last flush, with the contents it actually shows. */
   void crashed(Map<Long, Map<Long, byte[]>> shown) {
     current = copyOf(durable);
-    shown.forEach((id, blocks) -> blocks.forEach((b, c) -> {
-      if (Arrays.equals(c, zeroBlock)) {
-        current.get(id).blocks.remove(b);
-      } else {
-        current.get(id).blocks.put(b, c);
-      }
-    }));
+    shown.forEach(
+        (id, blocks) ->
+            blocks.forEach(
+                (b, c) -> {
+                  if (Arrays.equals(c, zeroBlock)) {
+                    current.get(id).blocks.remove(b);
+                  } else {
+                    current.get(id).blocks.put(b, c);
+                  }
+                }));
     flush();
   }
 
@@ -221,8 +229,10 @@ final class PoolModel {
         tokensDroppedSinceFlush++;
       }
       if (mayBeInPlace(id, b)) {
-        inPlace.computeIfAbsent(id, k -> new HashMap<>())
-            .computeIfAbsent(b, k -> new ArrayList<>()).add(next);
+        inPlace
+            .computeIfAbsent(id, k -> new HashMap<>())
+            .computeIfAbsent(b, k -> new ArrayList<>())
+            .add(next);
       }
     }
     d.blocks.put(b, next);
@@ -243,7 +253,8 @@ final class PoolModel {
 
   private boolean mayBeInPlace(long id, long b) {
     Device flushed = durable.get(id);
-    return flushed != null && flushed.tokens.containsKey(b)
+    return flushed != null
+        && flushed.tokens.containsKey(b)
         && !settled.getOrDefault(id, Set.of()).contains(b);
   }
 

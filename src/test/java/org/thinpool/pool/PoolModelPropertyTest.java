@@ -34,18 +34,18 @@ import net.jqwik.api.statistics.Statistics;
 import org.thinpool.testing.Testdata;
 
 /**
- * Item 9f: random programs of writes (any offset and length), discards, write-zeroes, snapshots
- * (of snapshots too), deletes, resizes, flushes, crashes and clean reopens on several thin
- * devices, against {@link PoolModel}.
+ * Item 9f: random programs of writes (any offset and length), discards, write-zeroes, snapshots (of
+ * snapshots too), deletes, resizes, flushes, crashes and clean reopens on several thin devices,
+ * against {@link PoolModel}.
  *
  * <p>After every step the blocks it touched read as the model says on every device, and every
  * device maps as many blocks as the model; after every commit the pool uses as many data blocks as
- * the model. A crash copies the pool's files as they are (what a killed process leaves, page
- * cache included) and opens the copy, which must hold the last flush (see {@link PoolModel} for
- * the in-place writes it may also show), pass the real thin_check and PoolCheck, and carry on.
+ * the model. A crash copies the pool's files as they are (what a killed process leaves, page cache
+ * included) and opens the copy, which must hold the last flush (see {@link PoolModel} for the
+ * in-place writes it may also show), pass the real thin_check and PoolCheck, and carry on.
  *
- * <p>jqwik prints the seed of a failing run; replay it with {@code @Property(seed = "...")}.
- * The long profile ({@code -Plong}) runs longer programs, many more times.
+ * <p>jqwik prints the seed of a failing run; replay it with {@code @Property(seed = "...")}. The
+ * long profile ({@code -Plong}) runs longer programs, many more times.
  */
 class PoolModelPropertyTest {
   private static final int BLOCK = (int) (64 * KIB);
@@ -53,6 +53,7 @@ class PoolModelPropertyTest {
   private static final long DATA_BLOCKS = DATA_BYTES / BLOCK;
   private static final long METADATA_BYTES = 4 * MIB;
   private static final int MAX_DEVICES = 6;
+
   /** Devices are 7 to 40 blocks: a few MiB, so six of them fit twice in the data device. */
   private static final int MAX_DEVICE_BLOCKS = 40;
 
@@ -90,17 +91,22 @@ class PoolModelPropertyTest {
   }
 
   private static Arbitrary<Op> ops() {
-    Arbitrary<Integer> shape = Arbitraries.frequency(Tuple.of(6, 0), Tuple.of(3, 1),
-        Tuple.of(3, 2), Tuple.of(3, 3), Tuple.of(3, 4), Tuple.of(1, 5), Tuple.of(1, 6));
+    Arbitrary<Integer> shape =
+        Arbitraries.frequency(
+            Tuple.of(6, 0),
+            Tuple.of(3, 1),
+            Tuple.of(3, 2),
+            Tuple.of(3, 3),
+            Tuple.of(3, 4),
+            Tuple.of(1, 5),
+            Tuple.of(1, 6));
     // Uniform, not jqwik's default bias towards 0, so that every kind of step is as common as
     // its share of 0..99 says and ranges fall all over the devices.
     return Combinators.combine(
             Arbitraries.integers().between(0, 99).withDistribution(RandomDistribution.uniform()),
             shape,
-            Arbitraries.integers().greaterOrEqual(0)
-                .withDistribution(RandomDistribution.uniform()),
-            Arbitraries.integers().greaterOrEqual(0)
-                .withDistribution(RandomDistribution.uniform()),
+            Arbitraries.integers().greaterOrEqual(0).withDistribution(RandomDistribution.uniform()),
+            Arbitraries.integers().greaterOrEqual(0).withDistribution(RandomDistribution.uniform()),
             Arbitraries.longs().withDistribution(RandomDistribution.uniform()))
         .as(Op::new);
   }
@@ -132,8 +138,12 @@ class PoolModelPropertyTest {
     Run(DiscardMode mode) throws IOException {
       root = Files.createTempDirectory("pool-model");
       dir = root.resolve("pool-0");
-      pool = ThinPool.create(dir, PoolOptions.ofDataSize(DATA_BYTES)
-          .withMetadataSize(METADATA_BYTES).withDiscardMode(mode));
+      pool =
+          ThinPool.create(
+              dir,
+              PoolOptions.ofDataSize(DATA_BYTES)
+                  .withMetadataSize(METADATA_BYTES)
+                  .withDiscardMode(mode));
       log.add("create pool, discard " + mode.lvmName());
     }
 
@@ -146,8 +156,16 @@ class PoolModelPropertyTest {
             Statistics.label("steps").collect(done.split(" ")[0]);
           }
         } catch (IOException | RuntimeException | AssertionError e) {
-          throw new AssertionError("step " + i + " of " + program.size() + " failed: "
-              + e.getMessage() + "\nsteps so far:\n  " + String.join("\n  ", tail()), e);
+          throw new AssertionError(
+              "step "
+                  + i
+                  + " of "
+                  + program.size()
+                  + " failed: "
+                  + e.getMessage()
+                  + "\nsteps so far:\n  "
+                  + String.join("\n  ", tail()),
+              e);
         }
       }
       reopen();
@@ -280,8 +298,8 @@ class PoolModelPropertyTest {
     }
 
     /**
-     * Copies the pool's files as they are now, drops the pool, and carries on with the copy,
-     * which must hold the last flush.
+     * Copies the pool's files as they are now, drops the pool, and carries on with the copy, which
+     * must hold the last flush.
      */
     private void crash() throws IOException {
       Path copy = root.resolve("pool-" + ++copies);
@@ -315,7 +333,8 @@ class PoolModelPropertyTest {
      * each block as flushed or as one of the in-place writes since. Returns what it shows.
      */
     private Map<Long, Map<Long, byte[]>> checkReopened() throws IOException {
-      assertThat(pool.deviceIds()).as("devices after reopening")
+      assertThat(pool.deviceIds())
+          .as("devices after reopening")
           .containsExactlyElementsOf(model.durableIds());
       assertThat(pool.status().mode()).isEqualTo(PoolMode.READ_WRITE);
       Map<Long, Map<Long, byte[]>> shown = new HashMap<>();
@@ -324,7 +343,8 @@ class PoolModelPropertyTest {
         PoolModel.Device flushed = model.durableDevice(id);
         ThinDevice dev = pool.device(id);
         assertThat(dev.sizeBytes()).as("size of %d", id).isEqualTo(flushed.sizeBytes);
-        assertThat(dev.status().mappedBlocks()).as("mapped blocks of %d", id)
+        assertThat(dev.status().mappedBlocks())
+            .as("mapped blocks of %d", id)
             .isEqualTo(flushed.tokens.size());
         Map<Long, byte[]> blocks = new HashMap<>();
         for (long b = 0; b * BLOCK < flushed.sizeBytes; b++) {
@@ -335,15 +355,21 @@ class PoolModelPropertyTest {
             unflushedShown = true;
           }
           if (allowed.stream().noneMatch(c -> Arrays.equals(c, got))) {
-            throw new AssertionError("device " + id + " block " + b + " after reopening is "
-                + "neither as flushed nor as any in-place write since: "
-                + firstDifference(allowed.get(0), got, b * BLOCK));
+            throw new AssertionError(
+                "device "
+                    + id
+                    + " block "
+                    + b
+                    + " after reopening is "
+                    + "neither as flushed nor as any in-place write since: "
+                    + firstDifference(allowed.get(0), got, b * BLOCK));
           }
           blocks.put(b, got);
         }
         shown.put(id, blocks);
       }
-      assertThat(pool.status().dataBlocksUsed()).as("data blocks used after reopening")
+      assertThat(pool.status().dataBlocksUsed())
+          .as("data blocks used after reopening")
           .isEqualTo(model.durableDataBlocksUsed());
       crashesShowingUnflushed += unflushedShown ? 1 : 0;
       return shown;
@@ -377,13 +403,15 @@ class PoolModelPropertyTest {
 
     private void checkMappedBlocks() throws IOException {
       for (long id : model.ids()) {
-        assertThat(pool.device(id).status().mappedBlocks()).as("mapped blocks of %d", id)
+        assertThat(pool.device(id).status().mappedBlocks())
+            .as("mapped blocks of %d", id)
             .isEqualTo(model.device(id).tokens.size());
       }
     }
 
     private void checkDataBlocksUsed() throws IOException {
-      assertThat(pool.status().dataBlocksUsed()).as("data blocks used after a commit")
+      assertThat(pool.status().dataBlocksUsed())
+          .as("data blocks used after a commit")
           .isEqualTo(model.dataBlocksUsed());
     }
 
@@ -464,7 +492,16 @@ class PoolModelPropertyTest {
     for (int j = i; j < want.length; j++) {
       count += want[j] != got[j] ? 1 : 0;
     }
-    return "first difference at byte " + (baseOffset + i) + " (block " + (baseOffset + i) / BLOCK
-        + "): expected " + want[i] + ", read " + got[i] + "; " + count + " bytes differ";
+    return "first difference at byte "
+        + (baseOffset + i)
+        + " (block "
+        + (baseOffset + i) / BLOCK
+        + "): expected "
+        + want[i]
+        + ", read "
+        + got[i]
+        + "; "
+        + count
+        + " bytes differ";
   }
 }

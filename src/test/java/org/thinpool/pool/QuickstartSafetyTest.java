@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 8 item 1: examples/quickstart.sh works in a folder of its own and never deletes a
- * user's pool, neither the one $THINPOOL_POOL names nor ./thinpool-data. The script runs in a
- * copy of the checkout whose {@code thinpool} launcher runs the CLI from the test class path.
+ * Issue 8 item 1: examples/quickstart.sh works in a folder of its own and never deletes a user's
+ * pool, neither the one $THINPOOL_POOL names nor ./thinpool-data. The script runs in a copy of the
+ * checkout whose {@code thinpool} launcher runs the CLI from the test class path.
  */
 class QuickstartSafetyTest {
   @TempDir Path tmp;
@@ -39,10 +39,11 @@ class QuickstartSafetyTest {
       }
     }
     Path scratch = Files.createDirectory(tmp.resolve("scratch"));
-    ProcessBuilder pb = new ProcessBuilder("bash", "examples/quickstart.sh")
-        .directory(checkout.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(tmp.resolve("quickstart.log").toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder("bash", "examples/quickstart.sh")
+            .directory(checkout.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("quickstart.log").toFile());
     pb.environment().put("THINPOOL_POOL", userPool.toString());
     pb.environment().put("TMPDIR", scratch.toString());
     Process p = pb.start();
@@ -68,9 +69,14 @@ class QuickstartSafetyTest {
     Files.createDirectories(checkout.resolve("examples"));
     Files.copy(Path.of("examples/quickstart.sh"), checkout.resolve("examples/quickstart.sh"));
     Files.copy(Path.of("README.md"), checkout.resolve("README.md"));
-    String launcher = "#!/usr/bin/env bash\nexec " + String.join(" ",
-        ChildJvm.command(org.thinpool.cli.Main.class).stream().map(a -> "'" + a + "'")
-            .toList()) + " \"$@\"\n";
+    String launcher =
+        "#!/usr/bin/env bash\nexec "
+            + String.join(
+                " ",
+                ChildJvm.command(org.thinpool.cli.Main.class).stream()
+                    .map(a -> "'" + a + "'")
+                    .toList())
+            + " \"$@\"\n";
     Path tp = checkout.resolve("thinpool");
     Files.writeString(tp, launcher, StandardCharsets.UTF_8);
     Files.setPosixFilePermissions(tp, PosixFilePermissions.fromString("rwxr-xr-x"));

@@ -17,10 +17,10 @@ import org.thinpool.cli.Main;
 import picocli.CommandLine;
 
 /**
- * Issue 8 item 3: thin ls, check, dump, export and status on a pool that another process is
- * writing and committing without a pause never read torn state: each refuses with "pool DIR is
- * in use by process N" (never a false "corrupt", never a half-committed tree), and once the
- * writer is gone each reads the pool it left.
+ * Issue 8 item 3: thin ls, check, dump, export and status on a pool that another process is writing
+ * and committing without a pause never read torn state: each refuses with "pool DIR is in use by
+ * process N" (never a false "corrupt", never a half-committed tree), and once the writer is gone
+ * each reads the pool it left.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ReadOnlyCommandsTest {
@@ -67,9 +67,9 @@ class ReadOnlyCommandsTest {
           String what = String.join(" ", cmd) + " in round " + round;
           assertThat(r.err()).as(what).doesNotContainIgnoringCase("corrupt");
           assertThat(r.exitCode()).as("%s: %s%s", what, r.out(), r.err()).isEqualTo(1);
-          assertThat(r.err()).as(what)
-              .isEqualTo("thinpool: pool " + dir + " is in use by process " + writer.pid()
-                  + "\n");
+          assertThat(r.err())
+              .as(what)
+              .isEqualTo("thinpool: pool " + dir + " is in use by process " + writer.pid() + "\n");
         }
       }
       assertThat(Files.exists(tmp.resolve("dump.xml"))).isFalse();
@@ -77,7 +77,8 @@ class ReadOnlyCommandsTest {
     assertMetadataClean(dir);
     for (String[] cmd : commands()) {
       Run r = run(dir, cmd);
-      assertThat(r.exitCode()).as("%s after the writer: %s", String.join(" ", cmd), r.err())
+      assertThat(r.exitCode())
+          .as("%s after the writer: %s", String.join(" ", cmd), r.err())
           .isZero();
     }
     assertThat(Files.readString(tmp.resolve("dump.xml"))).contains("<device dev_id=\"1\"");

@@ -28,8 +28,8 @@ import org.thinpool.cli.Main;
 import picocli.CommandLine;
 
 /**
- * Issue 8 item 4: restore cannot destroy a live or good pool. Refused while another process has
- * the pool open; over metadata that passes check only with --force; a malformed dump or a killed
+ * Issue 8 item 4: restore cannot destroy a live or good pool. Refused while another process has the
+ * pool open; over metadata that passes check only with --force; a malformed dump or a killed
  * restore leaves the old pool byte for byte; the restored devices are sized by what they map, so
  * export returns every mapped byte and no size of the old pool survives.
  */
@@ -98,8 +98,9 @@ class RestoreSafetyTest {
     String s = Files.readString(xml);
     int dev2 = s.indexOf("  <device dev_id=\"2\"");
     String far = "    <single_mapping origin_block=\"40\" data_block=\"200\" time=\"0\"/>\n";
-    s = s.substring(0, dev2).replaceFirst("(?s)(.*)  </device>\n$", "$1" + far + "  </device>\n")
-        + s.substring(dev2);
+    s =
+        s.substring(0, dev2).replaceFirst("(?s)(.*)  </device>\n$", "$1" + far + "  </device>\n")
+            + s.substring(dev2);
     s = s.replaceAll("(?s)  <device dev_id=\"2\".*?</device>\n", "");
     Files.writeString(xml, s);
     return xml;
@@ -112,15 +113,14 @@ class RestoreSafetyTest {
     try (Holder a = Holder.start(tmp, "hold", dir, 0)) {
       Run r = run("restore", "--force", xml.toString());
       assertThat(r.exitCode()).isEqualTo(1);
-      assertThat(r.err()).isEqualTo("thinpool: pool " + dir + " is in use by process "
-          + a.pid() + "\n");
+      assertThat(r.err())
+          .isEqualTo("thinpool: pool " + dir + " is in use by process " + a.pid() + "\n");
     }
     assertOldPoolIntact(before);
   }
 
   @Test
-  void restoreOverGoodMetadataNeedsForceAndThenSizesFollowTheRestoredDevices()
-      throws IOException {
+  void restoreOverGoodMetadataNeedsForceAndThenSizesFollowTheRestoredDevices() throws IOException {
     Path xml = dumpWithAFarMapping();
     byte[] before = poolBytes();
     Run r = run("restore", xml.toString());
@@ -139,7 +139,8 @@ class RestoreSafetyTest {
       assertThat(pool.openWarnings()).isEmpty();
       assertThat(pool.deviceIds()).containsExactly(1L);
       ThinDevice dev = pool.device(1);
-      assertThat(dev.sizeBytes()).as("the end of the highest mapped block, not the old 2 MiB")
+      assertThat(dev.sizeBytes())
+          .as("the end of the highest mapped block, not the old 2 MiB")
           .isEqualTo(41 * BLOCK);
       assertThat(read(dev, 40 * BLOCK, (int) BLOCK)).isEqualTo(far);
       assertThat(read(dev, BLOCK, data.length)).isEqualTo(data);
@@ -167,10 +168,12 @@ class RestoreSafetyTest {
   void aDumpMalformedHalfwayLeavesTheOldPool() throws IOException {
     String good = Files.readString(dumpWithAFarMapping());
     byte[] before = poolBytes();
-    for (String bad : new String[] {
-        good.substring(0, good.indexOf("<single_mapping") + 30),
-        good.replace("time=\"0\"/>", "time=\"zero\"/>"),
-        good.replace("nr_data_blocks=\"256\"", "nr_data_blocks=\"4096\"")}) {
+    for (String bad :
+        new String[] {
+          good.substring(0, good.indexOf("<single_mapping") + 30),
+          good.replace("time=\"0\"/>", "time=\"zero\"/>"),
+          good.replace("nr_data_blocks=\"256\"", "nr_data_blocks=\"4096\"")
+        }) {
       Path xml = tmp.resolve("bad.xml");
       Files.writeString(xml, bad);
       Run r = run("restore", "--force", xml.toString());
@@ -184,23 +187,35 @@ class RestoreSafetyTest {
   void aKilledRestoreLeavesTheOldPool() throws Exception {
     Path xml = tmp.resolve("big.xml");
     try (Writer w = Files.newBufferedWriter(xml, StandardCharsets.US_ASCII)) {
-      w.write("<superblock uuid=\"\" time=\"0\" transaction=\"9\" flags=\"0\" version=\"2\" "
-          + "data_block_size=\"128\" nr_data_blocks=\"256\">\n");
+      w.write(
+          "<superblock uuid=\"\" time=\"0\" transaction=\"9\" flags=\"0\" version=\"2\" "
+              + "data_block_size=\"128\" nr_data_blocks=\"256\">\n");
       for (int dev = 10; dev < 400; dev++) {
-        w.write("  <device dev_id=\"" + dev + "\" mapped_blocks=\"0\" transaction=\"0\" "
-            + "creation_time=\"0\" snap_time=\"0\">\n");
+        w.write(
+            "  <device dev_id=\""
+                + dev
+                + "\" mapped_blocks=\"0\" transaction=\"0\" "
+                + "creation_time=\"0\" snap_time=\"0\">\n");
         for (int b = 0; b < 2000; b++) {
-          w.write("    <single_mapping origin_block=\"" + (b * 7) + "\" data_block=\""
-              + (b % 256) + "\" time=\"0\"/>\n");
+          w.write(
+              "    <single_mapping origin_block=\""
+                  + (b * 7)
+                  + "\" data_block=\""
+                  + (b % 256)
+                  + "\" time=\"0\"/>\n");
         }
         w.write("  </device>\n");
       }
       w.write("</superblock>\n");
     }
     byte[] before = poolBytes();
-    Process p = new ProcessBuilder(ChildJvm.command(Main.class, "--pool", dir.toString(),
-            "restore", "--force", xml.toString()))
-        .redirectErrorStream(true).redirectOutput(tmp.resolve("restore.log").toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                ChildJvm.command(
+                    Main.class, "--pool", dir.toString(), "restore", "--force", xml.toString()))
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("restore.log").toFile())
+            .start();
     boolean seen = false;
     try {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(ChildJvm.STEP_TIMEOUT_SECONDS);
@@ -212,7 +227,8 @@ class RestoreSafetyTest {
     } finally {
       ChildJvm.kill(p);
     }
-    assertThat(seen).as("restore started: %s", Files.readString(tmp.resolve("restore.log")))
+    assertThat(seen)
+        .as("restore started: %s", Files.readString(tmp.resolve("restore.log")))
         .isTrue();
     assertThat(p.exitValue()).as("killed mid-restore").isEqualTo(128 + 9);
     assertOldPoolIntact(before);
@@ -221,8 +237,13 @@ class RestoreSafetyTest {
   @Test
   void aRestoreCutBetweenItsTwoRenamesIsFinishedOrUndoneByTheNextOpen() throws IOException {
     String sizes = Files.readString(dir.resolve("sizes"));
-    String tid = sizes.lines().filter(l -> l.startsWith("transaction ")).reduce((a, b) -> b)
-        .orElseThrow().substring("transaction ".length());
+    String tid =
+        sizes
+            .lines()
+            .filter(l -> l.startsWith("transaction "))
+            .reduce((a, b) -> b)
+            .orElseThrow()
+            .substring("transaction ".length());
     String restored = "thinpool-sizes 1\ntransaction " + tid + "\n1 4194304\n2 8388608\nend\n";
     // Not switched yet (the temporary metadata is there): both temporary files go.
     Files.writeString(dir.resolve("sizes.restore-tmp"), restored);

@@ -35,8 +35,7 @@ class SpacePolicyTest {
     return fullish(options, written, PoolClock.SYSTEM);
   }
 
-  private ThinPool fullish(PoolOptions options, int written, PoolClock clock)
-      throws IOException {
+  private ThinPool fullish(PoolOptions options, int written, PoolClock clock) throws IOException {
     ThinPool pool = ThinPool.create(dir, options, PoolHooks.NONE.withClock(clock));
     ThinDevice dev = pool.createThin(1, 4 * MIB);
     for (int b = 0; b < written; b++) {
@@ -66,13 +65,15 @@ class SpacePolicyTest {
     try (ThinPool pool = fullish(options, 16, clock)) {
       ThinDevice dev = pool.device(1);
       long reads = clock.reads();
-      CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
-        try {
-          dev.write(20L * BLOCK, filled(BLOCK, 42));
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      CompletableFuture<Void> write =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  dev.write(20L * BLOCK, filled(BLOCK, 42));
+                } catch (IOException e) {
+                  throw new RuntimeException(e);
+                }
+              });
       clock.awaitReadsBeyond(reads); // the write is queued: it started its timer
       assertThat(write).isNotDone();
       assertThat(pool.status().mode()).isEqualTo(PoolMode.OUT_OF_DATA_SPACE);
@@ -85,24 +86,25 @@ class SpacePolicyTest {
   }
 
   /**
-   * The timeout is measured on the pool's clock, not wall time: a write queued for ten minutes
-   * of the test's clock fails at once when the clock passes them, and not a minute before.
+   * The timeout is measured on the pool's clock, not wall time: a write queued for ten minutes of
+   * the test's clock fails at once when the clock passes them, and not a minute before.
    */
   @Test
   void queuedWriteFailsWithEnospcAfterTheTimeoutAndNothingCommittedIsLost() throws Exception {
     ManualClock clock = new ManualClock();
-    PoolOptions options = PoolOptions.ofDataSize(MIB)
-        .withQueueIfNoSpace(Duration.ofMinutes(10));
+    PoolOptions options = PoolOptions.ofDataSize(MIB).withQueueIfNoSpace(Duration.ofMinutes(10));
     try (ThinPool pool = fullish(options, 16, clock)) {
       pool.commit();
       long reads = clock.reads();
-      CompletableFuture<Void> write = CompletableFuture.runAsync(() -> {
-        try {
-          pool.device(1).write(20L * BLOCK, filled(BLOCK, 42));
-        } catch (IOException e) {
-          throw new CompletionException(e);
-        }
-      });
+      CompletableFuture<Void> write =
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  pool.device(1).write(20L * BLOCK, filled(BLOCK, 42));
+                } catch (IOException e) {
+                  throw new CompletionException(e);
+                }
+              });
       clock.awaitReadsBeyond(reads + 1); // timer started, time left computed: waiting
       reads = clock.reads();
       clock.advanceMillis(Duration.ofMinutes(9).toMillis());
@@ -149,13 +151,14 @@ class SpacePolicyTest {
   @Test
   void lowWaterMarkListenerMayGrowThePool() throws IOException {
     try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(MIB).withLowWaterMark(2))) {
-      pool.onLowWaterMark(free -> {
-        try {
-          pool.growData(pool.status().dataBlocksTotal() * BLOCK + MIB);
-        } catch (IOException e) {
-          throw new RuntimeException(e);
-        }
-      });
+      pool.onLowWaterMark(
+          free -> {
+            try {
+              pool.growData(pool.status().dataBlocksTotal() * BLOCK + MIB);
+            } catch (IOException e) {
+              throw new RuntimeException(e);
+            }
+          });
       ThinDevice dev = pool.createThin(1, 8 * MIB);
       for (int b = 0; b < 64; b++) {
         dev.write((long) b * BLOCK, filled(512, b));
@@ -186,14 +189,16 @@ class SpacePolicyTest {
   }
 
   /**
-   * Fills a 4 MiB metadata device quickly: an origin of 20 000 mapped blocks, then snapshots of
-   * it, each written once every 64 blocks, so that every write copies a mapping leaf.
+   * Fills a 4 MiB metadata device quickly: an origin of 20 000 mapped blocks, then snapshots of it,
+   * each written once every 64 blocks, so that every write copies a mapping leaf.
    */
   @Test
   void fullMetadataTurnsThePoolReadOnlyAndKeepsEverythingWrittenBefore() throws IOException {
     long originBlocks = 20_000;
-    PoolOptions options = PoolOptions.ofDataSize(4 * originBlocks * BLOCK)
-        .withMetadataSize(MetadataSizing.MIN_BYTES).withZeroing(false);
+    PoolOptions options =
+        PoolOptions.ofDataSize(4 * originBlocks * BLOCK)
+            .withMetadataSize(MetadataSizing.MIN_BYTES)
+            .withZeroing(false);
     Map<Long, Map<Long, Long>> model = new TreeMap<>(); // device -> virtual block -> stamp
     try (ThinPool pool = ThinPool.create(dir, options)) {
       ThinDevice origin = pool.createThin(1, originBlocks * BLOCK);
@@ -216,8 +221,9 @@ class SpacePolicyTest {
           full = e;
         }
       }
-      assertThat(full).hasMessageContaining("read-only").hasMessageContaining(
-          "out of metadata space");
+      assertThat(full)
+          .hasMessageContaining("read-only")
+          .hasMessageContaining("out of metadata space");
       assertThat(model).hasSizeGreaterThan(2);
       PoolStatus s = pool.status();
       assertThat(s.mode()).isEqualTo(PoolMode.READ_ONLY);
@@ -233,8 +239,9 @@ class SpacePolicyTest {
       for (var dev : model.entrySet()) {
         ThinDevice d = pool.device(dev.getKey()); // every acknowledged write is there
         for (var e : dev.getValue().entrySet()) {
-          assertThat(read(d, e.getKey() * BLOCK, 8)).as("device %d block %d", dev.getKey(),
-              e.getKey()).isEqualTo(stamp(e.getValue()));
+          assertThat(read(d, e.getKey() * BLOCK, 8))
+              .as("device %d block %d", dev.getKey(), e.getKey())
+              .isEqualTo(stamp(e.getValue()));
         }
       }
       pool.growMetadata(2 * MetadataSizing.MIN_BYTES);

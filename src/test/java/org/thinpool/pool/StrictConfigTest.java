@@ -21,8 +21,8 @@ import picocli.CommandLine;
 
 /**
  * Issue 8 item 10: pool.conf and sizes are read strictly. An unknown key, a bad or out-of-range
- * value, a garbled or truncated file is refused with one line naming the file, the line and what
- * is wrong, and leaves every byte of the pool as it was; a missing sizes file is rebuilt from the
+ * value, a garbled or truncated file is refused with one line naming the file, the line and what is
+ * wrong, and leaves every byte of the pool as it was; a missing sizes file is rebuilt from the
  * metadata with a warning.
  */
 class StrictConfigTest {
@@ -54,8 +54,8 @@ class StrictConfigTest {
   }
 
   private byte[] snapshot() throws IOException {
-    return concat(Files.readAllBytes(dir.resolve("metadata")),
-        Files.readAllBytes(dir.resolve("data")));
+    return concat(
+        Files.readAllBytes(dir.resolve("metadata")), Files.readAllBytes(dir.resolve("data")));
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
@@ -70,8 +70,12 @@ class StrictConfigTest {
     for (String[] cmd : new String[][] {{"status"}, {"thin", "create", "2", "1M"}}) {
       Run r = run(cmd);
       assertThat(r.exitCode()).as("%s with %s", String.join(" ", cmd), what).isEqualTo(1);
-      assertThat(r.err()).as(what).startsWith("thinpool: ").contains(file.toString())
-          .contains(what).endsWith("\n");
+      assertThat(r.err())
+          .as(what)
+          .startsWith("thinpool: ")
+          .contains(file.toString())
+          .contains(what)
+          .endsWith("\n");
       assertThat(r.err().lines()).hasSize(1);
     }
     assertThat(snapshot()).as("pool bytes after the refusal").isEqualTo(before);
@@ -87,19 +91,24 @@ class StrictConfigTest {
     Path file = dir.resolve("pool.conf");
     String good = conf();
     String[][] cases = {
-        {good.replace("zeroing=true", "zeroing=maybe"), "line 3 zeroing: 'maybe' is not true"},
-        {good.replace("min_free_space_percent=0", "min_free_space_percent=500"),
-            "min_free_space_percent: 500 is out of range 0..99"},
-        {good.replace("discard=passdown", "discard=sometimes"), "line 2 discard"},
-        {good.replace("no_space_timeout_ms=60000", "no_space_timeout_ms=0"), "out of range"},
-        {good.replace("low_water_mark_blocks=0", "low_water_mark_blocks=ten"),
-            "'ten' is not a whole number"},
-        {good + "colour=blue\n", "unknown key 'colour'"},
-        {good + "zeroing=false\n", "sets 'zeroing' a second time"},
-        {good + "just words\n", "is not KEY=VALUE"},
-        {good.substring(0, good.length() - 5), "ends without a newline"},
-        {good.substring(0, good.indexOf("no_space_timeout")), "'no_space_timeout_ms' is missing"},
-        {good + "metadata_device=/dev/loop9\n", "only one of"}};
+      {good.replace("zeroing=true", "zeroing=maybe"), "line 3 zeroing: 'maybe' is not true"},
+      {
+        good.replace("min_free_space_percent=0", "min_free_space_percent=500"),
+        "min_free_space_percent: 500 is out of range 0..99"
+      },
+      {good.replace("discard=passdown", "discard=sometimes"), "line 2 discard"},
+      {good.replace("no_space_timeout_ms=60000", "no_space_timeout_ms=0"), "out of range"},
+      {
+        good.replace("low_water_mark_blocks=0", "low_water_mark_blocks=ten"),
+        "'ten' is not a whole number"
+      },
+      {good + "colour=blue\n", "unknown key 'colour'"},
+      {good + "zeroing=false\n", "sets 'zeroing' a second time"},
+      {good + "just words\n", "is not KEY=VALUE"},
+      {good.substring(0, good.length() - 5), "ends without a newline"},
+      {good.substring(0, good.indexOf("no_space_timeout")), "'no_space_timeout_ms' is missing"},
+      {good + "metadata_device=/dev/loop9\n", "only one of"}
+    };
     for (String[] c : cases) {
       Files.writeString(file, c[0], StandardCharsets.UTF_8);
       refused(file, c[1]);
@@ -132,15 +141,19 @@ class StrictConfigTest {
     Files.delete(dir.resolve("sizes"));
     Run r = run("status");
     assertThat(r.exitCode()).isZero();
-    assertThat(r.err()).contains("thinpool: warning: ").contains(dir.resolve("sizes") + " was "
-        + "missing").contains("thin device(s) [1]").contains("highest mapped block");
+    assertThat(r.err())
+        .contains("thinpool: warning: ")
+        .contains(dir.resolve("sizes") + " was " + "missing")
+        .contains("thin device(s) [1]")
+        .contains("highest mapped block");
     assertThat(dir.resolve("sizes")).exists();
     long adopted = 2 * MIB; // data at 1 MiB .. 1 MiB + 200000: blocks 16..19, end of block 19
     assertThat(run("status").err()).as("rebuilt once, then recorded").isEmpty();
     try (ThinPool pool = ThinPool.open(dir)) {
       assertThat(pool.openWarnings()).isEmpty();
       ThinDevice dev = pool.device(1);
-      assertThat(dev.sizeBytes()).isEqualTo((MIB + data.length + 65535) / 65536 * 65536)
+      assertThat(dev.sizeBytes())
+          .isEqualTo((MIB + data.length + 65535) / 65536 * 65536)
           .isLessThanOrEqualTo(adopted);
       assertThat(read(dev, MIB, data.length)).isEqualTo(data);
     }

@@ -19,8 +19,8 @@ import org.thinpool.meta.block.BlockManager;
 import org.thinpool.thin.ThinMetadata;
 
 /**
- * Commits cost only the syncs they need, counted, not timed: no data sync without a data write
- * (or punch) since the last one, no metadata commit without a metadata change, so a flush after
+ * Commits cost only the syncs they need, counted, not timed: no data sync without a data write (or
+ * punch) since the last one, no metadata commit without a metadata change, so a flush after
  * overwrites is one data sync and a snapshot of a quiet pool is one metadata commit.
  */
 class SyncCountTest {
@@ -85,10 +85,18 @@ class SyncCountTest {
     meta = new Counting(FileBlockDevice.open(dir.resolve(ThinPool.METADATA_FILE)));
     data = new Counting(FileBlockDevice.open(dir.resolve(ThinPool.DATA_FILE)));
     ThinMetadata md = ThinMetadata.open(meta, false, BlockManager.DEFAULT_CACHE_BLOCKS);
-    Map<Long, Long> sizes = PoolOpener.adoptSizes(md, SizeTable.load(dir, md.transactionId()),
-        md.dataBlockSizeSectors() * 512);
-    return new ThinPool(new PoolCore(dir, PoolLock.acquire(dir), md,
-        new DataArea(data, md.dataBlockSizeSectors() * 512), settings, sizes, null));
+    Map<Long, Long> sizes =
+        PoolOpener.adoptSizes(
+            md, SizeTable.load(dir, md.transactionId()), md.dataBlockSizeSectors() * 512);
+    return new ThinPool(
+        new PoolCore(
+            dir,
+            PoolLock.acquire(dir),
+            md,
+            new DataArea(data, md.dataBlockSizeSectors() * 512),
+            settings,
+            sizes,
+            null));
   }
 
   @Test

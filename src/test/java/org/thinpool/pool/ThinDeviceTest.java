@@ -70,8 +70,8 @@ class ThinDeviceTest {
 
   @Test
   void aPartialFirstWriteZeroesTheRestOfAReusedBlock() throws IOException {
-    try (ThinPool pool = newPool(
-        PoolOptions.ofDataSize(MIB).withDiscardMode(DiscardMode.NOPASSDOWN))) {
+    try (ThinPool pool =
+        newPool(PoolOptions.ofDataSize(MIB).withDiscardMode(DiscardMode.NOPASSDOWN))) {
       ThinDevice dev = pool.createThin(0, MIB);
       fillPoolAndFree(pool, dev);
       dev.write(0, new byte[] {7});
@@ -84,8 +84,11 @@ class ThinDeviceTest {
 
   @Test
   void withZeroingOffAReusedBlockKeepsItsOldBytes() throws IOException {
-    try (ThinPool pool = newPool(PoolOptions.ofDataSize(MIB)
-        .withDiscardMode(DiscardMode.NOPASSDOWN).withZeroing(false))) {
+    try (ThinPool pool =
+        newPool(
+            PoolOptions.ofDataSize(MIB)
+                .withDiscardMode(DiscardMode.NOPASSDOWN)
+                .withZeroing(false))) {
       ThinDevice dev = pool.createThin(0, MIB);
       fillPoolAndFree(pool, dev);
       dev.write(0, new byte[] {7});
@@ -159,8 +162,8 @@ class ThinDeviceTest {
 
   @Test
   void ignoreModeDiscardsNothing() throws IOException {
-    try (ThinPool pool = newPool(
-        PoolOptions.ofDataSize(8 * MIB).withDiscardMode(DiscardMode.IGNORE))) {
+    try (ThinPool pool =
+        newPool(PoolOptions.ofDataSize(8 * MIB).withDiscardMode(DiscardMode.IGNORE))) {
       ThinDevice dev = pool.createThin(0, MIB);
       dev.write(0, filled(2 * BLOCK, 0x22));
       dev.discard(0, 2 * BLOCK);
@@ -214,11 +217,13 @@ class ThinDeviceTest {
         int r = round;
         for (int w = 0; w < writers; w++) {
           int wf = w;
-          done.add(pool.submit(() -> {
-            start.await();
-            snap.write((long) r * BLOCK + (long) wf * piece, filled(piece, wf + 1));
-            return null;
-          }));
+          done.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    snap.write((long) r * BLOCK + (long) wf * piece, filled(piece, wf + 1));
+                    return null;
+                  }));
         }
         for (Future<?> f : done) {
           f.get();
@@ -255,20 +260,22 @@ class ThinDeviceTest {
       List<Future<?>> done = new ArrayList<>();
       for (int d = 0; d < devices; d++) {
         int dd = d;
-        done.add(exec.submit(() -> {
-          Random rnd = new Random(dd);
-          for (int i = 0; i < 200; i++) {
-            int off = rnd.nextInt(size);
-            int len = Math.min(size - off, 1 + rnd.nextInt(BLOCK * 2));
-            byte[] b = bytes(dd * 1000L + i, len);
-            devs.get(dd).write(off, b);
-            System.arraycopy(b, 0, model[dd], off, len);
-            if (i % 37 == 0) {
-              devs.get(dd).flush();
-            }
-          }
-          return null;
-        }));
+        done.add(
+            exec.submit(
+                () -> {
+                  Random rnd = new Random(dd);
+                  for (int i = 0; i < 200; i++) {
+                    int off = rnd.nextInt(size);
+                    int len = Math.min(size - off, 1 + rnd.nextInt(BLOCK * 2));
+                    byte[] b = bytes(dd * 1000L + i, len);
+                    devs.get(dd).write(off, b);
+                    System.arraycopy(b, 0, model[dd], off, len);
+                    if (i % 37 == 0) {
+                      devs.get(dd).flush();
+                    }
+                  }
+                  return null;
+                }));
       }
       for (Future<?> f : done) {
         f.get();

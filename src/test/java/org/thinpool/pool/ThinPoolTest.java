@@ -60,8 +60,8 @@ class ThinPoolTest {
 
   @Test
   void largeBlocksWork() throws IOException {
-    try (ThinPool pool = ThinPool.create(dir,
-        PoolOptions.ofDataSize(64 * MIB).withDataBlockSize(4 * MIB))) {
+    try (ThinPool pool =
+        ThinPool.create(dir, PoolOptions.ofDataSize(64 * MIB).withDataBlockSize(4 * MIB))) {
       ThinDevice dev = pool.createThin(0, 32 * MIB);
       byte[] data = bytes(2, 5000);
       dev.write(3 * MIB - 100, data);
@@ -108,16 +108,17 @@ class ThinPoolTest {
   void secondOpenerInAnotherProcessIsToldItsPid() throws Exception {
     ThinPool.create(dir, PoolOptions.ofDataSize(8 * MIB)).close();
     // Another program taking the pool's lock as thinpool does: flock on the folder, pid in lock.
-    String script = "import fcntl,os,sys,time\n"
-        + "fd=os.open(sys.argv[1],os.O_RDONLY|os.O_DIRECTORY)\n"
-        + "fcntl.flock(fd,fcntl.LOCK_EX)\n"
-        + "open(sys.argv[1]+'/lock','w').write(str(os.getpid())+'\\n')\n"
-        + "print('locked',flush=True)\n"
-        + "time.sleep(60)\n";
+    String script =
+        "import fcntl,os,sys,time\n"
+            + "fd=os.open(sys.argv[1],os.O_RDONLY|os.O_DIRECTORY)\n"
+            + "fcntl.flock(fd,fcntl.LOCK_EX)\n"
+            + "open(sys.argv[1]+'/lock','w').write(str(os.getpid())+'\\n')\n"
+            + "print('locked',flush=True)\n"
+            + "time.sleep(60)\n";
     Process p = new ProcessBuilder("python3", "-c", script, dir.toString()).start();
     try {
-      BufferedReader out = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+      BufferedReader out =
+          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
       assertThat(out.readLine()).isEqualTo("locked");
       assertThatThrownBy(() -> ThinPool.open(dir))
           .isInstanceOf(PoolStateException.class)
@@ -149,8 +150,7 @@ class ThinPoolTest {
   }
 
   @Test
-  void sizesFollowTheCommittedTransactionAfterACrashBeforeTheMetadataCommit()
-      throws IOException {
+  void sizesFollowTheCommittedTransactionAfterACrashBeforeTheMetadataCommit() throws IOException {
     long tid;
     try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(16 * MIB))) {
       pool.createThin(1, 2 * MIB);

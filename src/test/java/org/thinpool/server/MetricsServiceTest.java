@@ -23,8 +23,7 @@ class MetricsServiceTest {
   @TempDir Path tmp;
 
   @Test
-  void scrapeShowsPoolUsageDeviceMappingsRequestsBytesLatencyErrorsConnections()
-      throws Exception {
+  void scrapeShowsPoolUsageDeviceMappingsRequestsBytesLatencyErrorsConnections() throws Exception {
     ThinPool pool = ThinPool.create(tmp.resolve("pool"), PoolOptions.ofDataSize(64 << 20));
     pool.createThin(1, 16 << 20);
     InetSocketAddress any = new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0);
@@ -33,8 +32,9 @@ class MetricsServiceTest {
     try (ThinpoolServer server = ThinpoolServer.start(pool, List.of(metrics, nbd))) {
       InetSocketAddress a = (InetSocketAddress) nbd.boundAddresses().getFirst();
       String uri = "nbd://127.0.0.1:" + a.getPort() + "/1";
-      ExternalTool.Result r = ExternalTool.run("qemu-io", "-f", "raw", "-c",
-          "write -P 1 0 128k", "-c", "read -P 1 0 128k", uri);
+      ExternalTool.Result r =
+          ExternalTool.run(
+              "qemu-io", "-f", "raw", "-c", "write -P 1 0 128k", "-c", "read -P 1 0 128k", uri);
       assertThat(r.exitCode()).as(r.all()).isZero();
       // EXPORT_NAME, then a bad command
       try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), a.getPort())) {
@@ -60,7 +60,8 @@ class MetricsServiceTest {
             .contains("thinpool_nbd_errors_total{command=\"invalid\",errno=\"22\"} 1.0");
       }
       String text = scrape(metrics.port());
-      assertThat(text).contains("thinpool_pool_data_blocks_used 2.0")
+      assertThat(text)
+          .contains("thinpool_pool_data_blocks_used 2.0")
           .contains("thinpool_pool_data_blocks_total 1024.0")
           .contains("thinpool_pool_metadata_blocks_total")
           .contains("thinpool_thin_mapped_blocks{thin_id=\"1\"} 2.0")
@@ -71,9 +72,11 @@ class MetricsServiceTest {
   }
 
   private static String scrape(int port) throws Exception {
-    HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> resp =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
     assertThat(resp.statusCode()).isEqualTo(200);
     return resp.body();
   }

@@ -5,8 +5,8 @@ import java.lang.management.ManagementFactory;
 
 /**
  * Counts the heap bytes the current thread allocates, for tests that guard allocation-free hot
- * paths by counting, not timing. Any allocation is at least 16 bytes, so an average below one
- * byte per call over many calls means no call allocated, in the interpreter or compiled.
+ * paths by counting, not timing. Any allocation is at least 16 bytes, so an average below one byte
+ * per call over many calls means no call allocated, in the interpreter or compiled.
  */
 public final class Allocations {
   /** A call to measure. */

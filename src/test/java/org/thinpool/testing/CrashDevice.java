@@ -10,19 +10,18 @@ import org.thinpool.io.MemoryBlockDevice;
 import org.thinpool.io.OutOfSpaceException;
 
 /**
- * A simulated disk for crash and fault tests: durable state (any {@link BlockDevice}: memory, or
- * a pool's real file) plus the writes issued since the last sync, kept in memory. Reads see
- * pending writes, as a real page cache would. A {@link FaultPlan}, which several devices may
- * share (a pool's metadata and data), counts their writes, syncs and discards together and
- * injects one fault at its Nth operation: a power cut (every further operation fails), a write
- * torn at a 512-byte sector boundary and then a power cut, or a one-off I/O error or ENOSPC
- * after which the device works on. {@link FaultPlan#powerCut} then decides, from a seeded random
- * source, the fate of each unsynced write: applied, lost, or torn. With {@code honourSync =
- * false} sync is ignored: the canary that shows the harness catches a broken commit order.
+ * A simulated disk for crash and fault tests: durable state (any {@link BlockDevice}: memory, or a
+ * pool's real file) plus the writes issued since the last sync, kept in memory. Reads see pending
+ * writes, as a real page cache would. A {@link FaultPlan}, which several devices may share (a
+ * pool's metadata and data), counts their writes, syncs and discards together and injects one fault
+ * at its Nth operation: a power cut (every further operation fails), a write torn at a 512-byte
+ * sector boundary and then a power cut, or a one-off I/O error or ENOSPC after which the device
+ * works on. {@link FaultPlan#powerCut} then decides, from a seeded random source, the fate of each
+ * unsynced write: applied, lost, or torn. With {@code honourSync = false} sync is ignored: the
+ * canary that shows the harness catches a broken commit order.
  *
- * <p>A discard is applied to the durable state at once (and zeroes the pending writes it
- * covers): callers discard only blocks no committed state uses, so when it lands does not
- * matter.
+ * <p>A discard is applied to the durable state at once (and zeroes the pending writes it covers):
+ * callers discard only blocks no committed state uses, so when it lands does not matter.
  */
 public final class CrashDevice implements BlockDevice {
   private static final int SECTOR = 512;
@@ -131,8 +130,11 @@ public final class CrashDevice implements BlockDevice {
   }
 
   private static FaultPlan soloPlan(long opsBeforeCrash) {
-    FaultPlan p = new FaultPlan(opsBeforeCrash == Long.MAX_VALUE ? Long.MAX_VALUE
-        : opsBeforeCrash + 1, Fault.POWER_CUT, 0);
+    FaultPlan p =
+        new FaultPlan(
+            opsBeforeCrash == Long.MAX_VALUE ? Long.MAX_VALUE : opsBeforeCrash + 1,
+            Fault.POWER_CUT,
+            0);
     p.arm();
     return p;
   }
@@ -156,8 +158,8 @@ public final class CrashDevice implements BlockDevice {
       throw new IOException("Input/output error (injected into a " + what + " of " + name + ")");
     }
     if (f == Fault.ENOSPC) {
-      throw new OutOfSpaceException("no space left on the filesystem holding " + name
-          + " (injected into a " + what + ")");
+      throw new OutOfSpaceException(
+          "no space left on the filesystem holding " + name + " (injected into a " + what + ")");
     }
     if (f == Fault.TORN_WRITE) {
       plan.dead = true;
@@ -182,8 +184,8 @@ public final class CrashDevice implements BlockDevice {
       long from = Math.max(offsetBytes, p.offset);
       long to = Math.min(offsetBytes + len, p.offset + p.bytes.length);
       if (from < to) {
-        System.arraycopy(p.bytes, (int) (from - p.offset), buf, (int) (from - offsetBytes),
-            (int) (to - from));
+        System.arraycopy(
+            p.bytes, (int) (from - p.offset), buf, (int) (from - offsetBytes), (int) (to - from));
       }
     }
     dst.put(buf);
@@ -238,8 +240,8 @@ public final class CrashDevice implements BlockDevice {
   }
 
   /**
-   * The part of a write at {@code offset} that lands before power goes: up to a sector boundary
-   * of the device (not of the write) strictly inside it; nothing if there is none.
+   * The part of a write at {@code offset} that lands before power goes: up to a sector boundary of
+   * the device (not of the write) strictly inside it; nothing if there is none.
    */
   private static byte[] torn(long offset, byte[] bytes, Random rng) {
     long firstBoundary = (offset / SECTOR + 1) * SECTOR;

@@ -75,10 +75,7 @@ public final class ExternalTool {
     Path err = Files.createTempFile("tool", ".err");
     try {
       Process p =
-          new ProcessBuilder(cmd)
-              .redirectOutput(out.toFile())
-              .redirectError(err.toFile())
-              .start();
+          new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!p.waitFor(120, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         fail(tool + " did not finish in 120 s");

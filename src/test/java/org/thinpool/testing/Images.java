@@ -17,8 +17,12 @@ public final class Images {
 
   /** Writes a device's whole contents to a file (for the real tools). */
   public static void toFile(BlockDevice dev, Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE,
-        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+    try (FileChannel ch =
+        FileChannel.open(
+            file,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.WRITE,
+            StandardOpenOption.TRUNCATE_EXISTING)) {
       long size = dev.sizeBytes();
       ByteBuffer buf = ByteBuffer.allocate(1 << 16);
       for (long off = 0; off < size; off += buf.capacity()) {

@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict reader for the CLI's JSON output (RFC 8259 without exponents or fractions, which the
- * CLI never prints): objects become ordered maps, arrays lists, numbers Long. Anything else,
- * including trailing text, is an IllegalArgumentException naming the offset.
+ * A strict reader for the CLI's JSON output (RFC 8259 without exponents or fractions, which the CLI
+ * never prints): objects become ordered maps, arrays lists, numbers Long. Anything else, including
+ * trailing text, is an IllegalArgumentException naming the offset.
  */
 public final class JsonReader {
   private final String s;

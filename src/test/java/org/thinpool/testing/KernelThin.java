@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Runs {@code kernel-thin.sh}, which boots a real Linux kernel with dm-thin under qemu on a pool's
  * two files, and parses what it prints. The tool is found at {@code -Dthinpool.kernelThin=PATH},
- * else {@code $THINPOOL_KERNEL_THIN}, else {@code ../shared/tools/kernel-thin.sh} from the
- * project directory. Under {@code CI=true} a missing tool, or a host that cannot run it (the
- * tool's exit 1: qemu, cpio or the kernel package unavailable), fails the test; elsewhere the
- * test is skipped, loudly.
+ * else {@code $THINPOOL_KERNEL_THIN}, else {@code ../shared/tools/kernel-thin.sh} from the project
+ * directory. Under {@code CI=true} a missing tool, or a host that cannot run it (the tool's exit 1:
+ * qemu, cpio or the kernel package unavailable), fails the test; elsewhere the test is skipped,
+ * loudly.
  */
 public final class KernelThin {
   /** Bound on one VM boot, passed to the tool, which kills its VM by pid when it expires. */
@@ -30,8 +30,8 @@ public final class KernelThin {
 
   /**
    * Bound on one run of the tool as a whole: the first run on a fresh host also installs qemu and
-   * downloads the kernel with apt-get (bounded by the tool at 600 s each, longer than a test
-   * should wait). On expiry we SIGTERM the tool, whose exit trap stops the VM it started.
+   * downloads the kernel with apt-get (bounded by the tool at 600 s each, longer than a test should
+   * wait). On expiry we SIGTERM the tool, whose exit trap stops the VM it started.
    */
   private static final int TOOL_LIMIT_S = 240;
 
@@ -47,15 +47,23 @@ public final class KernelThin {
    * @param script a busybox {@code sh -e} script run inside the VM, or null
    * @param readOnly whether the kernel's writes go to a throw-away overlay
    */
-  public record Request(Path metadata, Path data, long blockSectors,
-      Map<Long, Long> thinSizesBytes, String script, boolean readOnly) {
+  public record Request(
+      Path metadata,
+      Path data,
+      long blockSectors,
+      Map<Long, Long> thinSizesBytes,
+      String script,
+      boolean readOnly) {
     public Request {
       thinSizesBytes = new TreeMap<>(thinSizesBytes);
     }
   }
 
   /** The pool target's status fields, as {@code dmsetup status} prints them. */
-  public record PoolLine(long metadataBlocksUsed, long metadataBlocksTotal, long dataBlocksUsed,
+  public record PoolLine(
+      long metadataBlocksUsed,
+      long metadataBlocksTotal,
+      long dataBlocksUsed,
       long dataBlocksTotal) {}
 
   /** One run of the tool: its exit status and output lines. */
@@ -92,16 +100,22 @@ public final class KernelThin {
     /** The status after "status thinID: ", e.g. "0 65536 thin 19200 32767", or null. */
     public String thinStatus(long id) {
       String prefix = "status thin" + id + ": ";
-      return lines.stream().filter(l -> l.startsWith(prefix))
-          .map(l -> l.substring(prefix.length()).trim()).findFirst().orElse(null);
+      return lines.stream()
+          .filter(l -> l.startsWith(prefix))
+          .map(l -> l.substring(prefix.length()).trim())
+          .findFirst()
+          .orElse(null);
     }
 
     public PoolLine poolStatus() {
       for (String l : lines) {
         Matcher m = POOL_STATUS.matcher(l);
         if (m.matches()) {
-          return new PoolLine(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)),
-              Long.parseLong(m.group(3)), Long.parseLong(m.group(4)));
+          return new PoolLine(
+              Long.parseLong(m.group(1)),
+              Long.parseLong(m.group(2)),
+              Long.parseLong(m.group(3)),
+              Long.parseLong(m.group(4)));
         }
       }
       throw new AssertionError("no pool status in:\n" + describe());
@@ -109,13 +123,17 @@ public final class KernelThin {
 
     /** Kernel log lines of device-mapper that report a problem. */
     public List<String> kernelErrors() {
-      return lines.stream().filter(l -> l.startsWith("dmesg ") && l.contains("device-mapper"))
+      return lines.stream()
+          .filter(l -> l.startsWith("dmesg ") && l.contains("device-mapper"))
           .filter(l -> l.matches("(?i).*(error|fail|corrupt|check|invalid|read-only).*"))
           .toList();
     }
 
     public String describe() {
-      return "kernel-thin.sh exit " + exitCode + "\n" + String.join("\n", lines)
+      return "kernel-thin.sh exit "
+          + exitCode
+          + "\n"
+          + String.join("\n", lines)
           + (stderr.isBlank() ? "" : "\nstderr:\n" + stderr);
     }
   }
@@ -123,11 +141,18 @@ public final class KernelThin {
   /** Boots the kernel once; prints the command and its output for the test report. */
   public static Run run(Request request) throws IOException {
     Path tool = tool();
-    List<String> cmd = new ArrayList<>(List.of(tool.toString(),
-        "--metadata", request.metadata().toString(),
-        "--data", request.data().toString(),
-        "--block-sectors", Long.toString(request.blockSectors()),
-        "--timeout", Integer.toString(VM_TIMEOUT_S)));
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                tool.toString(),
+                "--metadata",
+                request.metadata().toString(),
+                "--data",
+                request.data().toString(),
+                "--block-sectors",
+                Long.toString(request.blockSectors()),
+                "--timeout",
+                Integer.toString(VM_TIMEOUT_S)));
     for (Map.Entry<Long, Long> e : request.thinSizesBytes().entrySet()) {
       cmd.add("--thin");
       cmd.add(e.getKey() + ":" + e.getValue() / 512);
@@ -160,23 +185,33 @@ public final class KernelThin {
   private static Run start(List<String> cmd, Path work) throws IOException {
     Path out = work.resolve("out");
     Path err = work.resolve("err");
-    Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .start();
     try {
       if (!p.waitFor(TOOL_LIMIT_S, TimeUnit.SECONDS)) {
         p.destroy(); // SIGTERM to the tool only: its exit trap stops its VM by pid
         if (!p.waitFor(15, TimeUnit.SECONDS)) {
           p.destroyForcibly();
         }
-        fail("kernel-thin.sh did not finish in " + TOOL_LIMIT_S + " s:\n"
-            + Files.readString(out) + Files.readString(err));
+        fail(
+            "kernel-thin.sh did not finish in "
+                + TOOL_LIMIT_S
+                + " s:\n"
+                + Files.readString(out)
+                + Files.readString(err));
       }
     } catch (InterruptedException e) {
       p.destroy();
       Thread.currentThread().interrupt();
       throw new IOException(e);
     }
-    return new Run(p.exitValue(), Files.readAllLines(out, StandardCharsets.UTF_8),
+    return new Run(
+        p.exitValue(),
+        Files.readAllLines(out, StandardCharsets.UTF_8),
         Files.readString(err, StandardCharsets.UTF_8));
   }
 
@@ -185,12 +220,15 @@ public final class KernelThin {
     if (configured.isBlank()) {
       configured = System.getenv().getOrDefault("THINPOOL_KERNEL_THIN", "");
     }
-    Path tool = configured.isBlank()
-        ? Testdata.shared().resolve("tools").resolve("kernel-thin.sh")
-        : Path.of(configured);
+    Path tool =
+        configured.isBlank()
+            ? Testdata.shared().resolve("tools").resolve("kernel-thin.sh")
+            : Path.of(configured);
     if (!Files.isExecutable(tool)) {
-      hostCannotRun("kernel-thin.sh not found at " + tool
-          + " (set -Dthinpool.kernelThin=PATH or THINPOOL_KERNEL_THIN)");
+      hostCannotRun(
+          "kernel-thin.sh not found at "
+              + tool
+              + " (set -Dthinpool.kernelThin=PATH or THINPOOL_KERNEL_THIN)");
     }
     return tool;
   }

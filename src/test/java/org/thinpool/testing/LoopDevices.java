@@ -13,9 +13,9 @@ import org.junit.jupiter.api.Assumptions;
 
 /**
  * Loop devices for direct-mode tests, attached with {@code losetup -f --show FILE}. Closing
- * detaches exactly the devices this instance attached. Where losetup is missing or attaching
- * fails (no root, no loop driver), the test fails under {@code CI=true} and is skipped loudly
- * elsewhere, like {@link ExternalTool}.
+ * detaches exactly the devices this instance attached. Where losetup is missing or attaching fails
+ * (no root, no loop driver), the test fails under {@code CI=true} and is skipped loudly elsewhere,
+ * like {@link ExternalTool}.
  */
 public final class LoopDevices implements AutoCloseable {
   private final List<Path> attached = new ArrayList<>();
@@ -46,13 +46,15 @@ public final class LoopDevices implements AutoCloseable {
     Path out = Files.createTempFile("losetup", ".out");
     Path err = Files.createTempFile("losetup", ".err");
     try {
-      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
-          .redirectError(err.toFile()).start();
+      Process p =
+          new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IOException(String.join(" ", cmd) + " did not finish in 60 s");
       }
-      return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+      return new Run(
+          p.exitValue(),
+          Files.readString(out, StandardCharsets.UTF_8),
           Files.readString(err, StandardCharsets.UTF_8));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -15,10 +15,10 @@ import org.thinpool.io.MemoryBlockDevice;
 import org.thinpool.thin.check.PoolCheck;
 
 /**
- * The commit order of {@code TransactionManager#commit}, seen from the device: every block of
- * the transaction is written, then one sync, then the superblock, then one sync. The crash
- * harness ({@link CrashRecoveryTest}) shows the consequence; this test pins the order itself, so
- * a commit that drops the barrier or writes the superblock early fails here by name.
+ * The commit order of {@code TransactionManager#commit}, seen from the device: every block of the
+ * transaction is written, then one sync, then the superblock, then one sync. The crash harness
+ * ({@link CrashRecoveryTest}) shows the consequence; this test pins the order itself, so a commit
+ * that drops the barrier or writes the superblock early fails here by name.
  */
 class CommitOrderTest {
   private static final String SYNC = "sync";
@@ -89,7 +89,8 @@ class CommitOrderTest {
         md.commit();
         List<String> ops = dev.ops;
         int n = ops.size();
-        assertThat(ops.subList(n - 3, n)).as("round %d", round)
+        assertThat(ops.subList(n - 3, n))
+            .as("round %d", round)
             .containsExactly(SYNC, SUPERBLOCK, SYNC);
         List<String> body = ops.subList(0, n - 3);
         assertThat(body).as("round %d", round).isNotEmpty().doesNotContain(SYNC, SUPERBLOCK);

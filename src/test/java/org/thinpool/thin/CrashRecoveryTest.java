@@ -18,9 +18,9 @@ import org.thinpool.testing.Testdata;
 import org.thinpool.thin.check.PoolCheck;
 
 /**
- * Power loss at any write or sync: reopening yields exactly the last committed transaction, or
- * the one whose superblock was in flight, and both checkers are clean. Every run derives from
- * one seed, printed on failure; replay with -Dthinpool.crash.seed=SEED.
+ * Power loss at any write or sync: reopening yields exactly the last committed transaction, or the
+ * one whose superblock was in flight, and both checkers are clean. Every run derives from one seed,
+ * printed on failure; replay with -Dthinpool.crash.seed=SEED.
  */
 class CrashRecoveryTest {
   private static final long METADATA_BYTES = 2L << 20;
@@ -121,8 +121,9 @@ class CrashRecoveryTest {
 
   private int completedCommits;
 
-  private MemoryBlockDevice crashRun(MemoryBlockDevice base, long seed, long crashAt,
-      long fateSeed, boolean honourSync) throws IOException {
+  private MemoryBlockDevice crashRun(
+      MemoryBlockDevice base, long seed, long crashAt, long fateSeed, boolean honourSync)
+      throws IOException {
     CrashDevice dev = new CrashDevice(base.copy(), crashAt, honourSync);
     List<String> done = new ArrayList<>();
     completedCommits = 0;

@@ -22,18 +22,36 @@ import org.thinpool.thin.MetadataPrograms.Shape;
 
 /**
  * The cache of device roots (in {@link MappingTree}) never goes stale: random create / snapshot /
- * delete / map / unmap / commit / abort / reopen sequences, with every device's lookups compared
- * to a model after every step (so the cache is warm before each change) and the cache compared
- * entry by entry to the top-level tree.
+ * delete / map / unmap / commit / abort / reopen sequences, with every device's lookups compared to
+ * a model after every step (so the cache is warm before each change) and the cache compared entry
+ * by entry to the top-level tree.
  */
 class DeviceRootCacheTest {
   /** Every kind of step, reopens and aborts included, so the cache meets every change. */
   static final Shape SHAPE =
       new Shape(
           Map.of(
-              Kind.CREATE, 8, Kind.SNAPSHOT, 12, Kind.DELETE, 5, Kind.MAP, 40, Kind.UNMAP, 10,
-              Kind.COMMIT, 10, Kind.ABORT, 8, Kind.REOPEN, 7),
-          3000, 400, 3, 5, 80);
+              Kind.CREATE,
+              8,
+              Kind.SNAPSHOT,
+              12,
+              Kind.DELETE,
+              5,
+              Kind.MAP,
+              40,
+              Kind.UNMAP,
+              10,
+              Kind.COMMIT,
+              10,
+              Kind.ABORT,
+              8,
+              Kind.REOPEN,
+              7),
+          3000,
+          400,
+          3,
+          5,
+          80);
 
   @Provide
   Arbitrary<List<Op>> programs() {
@@ -45,8 +63,8 @@ class DeviceRootCacheTest {
       @ForAll("programs") List<Op> program) throws IOException {
     Path dir = Files.createTempDirectory("roots");
     Path meta = dir.resolve("metadata");
-    ThinMetadata md = ThinMetadata.format(FileBlockDevice.create(meta, 16L << 20), 128,
-        200_000, 64);
+    ThinMetadata md =
+        ThinMetadata.format(FileBlockDevice.create(meta, 16L << 20), 128, 200_000, 64);
     try (MetadataPrograms.Run run = new MetadataPrograms.Run(meta, SHAPE, md)) {
       for (Op op : program) {
         run.apply(op);
@@ -75,10 +93,14 @@ class DeviceRootCacheTest {
         assertThat(found == null ? null : found.dataBlock()).isEqualTo(want);
       }
       TreeMap<Long, Long> walked = new TreeMap<>();
-      md.visitMappings(id, 0, Long.MAX_VALUE, (k, m) -> {
-        walked.put(k, m.dataBlock());
-        return true;
-      });
+      md.visitMappings(
+          id,
+          0,
+          Long.MAX_VALUE,
+          (k, m) -> {
+            walked.put(k, m.dataBlock());
+            return true;
+          });
       assertThat(walked).isEqualTo(e.getValue());
     }
   }

@@ -12,9 +12,9 @@ import org.thinpool.io.FileBlockDevice;
 import org.thinpool.meta.block.BlockManager;
 
 /**
- * The default metadata cache holds a 1 TiB pool's working set in well under 256 MiB of heap:
- * a pool of 2^24 data blocks (1 TiB of 64 KiB blocks) with enough mappings that the cache is
- * full, measured after a full GC.
+ * The default metadata cache holds a 1 TiB pool's working set in well under 256 MiB of heap: a pool
+ * of 2^24 data blocks (1 TiB of 64 KiB blocks) with enough mappings that the cache is full,
+ * measured after a full GC.
  */
 class HeapBoundTest {
   private static final long ONE_TIB_BLOCKS = 1L << 24;
@@ -32,9 +32,12 @@ class HeapBoundTest {
   @Test
   void oneTebibytePoolWithAFullCacheStaysUnder256MiB() throws IOException {
     long baseline = usedHeapAfterGc();
-    try (ThinMetadata md = ThinMetadata.format(
-        FileBlockDevice.create(tmp.resolve("metadata"), 512L << 20), 128, ONE_TIB_BLOCKS,
-        BlockManager.DEFAULT_CACHE_BLOCKS)) {
+    try (ThinMetadata md =
+        ThinMetadata.format(
+            FileBlockDevice.create(tmp.resolve("metadata"), 512L << 20),
+            128,
+            ONE_TIB_BLOCKS,
+            BlockManager.DEFAULT_CACHE_BLOCKS)) {
       // 100 devices, mappings spread over the whole pool; commit often, like a running pool.
       long mapped = 0;
       for (long id = 0; id < 100; id++) {
@@ -54,10 +57,12 @@ class HeapBoundTest {
       for (long id = 0; id < 100; id++) {
         md.visitMappings(id, 0, Long.MAX_VALUE, (k, m) -> true);
       }
-      assertThat(md.blockManager().cachedBlocks())
-          .isEqualTo(BlockManager.DEFAULT_CACHE_BLOCKS);
+      assertThat(md.blockManager().cachedBlocks()).isEqualTo(BlockManager.DEFAULT_CACHE_BLOCKS);
       long used = usedHeapAfterGc() - baseline;
-      System.out.printf(Locale.ROOT, "1 TiB pool, %d mappings, full cache: %.1f MiB heap%n", mapped,
+      System.out.printf(
+          Locale.ROOT,
+          "1 TiB pool, %d mappings, full cache: %.1f MiB heap%n",
+          mapped,
           used / 1048576.0);
       assertThat(used).isLessThan(HEAP_LIMIT_BYTES);
     }

@@ -11,8 +11,8 @@ import org.thinpool.io.MemoryBlockDevice;
  * A change to a device's mappings is one pass over the two-level tree, counted, not timed: an
  * insert shadows each node on the path from the top-level root to the device-tree leaf once (the
  * two-pass insert shadowed the top-level path twice), and with a cold cache reads each of them
- * once, also as the first change after a commit (when every
- * node of the path is committed and must be copied, and the device's root moves).
+ * once, also as the first change after a commit (when every node of the path is committed and must
+ * be copied, and the device's root moves).
  */
 class InsertCostTest {
   @Test
@@ -44,7 +44,8 @@ class InsertCostTest {
         md.insertMapping(1, rng.nextLong(n), block); // an overwrite: nothing splits
         assertThat(md.mappingNodesShadowed() - shadowed).as("nodes shadowed").isEqualTo(pathLength);
         // The path, and the details leaf that says the device exists.
-        assertThat(md.blockManager().blocksRead() - read).as("blocks read")
+        assertThat(md.blockManager().blocksRead() - read)
+            .as("blocks read")
             .isEqualTo(pathLength + 1);
       }
     }

@@ -8,9 +8,9 @@ import org.junit.jupiter.api.Test;
 import org.thinpool.io.MemoryBlockDevice;
 
 /**
- * Lookups cost O(log n) block reads, counted, not timed: with a cache too small to help, a
- * lookup reads at most one block per level of the top-level tree and of the device tree, and
- * a commit writes a number of blocks proportional to what changed, not to the pool's size.
+ * Lookups cost O(log n) block reads, counted, not timed: with a cache too small to help, a lookup
+ * reads at most one block per level of the top-level tree and of the device tree, and a commit
+ * writes a number of blocks proportional to what changed, not to the pool's size.
  */
 class LookupCostTest {
   /** Every non-root node holds at least 84 entries (252 / 3). */

@@ -8,9 +8,9 @@ import org.thinpool.io.MemoryBlockDevice;
 import org.thinpool.testing.Allocations;
 
 /**
- * The read path's lookup allocates nothing, counted: no boxed thin id, block number or value,
- * no result object, no per-level key range; for a device id and metadata block numbers above
- * the 127 that {@code Long.valueOf} would serve from its cache.
+ * The read path's lookup allocates nothing, counted: no boxed thin id, block number or value, no
+ * result object, no per-level key range; for a device id and metadata block numbers above the 127
+ * that {@code Long.valueOf} would serve from its cache.
  */
 class MappedLookupAllocationTest {
   @Test
@@ -25,9 +25,12 @@ class MappedLookupAllocationTest {
       md.commit();
       assertThat(md.metadataSpaceMap().nrAllocated()).isGreaterThan(256); // most leaves above 127
       long[] sum = {0};
-      long bytes = Allocations.bytesAllocated(20_000, i -> {
-        sum[0] += md.findDataBlock(id, (i * 7919L) % n);
-      });
+      long bytes =
+          Allocations.bytesAllocated(
+              20_000,
+              i -> {
+                sum[0] += md.findDataBlock(id, (i * 7919L) % n);
+              });
       assertThat(sum[0]).isPositive();
       assertThat(bytes).as("bytes allocated by 20 000 lookups").isLessThan(20_000);
     }

@@ -24,18 +24,32 @@ import org.thinpool.thin.check.ThinLsField;
 import org.thinpool.thin.check.ThinLsReport;
 
 /**
- * Random sequences of create thin / snapshot / delete / map / unmap / commit against an
- * in-memory model. After every commit: our mappings equal the model's, our checker is clean,
- * the real thin_check passes on our file and the real thin_dump prints exactly our dump.
+ * Random sequences of create thin / snapshot / delete / map / unmap / commit against an in-memory
+ * model. After every commit: our mappings equal the model's, our checker is clean, the real
+ * thin_check passes on our file and the real thin_dump prints exactly our dump.
  */
 class MetadataModelPropertyTest {
   /** No aborts or reopens: every commit is checked by the real tools, which is slow. */
   static final Shape SHAPE =
       new Shape(
           Map.of(
-              Kind.CREATE, 8, Kind.SNAPSHOT, 10, Kind.DELETE, 4, Kind.MAP, 48, Kind.UNMAP, 15,
-              Kind.COMMIT, 15),
-          2000, 300, 1, 5, 60);
+              Kind.CREATE,
+              8,
+              Kind.SNAPSHOT,
+              10,
+              Kind.DELETE,
+              4,
+              Kind.MAP,
+              48,
+              Kind.UNMAP,
+              15,
+              Kind.COMMIT,
+              15),
+          2000,
+          300,
+          1,
+          5,
+          60);
 
   @Provide
   Arbitrary<List<Op>> programs() {
@@ -46,8 +60,8 @@ class MetadataModelPropertyTest {
   void matchesModelAndRealTools(@ForAll("programs") List<Op> program) throws IOException {
     Path dir = Files.createTempDirectory("prop");
     Path meta = dir.resolve("metadata");
-    ThinMetadata md = ThinMetadata.format(FileBlockDevice.create(meta, 8L << 20), 128,
-        100_000, 128);
+    ThinMetadata md =
+        ThinMetadata.format(FileBlockDevice.create(meta, 8L << 20), 128, 100_000, 128);
     try (MetadataPrograms.Run run = new MetadataPrograms.Run(meta, SHAPE, md)) {
       for (Op op : program) {
         if (run.apply(op) == Kind.COMMIT) {
@@ -67,10 +81,14 @@ class MetadataModelPropertyTest {
     Map<Long, TreeMap<Long, Long>> ours = new HashMap<>();
     for (long id : md.deviceIds()) {
       TreeMap<Long, Long> m = new TreeMap<>();
-      md.visitMappings(id, 0, Long.MAX_VALUE, (v, mapping) -> {
-        m.put(v, mapping.dataBlock());
-        return true;
-      });
+      md.visitMappings(
+          id,
+          0,
+          Long.MAX_VALUE,
+          (v, mapping) -> {
+            m.put(v, mapping.dataBlock());
+            return true;
+          });
       ours.put(id, m);
       assertThat(md.details(id).mappedBlocks()).isEqualTo(m.size());
     }
@@ -84,13 +102,13 @@ class MetadataModelPropertyTest {
     assertThat(dump.exitCode()).as(dump.stderr()).isZero();
     assertThat(dump.stdout()).isEqualTo(org.thinpool.testing.Images.dump(md));
 
-    ThinLsReport report =
-        new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
+    ThinLsReport report = new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
     MetadataDumper.dump(md, report.countingPass());
     MetadataDumper.dump(md, report.classifyingPass());
-    String fields = "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED_SECTORS,"
-        + "EXCLUSIVE_SECTORS,SHARED_SECTORS,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES,MAPPED,"
-        + "EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,SNAP_TIME";
+    String fields =
+        "DEV,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,MAPPED_SECTORS,"
+            + "EXCLUSIVE_SECTORS,SHARED_SECTORS,MAPPED_BYTES,EXCLUSIVE_BYTES,SHARED_BYTES,MAPPED,"
+            + "EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,SNAP_TIME";
     ExternalTool.Result ls = ExternalTool.run("thin_ls", "-o", fields, meta.toString());
     assertThat(ls.exitCode()).as(ls.stderr()).isZero();
     if (!model.isEmpty()) {
@@ -98,8 +116,14 @@ class MetadataModelPropertyTest {
     }
     if (model.size() >= 2) {
       var ids = new ArrayList<>(model.keySet());
-      ExternalTool.Result delta = ExternalTool.run("thin_delta", "--thin1",
-          ids.get(0).toString(), "--thin2", ids.get(ids.size() - 1).toString(), meta.toString());
+      ExternalTool.Result delta =
+          ExternalTool.run(
+              "thin_delta",
+              "--thin1",
+              ids.get(0).toString(),
+              "--thin2",
+              ids.get(ids.size() - 1).toString(),
+              meta.toString());
       assertThat(delta.exitCode()).as(delta.all()).isZero();
       assertThat(delta.stdout()).contains("<diff left=\"" + ids.get(0) + "\"");
     }

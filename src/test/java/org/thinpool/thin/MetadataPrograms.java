@@ -79,8 +79,8 @@ final class MetadataPrograms {
   }
 
   /**
-   * Runs programs against the metadata on file {@code meta} and the oracle. The first step, and
-   * any step while no device exists, creates a device whatever its kind says.
+   * Runs programs against the metadata on file {@code meta} and the oracle. The first step, and any
+   * step while no device exists, creates a device whatever its kind says.
    */
   static final class Run implements AutoCloseable {
     private final Path meta;

@@ -27,8 +27,8 @@ class MetadataSnapshotTest {
   @Test
   void snapshotKeepsTheReservedStateWhileThePoolChanges() throws IOException {
     Path meta = tmp.resolve("metadata");
-    try (ThinMetadata md = ThinMetadata.format(FileBlockDevice.create(meta, 8L << 20), 128,
-        50_000, 128)) {
+    try (ThinMetadata md =
+        ThinMetadata.format(FileBlockDevice.create(meta, 8L << 20), 128, 50_000, 128)) {
       md.createThin(1);
       for (long v = 0; v < 1000; v++) {
         md.insertMapping(1, v, md.allocDataBlock());
@@ -69,10 +69,11 @@ class MetadataSnapshotTest {
 
   @Test
   void releaseWithoutReserveIsAClearError() throws IOException {
-    try (ThinMetadata md = ThinMetadata.format(FileBlockDevice.create(tmp.resolve("m"), 1 << 20),
-        128, 100, 64)) {
+    try (ThinMetadata md =
+        ThinMetadata.format(FileBlockDevice.create(tmp.resolve("m"), 1 << 20), 128, 100, 64)) {
       assertThatThrownBy(md::releaseMetadataSnap)
-          .isInstanceOf(MetadataStateException.class).hasMessageContaining("no metadata snapshot");
+          .isInstanceOf(MetadataStateException.class)
+          .hasMessageContaining("no metadata snapshot");
     }
   }
 }

@@ -14,8 +14,8 @@ import org.thinpool.thin.check.PoolCheck;
 /**
  * The thin layer's lookup and provisioning protocol ({@link BlockLookup}, {@link Provision}):
  * sharing is decided by times as dm-thin does, and every way a provision can end leaves the
- * metadata consistent: mapped, released, refused because the device is gone, voided by an abort,
- * or failed half-way through the tree update (then the abort returns to the last commit).
+ * metadata consistent: mapped, released, refused because the device is gone, voided by an abort, or
+ * failed half-way through the tree update (then the abort returns to the last commit).
  */
 class ProvisionTest {
   private static ThinMetadata format(long metadataBytes, long dataBlocks) throws IOException {
@@ -60,8 +60,9 @@ class ProvisionTest {
       // The copied leaf took a reference to every block in it; the overwrite dropped one.
       assertThat(md.dataSpaceMap().refCount(old)).isEqualTo(1);
       assertThat(md.dataSpaceMap().refCount(copy.dataBlock())).isEqualTo(1);
-      assertThatThrownBy(() -> md.breakSharing(2, 0, new BlockLookup.Mapped(copy.dataBlock(),
-          false))).isInstanceOf(AssertionError.class);
+      assertThatThrownBy(
+              () -> md.breakSharing(2, 0, new BlockLookup.Mapped(copy.dataBlock(), false)))
+          .isInstanceOf(AssertionError.class);
       md.commit();
     }
   }
@@ -124,7 +125,8 @@ class ProvisionTest {
     try (ThinMetadata md = format(4 << 20, 100)) {
       md.createThin(1);
       Provision p = md.provision(1, 0);
-      assertThatThrownBy(md::commit).isInstanceOf(AssertionError.class)
+      assertThatThrownBy(md::commit)
+          .isInstanceOf(AssertionError.class)
           .hasMessageContaining("allocated but neither mapped nor released");
       md.release(p);
       md.commit();
@@ -145,9 +147,9 @@ class ProvisionTest {
   }
 
   /**
-   * Allocation succeeds but the tree update fails half-way (the metadata device runs out of
-   * blocks while shadowing, or while committing): the abort that must follow returns to the
-   * last commit, the block included, and the provision is over (nothing to release).
+   * Allocation succeeds but the tree update fails half-way (the metadata device runs out of blocks
+   * while shadowing, or while committing): the abort that must follow returns to the last commit,
+   * the block included, and the provision is over (nothing to release).
    */
   @Test
   void aTreeUpdateThatFailsHalfWayIsUndoneByTheAbort() throws IOException {
@@ -175,10 +177,14 @@ class ProvisionTest {
       assertThat(failure).isInstanceOf(OutOfSpaceException.class);
       assertThat(committed).isNotEmpty();
       long[] mapped = {0};
-      md.visitMappings(1, 0, Long.MAX_VALUE, (k, m) -> {
-        mapped[0]++;
-        return true;
-      });
+      md.visitMappings(
+          1,
+          0,
+          Long.MAX_VALUE,
+          (k, m) -> {
+            mapped[0]++;
+            return true;
+          });
       assertThat(mapped[0]).isEqualTo(committed.size());
       for (var e : committed.entrySet()) {
         assertThat(md.findDataBlock(1, e.getKey())).isEqualTo(e.getValue());

@@ -67,6 +67,7 @@ class SuperblockTest {
     BlockManager bm = new BlockManager(dev, 16, true);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Superblock.read(bm, 0))
         .isInstanceOf(MetadataCorruptException.class)
-        .hasMessageContaining("superblock, block 0").hasMessageContaining("bad magic 0");
+        .hasMessageContaining("superblock, block 0")
+        .hasMessageContaining("bad magic 0");
   }
 }

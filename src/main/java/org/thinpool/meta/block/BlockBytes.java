@@ -1,8 +1,8 @@
 package org.thinpool.meta.block;
 
 /**
- * The read side of a block's bytes, shared by a cached block ({@link MetadataBlock}) and a
- * private copy ({@link BlockImage}): integers are little-endian at byte offsets.
+ * The read side of a block's bytes, shared by a cached block ({@link MetadataBlock}) and a private
+ * copy ({@link BlockImage}): integers are little-endian at byte offsets.
  */
 abstract sealed class BlockBytes implements ReadBlock permits MetadataBlock, BlockImage {
   private final long blockNr;

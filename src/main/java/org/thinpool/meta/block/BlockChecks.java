@@ -4,9 +4,9 @@ import java.util.List;
 import org.thinpool.io.MetadataCorruptException;
 
 /**
- * What the block manager checks of every metadata block (spec 1.5), whatever its type: the
- * checksum with the type's salt and the self location, then the owner's {@link BlockValidator}.
- * Run on every read from the device and, but for the checksum, before every write.
+ * What the block manager checks of every metadata block (spec 1.5), whatever its type: the checksum
+ * with the type's salt and the self location, then the owner's {@link BlockValidator}. Run on every
+ * read from the device and, but for the checksum, before every write.
  */
 final class BlockChecks {
   private BlockChecks() {}
@@ -15,8 +15,7 @@ final class BlockChecks {
    * Checks a block just read from the device. {@code knownTypes} only serve the message: a block
    * whose checksum fits another type is named as such.
    */
-  static void verify(MetadataBlock b, List<BlockType> knownTypes)
-      throws MetadataCorruptException {
+  static void verify(MetadataBlock b, List<BlockType> knownTypes) throws MetadataCorruptException {
     byte[] data = b.data();
     BlockType type = b.type();
     if (Checksums.stored(data) != Checksums.compute(data, type)) {
@@ -40,7 +39,8 @@ final class BlockChecks {
 
   private static String actualTypeHint(byte[] b, BlockType expected, List<BlockType> known) {
     for (BlockType t : known) {
-      if (t != expected && t.salt() != expected.salt()
+      if (t != expected
+          && t.salt() != expected.salt()
           && Checksums.stored(b) == Checksums.compute(b, t)) {
         return " (the block is a valid " + t.description() + ")";
       }

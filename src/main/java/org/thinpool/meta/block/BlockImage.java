@@ -1,8 +1,8 @@
 package org.thinpool.meta.block;
 
 /**
- * A private copy of a block's bytes, readable like a held block: walks copy each node they visit
- * so that no block stays held while a visitor runs, and checkers read raw bytes through the same
+ * A private copy of a block's bytes, readable like a held block: walks copy each node they visit so
+ * that no block stays held while a visitor runs, and checkers read raw bytes through the same
  * codecs as the tree code. Closing it does nothing.
  */
 public final class BlockImage extends BlockBytes {

@@ -3,8 +3,8 @@ package org.thinpool.meta.block;
 /**
  * A block number as a key of {@link BlockManager}'s cache. The cache keeps one mutable probe to
  * look blocks up (under its monitor), so a cache hit boxes nothing: a {@code Long} key would
- * allocate for every block number above 127 on every lookup, which is every mapped read of a
- * pool of any size. Keys stored in the cache are never changed.
+ * allocate for every block number above 127 on every lookup, which is every mapped read of a pool
+ * of any size. Keys stored in the cache are never changed.
  */
 final class BlockKey {
   private long blockNr;

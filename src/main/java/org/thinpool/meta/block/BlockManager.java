@@ -14,22 +14,22 @@ import org.thinpool.io.MetadataCorruptException;
 import org.thinpool.io.OutOfSpaceException;
 
 /**
- * Reads and writes 4 KiB metadata blocks through a bounded cache, evicted by second chance
- * (CLOCK): a hit only marks the block referenced; eviction walks the blocks in insertion order,
- * moves referenced ones to the back with the mark cleared and evicts the first unreferenced one.
- * That keeps hot blocks (the interior of the trees) as LRU would, and a hit writes nothing but
- * the block's own mark: an access-ordered map relinks two neighbours on every hit, cache misses
- * on every level of every lookup once the cache is large.
+ * Reads and writes 4 KiB metadata blocks through a bounded cache, evicted by second chance (CLOCK):
+ * a hit only marks the block referenced; eviction walks the blocks in insertion order, moves
+ * referenced ones to the back with the mark cleared and evicts the first unreferenced one. That
+ * keeps hot blocks (the interior of the trees) as LRU would, and a hit writes nothing but the
+ * block's own mark: an access-ordered map relinks two neighbours on every hit, cache misses on
+ * every level of every lookup once the cache is large.
  *
  * <p>Contract: every block read from the device is validated before any caller sees it: the
- * checksum with its type's salt and its self location here, its layout by the validator its
- * type's owner declared ({@link BlockValidator}), so corrupt metadata surfaces as {@link
+ * checksum with its type's salt and its self location here, its layout by the validator its type's
+ * owner declared ({@link BlockValidator}), so corrupt metadata surfaces as {@link
  * MetadataCorruptException}, never as data. Dirty blocks pass the same validator and get their
- * blocknr and checksum set when written out; they may be written early when evicted (they are
- * new blocks of the open transaction, so that is safe). The superblock is never cached dirty:
- * {@link #writeSuperblock} refuses to run while any block is dirty, so after {@link #flush} it is
- * the last block of a commit to reach the device. The order itself is the transaction manager's
- * ({@code TransactionManager#commit}); this class only refuses the wrong one.
+ * blocknr and checksum set when written out; they may be written early when evicted (they are new
+ * blocks of the open transaction, so that is safe). The superblock is never cached dirty: {@link
+ * #writeSuperblock} refuses to run while any block is dirty, so after {@link #flush} it is the last
+ * block of a commit to reach the device. The order itself is the transaction manager's ({@code
+ * TransactionManager#commit}); this class only refuses the wrong one.
  */
 public final class BlockManager implements AutoCloseable {
   /**
@@ -43,12 +43,16 @@ public final class BlockManager implements AutoCloseable {
   private final int cacheBlocks;
   private final boolean readOnly;
   private final LinkedHashMap<BlockKey, MetadataBlock> cache;
+
   /** Looks blocks up in {@link #cache} without boxing (guarded by this object's monitor). */
   private final BlockKey probe = new BlockKey(0);
+
   /** Blocks locked for writing since they were last written out: a commit touches only these. */
   private final Map<Long, MetadataBlock> dirty = new HashMap<>();
+
   /** The types this manager was asked for, to name the actual type of a misplaced block. */
   private final List<BlockType> typesSeen = new ArrayList<>(4);
+
   private long blocksRead;
   private long blocksWritten;
 
@@ -261,8 +265,8 @@ public final class BlockManager implements AutoCloseable {
     } catch (OutOfSpaceException e) {
       throw e; // the host is full: the caller may drop the transaction and carry on
     } catch (IOException e) {
-      throw new DeviceIoException("writing metadata block " + blockNr + " failed: "
-          + e.getMessage(), e);
+      throw new DeviceIoException(
+          "writing metadata block " + blockNr + " failed: " + e.getMessage(), e);
     }
     blocksWritten++;
   }

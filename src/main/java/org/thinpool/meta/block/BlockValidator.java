@@ -11,18 +11,18 @@ import org.thinpool.io.MetadataCorruptException;
  * <p>Registration contract:
  *
  * <ul>
- *   <li>The block manager checks what every metadata block shares before calling {@link #check}:
- *       on a read, the checksum (bytes 0..3, with the type's salt) and the self location (bytes
+ *   <li>The block manager checks what every metadata block shares before calling {@link #check}: on
+ *       a read, the checksum (bytes 0..3, with the type's salt) and the self location (bytes
  *       8..15); on a write, it sets the self location first and seals the checksum after. The
  *       validator never looks at those eight bytes' meaning again.
- *   <li>{@link #check} runs on every block read from the device, before any caller sees it, and
- *       on every block before it is written, so a bug that builds a bad block fails at the write,
- *       not at the next open.
- *   <li>It looks at this one block only: header sanity, sizes, sorted keys. Checks that need
- *       other blocks (a child's key range, reference counts) belong to the readers ({@code
- *       NodeCheck}, {@code PoolCheck}).
- *   <li>It only reads, keeps no reference to the block after it returns, and reports a
- *       violation as {@link MetadataCorruptException} naming the block number and the type.
+ *   <li>{@link #check} runs on every block read from the device, before any caller sees it, and on
+ *       every block before it is written, so a bug that builds a bad block fails at the write, not
+ *       at the next open.
+ *   <li>It looks at this one block only: header sanity, sizes, sorted keys. Checks that need other
+ *       blocks (a child's key range, reference counts) belong to the readers ({@code NodeCheck},
+ *       {@code PoolCheck}).
+ *   <li>It only reads, keeps no reference to the block after it returns, and reports a violation as
+ *       {@link MetadataCorruptException} naming the block number and the type.
  * </ul>
  */
 @FunctionalInterface

@@ -33,6 +33,7 @@ public final class MetadataBlock extends BlockBytes implements WriteBlock {
   private final BlockManager owner;
   private boolean dirty;
   private int pins;
+
   /** Hit since the cache's eviction last passed it (second chance). */
   private boolean referenced;
 

@@ -1,9 +1,9 @@
 package org.thinpool.meta.block;
 
 /**
- * A metadata block held for writing: one that is new or was shadowed in the current
- * transaction, never one that belongs to the committed state. The block manager sets its
- * blocknr field and checksum when it is written out.
+ * A metadata block held for writing: one that is new or was shadowed in the current transaction,
+ * never one that belongs to the committed state. The block manager sets its blocknr field and
+ * checksum when it is written out.
  */
 public interface WriteBlock extends ReadBlock {
   void putU64(int offset, long value);

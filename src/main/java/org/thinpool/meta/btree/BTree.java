@@ -5,25 +5,25 @@ import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
- * The operations on one kind of copy-on-write b-tree (the kernel's persistent-data btree), keyed
- * by unsigned 64-bit keys, with values of a {@link ValueType}. A tree is named by its root block
- * number; this object holds no per-tree state, so one instance serves every tree of its kind
- * (all device trees, for example).
+ * The operations on one kind of copy-on-write b-tree (the kernel's persistent-data btree), keyed by
+ * unsigned 64-bit keys, with values of a {@link ValueType}. A tree is named by its root block
+ * number; this object holds no per-tree state, so one instance serves every tree of its kind (all
+ * device trees, for example).
  *
  * <p>Contracts:
  *
  * <ul>
- *   <li>Every update shadows the whole path from the root ({@link TransactionManager#shadow}),
- *       so the committed state is never written and trees may share nodes (snapshots); the root
- *       may move, and the caller stores the returned root.
- *   <li>After any update every node except the root holds at least a third of its capacity,
- *       keys are strictly ascending, internal keys bound their children, and all leaves are at
- *       the same depth (spec 3.3), i.e. what thin_check demands.
+ *   <li>Every update shadows the whole path from the root ({@link TransactionManager#shadow}), so
+ *       the committed state is never written and trees may share nodes (snapshots); the root may
+ *       move, and the caller stores the returned root.
+ *   <li>After any update every node except the root holds at least a third of its capacity, keys
+ *       are strictly ascending, internal keys bound their children, and all leaves are at the same
+ *       depth (spec 3.3), i.e. what thin_check demands.
  *   <li>Metadata reference counts follow spec 7.1, and the value type is told about every value
  *       reference that appears or disappears (spec 7.2 for data blocks).
  *   <li>Nodes are checked when read; a node that does not fit where it was found raises {@link
- *       org.thinpool.io.MetadataCorruptException} naming the block. After any {@link
- *       IOException} from an update the transaction must be aborted.
+ *       org.thinpool.io.MetadataCorruptException} naming the block. After any {@link IOException}
+ *       from an update the transaction must be aborted.
  *   <li>Not thread-safe: one writer per transaction manager.
  * </ul>
  */
@@ -77,8 +77,8 @@ public final class BTree<V> {
 
   /**
    * Stores {@code key -> value}; the tree takes over the reference {@code value} holds. If the key
-   * existed, its old value is overwritten and dec'd unless {@link ValueType#sameValue}. Returns
-   * the new root, and whether the key is new.
+   * existed, its old value is overwritten and dec'd unless {@link ValueType#sameValue}. Returns the
+   * new root, and whether the key is new.
    */
   public InsertResult insert(long root, long key, V value) throws IOException {
     return inserter.insert(root, key, value);
@@ -89,16 +89,16 @@ public final class BTree<V> {
    * AssertionError}), with {@code edit.apply(old)} in one pass: the path is shadowed once and the
    * edit runs while the leaf is held (the kernel's btree_get_overwrite_leaf). No reference action
    * of the value type runs for the old or the new value: the edit takes over the old value's
-   * reference and the new value brings its own (a subtree root moved by shadowing the subtree).
-   * The edit must not change this tree. Returns the new root.
+   * reference and the new value brings its own (a subtree root moved by shadowing the subtree). The
+   * edit must not change this tree. Returns the new root.
    */
   public long overwriteU64(long root, long key, ValueEdit edit) throws IOException {
     return Overwriter.overwrite(io, root, key, edit);
   }
 
   /**
-   * Nodes of this kind of tree shadowed for writing since it was made, a count for tests that
-   * guard the cost of updates (every update shadows each node on its path once).
+   * Nodes of this kind of tree shadowed for writing since it was made, a count for tests that guard
+   * the cost of updates (every update shadows each node on its path once).
    */
   public long nodesShadowed() {
     return io.nodesShadowed;
@@ -114,8 +114,8 @@ public final class BTree<V> {
 
   /**
    * Removes every key {@code k} with {@code beginKey <= k < endKey} (unsigned), dec'ing each
-   * removed value. Returns the new root and the number of entries removed; with none in range
-   * the tree is not touched.
+   * removed value. Returns the new root and the number of entries removed; with none in range the
+   * tree is not touched.
    */
   public RangeRemoval removeRange(long root, long beginKey, long endKey) throws IOException {
     return remover.removeRange(root, beginKey, endKey);
@@ -123,8 +123,8 @@ public final class BTree<V> {
 
   /**
    * Visits the entries with {@code beginKey <= key < endKey} (unsigned) in ascending key order,
-   * until the visitor returns false. The visitor may read this or other trees, but must not
-   * modify this one while visiting it.
+   * until the visitor returns false. The visitor may read this or other trees, but must not modify
+   * this one while visiting it.
    */
   public void visit(long root, long beginKey, long endKey, EntryVisitor<V> visitor)
       throws IOException {
@@ -132,10 +132,9 @@ public final class BTree<V> {
   }
 
   /**
-   * Drops this reference to the whole tree (the kernel's dm_btree_del): a node whose count is
-   * above 1 is just dec'd; otherwise its children are released first (internal: recursively,
-   * with an explicit stack; leaf: {@link ValueType#dec} for each value) and then the node is
-   * dec'd.
+   * Drops this reference to the whole tree (the kernel's dm_btree_del): a node whose count is above
+   * 1 is just dec'd; otherwise its children are released first (internal: recursively, with an
+   * explicit stack; leaf: {@link ValueType#dec} for each value) and then the node is dec'd.
    */
   public void delete(long root) throws IOException {
     deleter.delete(root);

@@ -8,8 +8,7 @@ import org.thinpool.meta.block.ReadBlock;
 /**
  * Read-only codec of a b-tree node (spec 3.1), for the tree code, checkers and dumpers, over any
  * {@link ReadBlock}: a held block, or a {@link org.thinpool.meta.block.BlockImage} of raw bytes.
- * The writing half is {@link NodeEdit}; the validator the block manager runs is {@link
- * #validate}.
+ * The writing half is {@link NodeEdit}; the validator the block manager runs is {@link #validate}.
  *
  * <pre>
  * offset               size              field
@@ -34,8 +33,7 @@ public final class BTreeNode {
   public static final int SALT = 121107;
 
   /** The block type of every b-tree node, whatever its tree: checked by {@link #validate}. */
-  public static final BlockType BLOCK_TYPE =
-      new BlockType("btree node", SALT, BTreeNode::validate);
+  public static final BlockType BLOCK_TYPE = new BlockType("btree node", SALT, BTreeNode::validate);
 
   public static final int FLAG_INTERNAL = 1;
   public static final int FLAG_LEAF = 2;
@@ -46,8 +44,10 @@ public final class BTreeNode {
   public static final int OFFSET_MAX_ENTRIES = 20;
   public static final int OFFSET_VALUE_SIZE = 24;
   public static final int KEY_BYTES = 8;
+
   /** Internal nodes hold u64 child block numbers, whatever the leaf value size. */
   public static final int INTERNAL_VALUE_SIZE = 8;
+
   /** 252: the capacity of every internal node (and of leaves with 8-byte values). */
   public static final int INTERNAL_MAX_ENTRIES = maxEntriesFor(INTERNAL_VALUE_SIZE);
 

@@ -36,8 +36,9 @@ final class Deleter<V> {
         if (top + 1 >= BTree.MAX_DEPTH) {
           throw NodeCheck.corrupt(f.node, "tree deeper than " + BTree.MAX_DEPTH + " levels");
         }
-        WalkFrame child = enter(BTreeNode.child(f.node, i), KeyRange.child(f.node, i, f.range),
-            top + 2, leafDepth);
+        WalkFrame child =
+            enter(
+                BTreeNode.child(f.node, i), KeyRange.child(f.node, i, f.range), top + 2, leafDepth);
         if (child != null) {
           stack[++top] = child;
         }
@@ -65,8 +66,13 @@ final class Deleter<V> {
     BlockImage node = io.readImage(blockNr, range);
     boolean leaf = BTreeNode.isLeaf(node);
     if (leafDepth > 0 && (depth == leafDepth) != leaf) {
-      throw NodeCheck.corrupt(node, (leaf ? "leaf" : "internal node") + " at depth " + depth
-          + ", leaves are at depth " + leafDepth);
+      throw NodeCheck.corrupt(
+          node,
+          (leaf ? "leaf" : "internal node")
+              + " at depth "
+              + depth
+              + ", leaves are at depth "
+              + leafDepth);
     }
     if (leaf) {
       for (int i = 0; i < BTreeNode.nrEntries(node); i++) {

@@ -73,8 +73,8 @@ final class Inserter<V> {
   }
 
   /**
-   * Splits a full root beneath itself: its entries move into two new children and the root,
-   * keeping its block number, becomes an internal node pointing at them.
+   * Splits a full root beneath itself: its entries move into two new children and the root, keeping
+   * its block number, becomes an internal node pointing at them.
    */
   private void splitBeneath(WriteBlock root) throws IOException {
     Redistribution.Run run = Redistribution.gather(root);
@@ -91,10 +91,10 @@ final class Inserter<V> {
   }
 
   /**
-   * Makes room in the full current node (not the root): move entries into an unshared sibling
-   * with room, else split it in two, or split it and its left sibling into three when both are
-   * full and in the middle of the parent (which keeps sequential inserts from leaving half-empty
-   * nodes behind). Leaves the spine on the node that should receive {@code key}.
+   * Makes room in the full current node (not the root): move entries into an unshared sibling with
+   * room, else split it in two, or split it and its left sibling into three when both are full and
+   * in the middle of the parent (which keeps sequential inserts from leaving half-empty nodes
+   * behind). Leaves the spine on the node that should receive {@code key}.
    */
   private void rebalanceOrSplit(ShadowSpine spine, long key) throws IOException {
     WriteBlock parent = spine.parent();

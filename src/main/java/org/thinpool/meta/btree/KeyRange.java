@@ -30,7 +30,9 @@ record KeyRange(long lowest, long limit, boolean bounded) {
 
   @Override
   public String toString() {
-    return "[" + Long.toUnsignedString(lowest) + ", "
+    return "["
+        + Long.toUnsignedString(lowest)
+        + ", "
         + (bounded ? Long.toUnsignedString(limit) + ")" : "end]");
   }
 }

@@ -36,8 +36,8 @@ final class NodeEdit {
   }
 
   /**
-   * Opens slot {@code index} (shifting the entries from there one up) and stores {@code key} in
-   * it; returns the offset where the caller writes the value.
+   * Opens slot {@code index} (shifting the entries from there one up) and stores {@code key} in it;
+   * returns the offset where the caller writes the value.
    */
   static int insertAt(WriteBlock b, int index, long key) {
     int nr = BTreeNode.nrEntries(b);

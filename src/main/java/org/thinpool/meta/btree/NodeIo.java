@@ -7,13 +7,14 @@ import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
- * Node access for one tree (the kernel's {@code dm_btree_info}): reading with validation,
- * shadowing with inc_children, and allocating nodes of the tree's kinds.
+ * Node access for one tree (the kernel's {@code dm_btree_info}): reading with validation, shadowing
+ * with inc_children, and allocating nodes of the tree's kinds.
  */
 final class NodeIo<V> {
   final TransactionManager tm;
   final ValueType<V> type;
   final int leafValueSize;
+
   /** Calls of {@link #shadow}, for op-counting tests ({@link BTree#nodesShadowed}). */
   long nodesShadowed;
 

@@ -4,24 +4,23 @@ import java.io.IOException;
 import org.thinpool.meta.block.WriteBlock;
 
 /**
- * Rebalancing of two or three adjacent children before a removal descends into one of them
- * (spec 8.3a). With {@code t = max_entries / 3}, every child that survives holds at least
- * {@code t + 1} entries afterwards (given siblings that held at least {@code t}), so it can lose
- * one.
+ * Rebalancing of two or three adjacent children before a removal descends into one of them (spec
+ * 8.3a). With {@code t = max_entries / 3}, every child that survives holds at least {@code t + 1}
+ * entries afterwards (given siblings that held at least {@code t}), so it can lose one.
  *
  * <ul>
  *   <li>two children: merge them if they hold fewer than {@code 2t + 2} entries, otherwise split
  *       the entries evenly. (The bound {@code 2t + 1} of the spec and of older kernels is one too
- *       low: 2t + 1 entries split as t and t + 1, and a removal from the first leaves it
- *       underfull; later kernels use {@code 2t + 2} as well.)
+ *       low: 2t + 1 entries split as t and t + 1, and a removal from the first leaves it underfull;
+ *       later kernels use {@code 2t + 2} as well.)
  *   <li>three children: if they hold fewer than {@code 4t + 1}, dissolve the middle one into its
- *       neighbours and treat those as two; otherwise spread evenly (right gets total / 3, left
- *       one more when the total is not divisible by 3, the middle the rest).
+ *       neighbours and treat those as two; otherwise spread evenly (right gets total / 3, left one
+ *       more when the total is not divisible by 3, the middle the rest).
  * </ul>
  *
  * Every child involved is shadowed first (inc_children if it was shared); an emptied child is
- * removed from the parent and released: its entries, and the references they hold, now belong
- * to a neighbour.
+ * removed from the parent and released: its entries, and the references they hold, now belong to a
+ * neighbour.
  */
 final class Rebalance {
   private Rebalance() {}

@@ -8,8 +8,8 @@ import org.thinpool.meta.block.WriteBlock;
 
 /**
  * Moves entries between sibling nodes of one level (splits, merges, rebalancing). Entries keep
- * their order; their bytes move unchanged, so no reference count changes: every node involved
- * is private to the transaction, and a child or value referenced by one of them is referenced by
+ * their order; their bytes move unchanged, so no reference count changes: every node involved is
+ * private to the transaction, and a child or value referenced by one of them is referenced by
  * exactly one of them afterwards.
  */
 final class Redistribution {
@@ -65,8 +65,8 @@ final class Redistribution {
   }
 
   /**
-   * Makes {@code node} hold exactly entries {@code [from, from + count)} of {@code run}; its
-   * header keeps its kind and block number, unused slots become zero.
+   * Makes {@code node} hold exactly entries {@code [from, from + count)} of {@code run}; its header
+   * keeps its kind and block number, unused slots become zero.
    */
   static void write(WriteBlock node, Run run, int from, int count) {
     int max = BTreeNode.maxEntries(node);
@@ -80,8 +80,7 @@ final class Redistribution {
       MetadataBlock.putU64(buf, BTreeNode.keyOffset(i), run.keys()[from + i]);
     }
     int vs = run.valueSize();
-    System.arraycopy(
-        run.values(), from * vs, buf, BTreeNode.valueOffset(max, vs, 0), count * vs);
+    System.arraycopy(run.values(), from * vs, buf, BTreeNode.valueOffset(max, vs, 0), count * vs);
     MetadataBlock.putU32(buf, BTreeNode.OFFSET_NR_ENTRIES, count);
     node.copyFrom(buf);
   }

@@ -5,9 +5,9 @@ import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 
 /**
- * u64 values that hold a reference to something (a data block, a subtree root). What a
- * reference means is given as two actions; two values name the same thing when they are equal
- * after dropping their low {@code identityShift} bits (a block_time's 24 time bits).
+ * u64 values that hold a reference to something (a data block, a subtree root). What a reference
+ * means is given as two actions; two values name the same thing when they are equal after dropping
+ * their low {@code identityShift} bits (a block_time's 24 time bits).
  */
 final class ReferencingU64 implements ValueType<Long> {
   private final ValueTypes.RefAction inc;

@@ -10,9 +10,9 @@ import org.thinpool.meta.block.WriteBlock;
 
 /**
  * Removal (spec 8.3a, the kernel's dm-btree-remove.c): top-down along a shadow spine. Before the
- * spine enters a child that holds only the minimum number of entries, the child is topped up
- * from its siblings (or merged with them), so that removing one entry below can never leave a
- * node other than the root underfull.
+ * spine enters a child that holds only the minimum number of entries, the child is topped up from
+ * its siblings (or merged with them), so that removing one entry below can never leave a node other
+ * than the root underfull.
  */
 final class Remover<V> {
   private final NodeIo<V> io;
@@ -108,8 +108,8 @@ final class Remover<V> {
       }
       int i = BTreeNode.lowerBound(node, key);
       if (i < 0) {
-        throw NodeCheck.corrupt(node, "first key is above key " + Long.toUnsignedString(key)
-            + " that the tree holds");
+        throw NodeCheck.corrupt(
+            node, "first key is above key " + Long.toUnsignedString(key) + " that the tree holds");
       }
       topUpChild(node, spine.currentRange(), i);
       spine.descend(BTreeNode.lowerBound(node, key));
@@ -118,8 +118,7 @@ final class Remover<V> {
 
   /**
    * An internal root with a single child takes the child's place: the child's content is copied
-   * into the root (which keeps its block number) and the child is released. The tree loses a
-   * level.
+   * into the root (which keeps its block number) and the child is released. The tree loses a level.
    */
   private void collapseRoot(WriteBlock root) throws IOException {
     long childNr = BTreeNode.child(root, 0);
@@ -140,9 +139,9 @@ final class Remover<V> {
   }
 
   /**
-   * Makes sure child {@code i} of {@code parent} holds more than the minimum number of entries,
-   * so that it can lose one: if it does not, it is rebalanced with its right sibling (first
-   * child), its left sibling (last child) or both.
+   * Makes sure child {@code i} of {@code parent} holds more than the minimum number of entries, so
+   * that it can lose one: if it does not, it is rebalanced with its right sibling (first child),
+   * its left sibling (last child) or both.
    */
   private void topUpChild(WriteBlock parent, KeyRange range, int i) throws IOException {
     KeyRange childRange = KeyRange.child(parent, i, range);

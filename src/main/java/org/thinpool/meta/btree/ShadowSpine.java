@@ -4,9 +4,9 @@ import java.io.IOException;
 import org.thinpool.meta.block.WriteBlock;
 
 /**
- * The path of a top-down update (the kernel's shadow spine): the current node and its parent,
- * both shadowed and held for writing. Stepping down shadows the child, points the parent at the
- * shadow and releases the grandparent, so at most two nodes of the path are held at a time.
+ * The path of a top-down update (the kernel's shadow spine): the current node and its parent, both
+ * shadowed and held for writing. Stepping down shadows the child, points the parent at the shadow
+ * and releases the grandparent, so at most two nodes of the path are held at a time.
  */
 final class ShadowSpine implements AutoCloseable {
   private final NodeIo<?> io;

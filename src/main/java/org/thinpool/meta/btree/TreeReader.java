@@ -6,9 +6,9 @@ import org.thinpool.meta.block.BlockImage;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
- * Read-only descents and ordered walks. Walks keep an explicit stack of private node copies, so
- * no block is held while callers run, and check every node they reach: kind, key range given by
- * the parent, equal leaf depth, and the depth limit.
+ * Read-only descents and ordered walks. Walks keep an explicit stack of private node copies, so no
+ * block is held while callers run, and check every node they reach: kind, key range given by the
+ * parent, equal leaf depth, and the depth limit.
  */
 final class TreeReader<V> {
   /** Receives the leaves of a walk in key order; returns false to stop. */
@@ -79,16 +79,21 @@ final class TreeReader<V> {
   OptionalLong firstKeyIn(long root, long from, long end) throws IOException {
     long[] found = new long[1];
     boolean[] any = new boolean[1];
-    leaves(root, from, end, true, leaf -> {
-      int i = BTreeNode.ceilingIndex(leaf, from);
-      if (i < BTreeNode.nrEntries(leaf)) {
-        long k = BTreeNode.key(leaf, i);
-        any[0] = Long.compareUnsigned(k, end) < 0;
-        found[0] = k;
-        return false;
-      }
-      return true;
-    });
+    leaves(
+        root,
+        from,
+        end,
+        true,
+        leaf -> {
+          int i = BTreeNode.ceilingIndex(leaf, from);
+          if (i < BTreeNode.nrEntries(leaf)) {
+            long k = BTreeNode.key(leaf, i);
+            any[0] = Long.compareUnsigned(k, end) < 0;
+            found[0] = k;
+            return false;
+          }
+          return true;
+        });
     return any[0] ? OptionalLong.of(found[0]) : OptionalLong.empty();
   }
 
@@ -97,25 +102,35 @@ final class TreeReader<V> {
       return;
     }
     ValueType<V> type = io.type;
-    leaves(root, begin, end, true, leaf -> {
-      int nr = BTreeNode.nrEntries(leaf);
-      for (int i = BTreeNode.ceilingIndex(leaf, begin); i < nr; i++) {
-        long k = BTreeNode.key(leaf, i);
-        if (Long.compareUnsigned(k, end) >= 0
-            || !visitor.visit(k, type.decode(leaf, BTreeNode.valueOffset(leaf, i)))) {
-          return false;
-        }
-      }
-      return true;
-    });
+    leaves(
+        root,
+        begin,
+        end,
+        true,
+        leaf -> {
+          int nr = BTreeNode.nrEntries(leaf);
+          for (int i = BTreeNode.ceilingIndex(leaf, begin); i < nr; i++) {
+            long k = BTreeNode.key(leaf, i);
+            if (Long.compareUnsigned(k, end) >= 0
+                || !visitor.visit(k, type.decode(leaf, BTreeNode.valueOffset(leaf, i)))) {
+              return false;
+            }
+          }
+          return true;
+        });
   }
 
   long count(long root) throws IOException {
     long[] total = new long[1];
-    leaves(root, 0, 0, false, leaf -> {
-      total[0] += BTreeNode.nrEntries(leaf);
-      return true;
-    });
+    leaves(
+        root,
+        0,
+        0,
+        false,
+        leaf -> {
+          total[0] += BTreeNode.nrEntries(leaf);
+          return true;
+        });
     return total[0];
   }
 

@@ -31,8 +31,8 @@ public final class ValueTypes {
 
   /**
    * u64 values that each hold one reference: {@code inc} when a shared leaf holding the value is
-   * copied, {@code dec} when the value is overwritten by one naming something else, removed, or
-   * its tree deleted. Values name the same thing when equal after {@code >>> identityShift}.
+   * copied, {@code dec} when the value is overwritten by one naming something else, removed, or its
+   * tree deleted. Values name the same thing when equal after {@code >>> identityShift}.
    */
   public static ValueType<Long> u64(RefAction inc, RefAction dec, int identityShift) {
     return new ReferencingU64(inc, dec, identityShift);

@@ -4,8 +4,8 @@ import org.thinpool.meta.block.BlockImage;
 
 /**
  * A node on the explicit stack of a walk (reads, deletion): a private copy of the node, the key
- * range its parent gives it, and the child index the walk is at. Walks bound their stacks by
- * {@link BTree#MAX_DEPTH} instead of recursing.
+ * range its parent gives it, and the child index the walk is at. Walks bound their stacks by {@link
+ * BTree#MAX_DEPTH} instead of recursing.
  */
 final class WalkFrame {
   final BlockImage node;

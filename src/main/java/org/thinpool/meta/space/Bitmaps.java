@@ -15,9 +15,8 @@ import org.thinpool.meta.block.MetadataBlock;
  *     16 4080 entries   entry e in byte 16 + e / 4
  * </pre>
  *
- * <p>With {@code s = 2 * (e % 4)}, bit {@code s} of the entry's byte is the high bit (weight 2)
- * and bit {@code s + 1} the low bit. Values: 0 free, 1, 2, 3 = "3 or more, see the overflow
- * tree".
+ * <p>With {@code s = 2 * (e % 4)}, bit {@code s} of the entry's byte is the high bit (weight 2) and
+ * bit {@code s + 1} the low bit. Values: 0 free, 1, 2, 3 = "3 or more, see the overflow tree".
  */
 public final class Bitmaps {
   /** Checksum salt of bitmap blocks (spec 1.2). */
@@ -28,6 +27,7 @@ public final class Bitmaps {
       new BlockType("space map bitmap", SALT, BlockValidator.COMMON_ONLY);
 
   public static final int HEADER_BYTES = 16;
+
   /** Four 2-bit entries a byte. */
   private static final int ENTRIES_PER_BYTE = 4;
 
@@ -53,7 +53,9 @@ public final class Bitmaps {
   /** Index of the first entry in [from, limit) whose value is 0, or -1. */
   public static int findFree(byte[] block, int from, int limit) {
     for (int e = from; e < limit; e++) {
-      if ((e & 3) == 0 && e + 4 <= limit && block[HEADER_BYTES + (e >>> 2)] != 0
+      if ((e & 3) == 0
+          && e + 4 <= limit
+          && block[HEADER_BYTES + (e >>> 2)] != 0
           && allUsed(block[HEADER_BYTES + (e >>> 2)])) {
         e += 3;
         continue;

@@ -7,12 +7,11 @@ import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
- * What both space maps share: the in-memory {@link Counts}, the overflow tree, loading bitmaps
- * and the contract's arithmetic. They differ in how they find their bitmaps (an index b-tree or
- * one index block) and in how they write themselves back.
+ * What both space maps share: the in-memory {@link Counts}, the overflow tree, loading bitmaps and
+ * the contract's arithmetic. They differ in how they find their bitmaps (an index b-tree or one
+ * index block) and in how they write themselves back.
  */
-abstract sealed class CountedSpaceMap implements SpaceMap
-    permits MetadataSpaceMap, DataSpaceMap {
+abstract sealed class CountedSpaceMap implements SpaceMap permits MetadataSpaceMap, DataSpaceMap {
   final Counts counts;
   final TransactionManager tm;
   OverflowTree overflow;

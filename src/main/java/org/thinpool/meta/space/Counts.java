@@ -13,8 +13,8 @@ import org.thinpool.meta.tx.LongLongHashMap;
  * counts (3 and more), and for each bitmap touched in this transaction a copy of its committed
  * version, so that allocation can refuse blocks the committed state still uses.
  *
- * <p>Memory: 4 KiB per 16 320 blocks (a 1 TiB pool of 64 KiB blocks: 4 MiB) plus 16 bytes per
- * block with a count of 3 or more.
+ * <p>Memory: 4 KiB per 16 320 blocks (a 1 TiB pool of 64 KiB blocks: 4 MiB) plus 16 bytes per block
+ * with a count of 3 or more.
  */
 final class Counts {
   private final String name;
@@ -24,8 +24,10 @@ final class Counts {
   private final LongLongHashMap overflow = new LongLongHashMap();
   private final LongHashSet dirtyOverflow = new LongHashSet();
   private boolean[] dirtyBitmaps = new boolean[0];
+
   /** Per bitmap: no free entry lies below this index (a lower bound, like none_free_before). */
   private int[] freeHint = new int[0];
+
   private long nrBlocks;
   private long nrAllocated;
   private long cursor;
@@ -160,7 +162,11 @@ final class Counts {
     }
     if (found < 0) {
       throw new OutOfSpaceException(
-          "no free " + name + " blocks (" + nrBlocks + " blocks, all in use or freed since the"
+          "no free "
+              + name
+              + " blocks ("
+              + nrBlocks
+              + " blocks, all in use or freed since the"
               + " last commit)");
     }
     set(found, 1);

@@ -8,9 +8,9 @@ import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
- * The data space map (spec 5.5): bitmaps found through an index b-tree (key = bitmap number,
- * value = {@link IndexEntry}), plus an overflow tree. Its blocks are metadata blocks; writing it
- * back allocates from the metadata space map, so it is written before that one.
+ * The data space map (spec 5.5): bitmaps found through an index b-tree (key = bitmap number, value
+ * = {@link IndexEntry}), plus an overflow tree. Its blocks are metadata blocks; writing it back
+ * allocates from the metadata space map, so it is written before that one.
  */
 public final class DataSpaceMap extends CountedSpaceMap {
   private final BTree<IndexEntry> indexTree;

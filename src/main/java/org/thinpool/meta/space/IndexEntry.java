@@ -4,8 +4,8 @@ import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 
 /**
- * One bitmap's index entry (spec 5.3), 16 bytes: a value of the data space map's index tree and
- * an entry of the metadata space map's index block ({@link MetadataIndex}).
+ * One bitmap's index entry (spec 5.3), 16 bytes: a value of the data space map's index tree and an
+ * entry of the metadata space map's index block ({@link MetadataIndex}).
  *
  * <pre>
  * offset size field

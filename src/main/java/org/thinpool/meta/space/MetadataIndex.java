@@ -7,8 +7,8 @@ import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 
 /**
- * Codec of the metadata space map's index block (spec 5.4): the index entries of all its bitmaps
- * in one block.
+ * Codec of the metadata space map's index block (spec 5.4): the index entries of all its bitmaps in
+ * one block.
  *
  * <pre>
  * offset          size field
@@ -23,13 +23,14 @@ public final class MetadataIndex {
   public static final int SALT = 160478;
 
   /**
-   * Nothing to check beyond the common header: every entry is read against the superblock's
-   * block count by the space map that loads it, and a bitmap location through the block manager.
+   * Nothing to check beyond the common header: every entry is read against the superblock's block
+   * count by the space map that loads it, and a bitmap location through the block manager.
    */
   public static final BlockType BLOCK_TYPE =
       new BlockType("metadata space map index", SALT, BlockValidator.COMMON_ONLY);
 
   static final int OFFSET_ENTRIES = 16;
+
   /** 255 entries fill the block: the metadata space map's bitmap limit. */
   public static final int MAX_ENTRIES =
       (MetadataBlock.SIZE_BYTES - OFFSET_ENTRIES) / IndexEntry.SIZE_BYTES;

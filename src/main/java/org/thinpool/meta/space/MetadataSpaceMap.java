@@ -8,10 +8,10 @@ import org.thinpool.meta.block.WriteBlock;
 import org.thinpool.meta.tx.TransactionManager;
 
 /**
- * The metadata space map (spec 5.4): bitmaps found through one index block, plus an overflow
- * tree. It counts its own blocks too, which makes writing it back recursive: relocating a bitmap
- * allocates a block, which changes a bitmap. {@link #flush} runs that to a fixed point in
- * memory before a single byte of it is written, so the written image is self-consistent.
+ * The metadata space map (spec 5.4): bitmaps found through one index block, plus an overflow tree.
+ * It counts its own blocks too, which makes writing it back recursive: relocating a bitmap
+ * allocates a block, which changes a bitmap. {@link #flush} runs that to a fixed point in memory
+ * before a single byte of it is written, so the written image is self-consistent.
  */
 public final class MetadataSpaceMap extends CountedSpaceMap {
   /** 255 index entries fit the index block: 4 161 600 metadata blocks (spec 1.1). */
@@ -43,12 +43,11 @@ public final class MetadataSpaceMap extends CountedSpaceMap {
   }
 
   /** Opens the map described by a superblock's root; installs it in the manager. */
-  public static MetadataSpaceMap open(TransactionManager tm, SpaceMapRoot root)
-      throws IOException {
+  public static MetadataSpaceMap open(TransactionManager tm, SpaceMapRoot root) throws IOException {
     MetadataSpaceMap sm = new MetadataSpaceMap(tm);
     if (root.nrBlocks() > MAX_BLOCKS || root.nrBlocks() < 1) {
-      throw new MetadataCorruptException(0, "superblock", "metadata space map of "
-          + root.nrBlocks() + " blocks is impossible");
+      throw new MetadataCorruptException(
+          0, "superblock", "metadata space map of " + root.nrBlocks() + " blocks is impossible");
     }
     int n = Bitmaps.bitmapCount(root.nrBlocks());
     sm.bitmapLocations = new long[n];

@@ -9,10 +9,9 @@ import java.io.IOException;
  * <p>Contract kept by every implementation:
  *
  * <ul>
- *   <li>{@link #newBlock} only hands out a block whose count is zero now <em>and</em> was zero
- *       in the last committed transaction: a block freed in this transaction is not reused
- *       before the commit, so a crash never finds committed metadata pointing at overwritten
- *       blocks;
+ *   <li>{@link #newBlock} only hands out a block whose count is zero now <em>and</em> was zero in
+ *       the last committed transaction: a block freed in this transaction is not reused before the
+ *       commit, so a crash never finds committed metadata pointing at overwritten blocks;
  *   <li>a count never goes below zero ({@link #dec} of a free block is an {@link AssertionError});
  *   <li>{@link #nrFree} + {@link #nrAllocated} == {@link #nrBlocks} at all times.
  * </ul>
@@ -42,15 +41,15 @@ public interface SpaceMap {
 
   /**
    * Writes the map's changes into metadata blocks (the first half of the kernel's {@code
-   * dm_sm_commit}); only {@link TransactionManager#commit} calls it. Writing may allocate
-   * metadata blocks: the metadata space map, flushed last, settles its own allocations before it
-   * returns, so its written image counts every block of the transaction.
+   * dm_sm_commit}); only {@link TransactionManager#commit} calls it. Writing may allocate metadata
+   * blocks: the metadata space map, flushed last, settles its own allocations before it returns, so
+   * its written image counts every block of the transaction.
    */
   void flush() throws IOException;
 
   /**
-   * The superblock that points at the flushed map is on the device: the current counts become
-   * the committed ones, and blocks freed in the transaction may be handed out again.
+   * The superblock that points at the flushed map is on the device: the current counts become the
+   * committed ones, and blocks freed in the transaction may be handed out again.
    */
   void committed();
 }

@@ -10,12 +10,12 @@ import org.thinpool.meta.block.WriteBlock;
 /**
  * Copy-on-write transactions over metadata blocks (the kernel's dm_transaction_manager).
  *
- * <p>Contract: a block of the last committed state is never written. {@link #newBlock} hands out
- * a zeroed block that is free in the committed state; {@link #shadow} gives a writable copy of a
+ * <p>Contract: a block of the last committed state is never written. {@link #newBlock} hands out a
+ * zeroed block that is free in the committed state; {@link #shadow} gives a writable copy of a
  * block, in place only when the block was itself created in this transaction and nobody else
- * references it. {@link #commit} alone decides the order in which a transaction reaches the
- * device, so that a crash at any write or sync leaves the previous transaction or the new one,
- * whole; {@link #abort} forgets it.
+ * references it. {@link #commit} alone decides the order in which a transaction reaches the device,
+ * so that a crash at any write or sync leaves the previous transaction or the new one, whole;
+ * {@link #abort} forgets it.
  */
 public final class TransactionManager {
   private final BlockManager blocks;
@@ -51,9 +51,9 @@ public final class TransactionManager {
   }
 
   /**
-   * A writable version of {@code blockNr}. If the result's {@link Shadow#incChildren()} is true
-   * the original was shared, and the caller must increment the reference count of everything
-   * the copy points at (its children or the data blocks it maps).
+   * A writable version of {@code blockNr}. If the result's {@link Shadow#incChildren()} is true the
+   * original was shared, and the caller must increment the reference count of everything the copy
+   * points at (its children or the data blocks it maps).
    */
   public Shadow shadow(long blockNr, BlockType type) throws IOException {
     long count = metadataSpaceMap.refCount(blockNr);
@@ -97,22 +97,23 @@ public final class TransactionManager {
    *
    * <ol>
    *   <li>pre-commit: each of {@code dataSpaceMaps} is flushed, then the metadata space map.
-   *       Flushing allocates metadata blocks, which changes the metadata space map, so it goes
-   *       last and settles its own allocations itself ({@link SpaceMap#flush});
+   *       Flushing allocates metadata blocks, which changes the metadata space map, so it goes last
+   *       and settles its own allocations itself ({@link SpaceMap#flush});
    *   <li>every dirty block is written and the device synced: the new trees and space maps are
    *       durable, but nothing points at them yet;
-   *   <li>{@code superblock} is asked for its image (every root is final now), block 0 is
-   *       written and the device synced: the commit point. The block manager refuses it while a
-   *       block is still dirty;
-   *   <li>every block becomes committed state: shadowing copies again, and the space maps may
-   *       hand out the blocks the previous transaction freed ({@link SpaceMap#committed}).
+   *   <li>{@code superblock} is asked for its image (every root is final now), block 0 is written
+   *       and the device synced: the commit point. The block manager refuses it while a block is
+   *       still dirty;
+   *   <li>every block becomes committed state: shadowing copies again, and the space maps may hand
+   *       out the blocks the previous transaction freed ({@link SpaceMap#committed}).
    * </ol>
    *
-   * <p>Whatever fails part-way, the superblock on the device still names the previous
-   * transaction, whose blocks this commit never wrote.
+   * <p>Whatever fails part-way, the superblock on the device still names the previous transaction,
+   * whose blocks this commit never wrote.
    */
-  public void commit(BlockType superblockType, SuperblockImage superblock,
-      SpaceMap... dataSpaceMaps) throws IOException {
+  public void commit(
+      BlockType superblockType, SuperblockImage superblock, SpaceMap... dataSpaceMaps)
+      throws IOException {
     for (SpaceMap sm : dataSpaceMaps) {
       sm.flush();
     }

@@ -13,8 +13,8 @@ package org.thinpool.thin.check;
  *
  * <p>So 8192 bytes stay {@code 8192}, 8704 become {@code 9KiB}, 1 MiB is {@code 1024KiB}, 37.5 MiB
  * is {@code 38MiB}, but 1024.5 KiB is {@code 1024KiB} (the truncating step comes first), 8 GiB is
- * {@code 8192MiB} and 8193 GiB is {@code 8TiB}. Above 8192 PiB 0.9.0 indexes past its table
- * (it crashed in experiments, on a wrapped SHARED count); this class prints {@code EiB} there.
+ * {@code 8192MiB} and 8193 GiB is {@code 8TiB}. Above 8192 PiB 0.9.0 indexes past its table (it
+ * crashed in experiments, on a wrapped SHARED count); this class prints {@code EiB} there.
  */
 final class DiskUnits {
   private static final String[] UNITS = {"", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

@@ -26,23 +26,25 @@ import org.thinpool.thin.Superblock;
 import org.thinpool.thin.ValueCodecs;
 
 /**
- * The full metadata checker behind {@code thinpool check}: every block's checksum and header,
- * every tree's shape (key order, parent bounds, fill, equal depth), the details and mapping trees
- * against each other, and every reference count of both space maps recomputed from the trees
- * (spec 6 and 7) and compared with what is stored.
+ * The full metadata checker behind {@code thinpool check}: every block's checksum and header, every
+ * tree's shape (key order, parent bounds, fill, equal depth), the details and mapping trees against
+ * each other, and every reference count of both space maps recomputed from the trees (spec 6 and 7)
+ * and compared with what is stored.
  *
- * <p>It walks, bounds and counts every tree itself rather than through the b-tree operations, so
- * a bug there (a lost reference, a key outside its parent's range, an underfull node) cannot hide
- * from it. It reads fields through the shared codecs ({@link BTreeNode}, {@link MetadataIndex}):
- * a second copy of byte offsets would check nothing the golden files, the real {@code
- * thin_check} and the kernel test do not already pin, and the block manager has already run each
- * block type's validator on every block this class reads.
+ * <p>It walks, bounds and counts every tree itself rather than through the b-tree operations, so a
+ * bug there (a lost reference, a key outside its parent's range, an underfull node) cannot hide
+ * from it. It reads fields through the shared codecs ({@link BTreeNode}, {@link MetadataIndex}): a
+ * second copy of byte offsets would check nothing the golden files, the real {@code thin_check} and
+ * the kernel test do not already pin, and the block manager has already run each block type's
+ * validator on every block this class reads.
  */
 public final class PoolCheck {
   /** Leaf values of the overflow trees: u32 reference counts (spec 5.1). */
   private static final int REF_COUNT_BYTES = 4;
+
   /** Leaf values of both mapping-tree levels: a u64 subtree root or block_time (spec 3.4). */
   private static final int MAPPING_VALUE_BYTES = 8;
+
   /** Deeper than any tree of 2^64 keys at minimum fill: a loop or garbage. */
   private static final int MAX_DEPTH = 16;
 
@@ -57,8 +59,8 @@ public final class PoolCheck {
   /**
    * One problem found; {@code fatal} is false for leaks, which lose nothing. A {@code recount}
    * problem is a count the walk recomputed (a reference count, a device's mapped_blocks) that
-   * differs from the stored one: when the walk also found a damaged block, the recount follows
-   * from it (every block under an unreadable node is uncounted) and is not a cause of its own.
+   * differs from the stored one: when the walk also found a damaged block, the recount follows from
+   * it (every block under an unreadable node is uncounted) and is not a cause of its own.
    */
   public record Problem(String message, boolean fatal, boolean recount) {
     public Problem(String message, boolean fatal) {
@@ -112,8 +114,15 @@ public final class PoolCheck {
     long have = blocks.blockCount();
     long counted = sb.metadataSpaceMap().nrBlocks();
     if (have < counted) {
-      problems.add(new Problem("metadata device holds " + have + " blocks but its space map"
-          + " counts " + counted + ": it was truncated or shrunk", true));
+      problems.add(
+          new Problem(
+              "metadata device holds "
+                  + have
+                  + " blocks but its space map"
+                  + " counts "
+                  + counted
+                  + ": it was truncated or shrunk",
+              true));
       return new Report(problems, sb.transactionId(), 0);
     }
     TransactionManager tm = new TransactionManager(blocks);
@@ -156,20 +165,32 @@ public final class PoolCheck {
     ref(sb.metadataSpaceMap().refCountRoot(), "metadata space map overflow tree root");
     ref(sb.dataSpaceMap().refCountRoot(), "data space map overflow tree root");
     ref(sb.dataSpaceMap().bitmapRoot(), "data space map index tree root");
-    walk(sb.metadataSpaceMap().refCountRoot(), REF_COUNT_BYTES,
-        "metadata space map overflow tree", null);
+    walk(
+        sb.metadataSpaceMap().refCountRoot(),
+        REF_COUNT_BYTES,
+        "metadata space map overflow tree",
+        null);
     walk(sb.dataSpaceMap().refCountRoot(), REF_COUNT_BYTES, "data space map overflow tree", null);
     long[] n = {0};
     String indexTree = "data space map index tree";
-    walk(sb.dataSpaceMap().bitmapRoot(), IndexEntry.SIZE_BYTES, indexTree, (leaf, b) -> {
-      for (int i = 0; i < nr(b); i++) {
-        ref(b.u64(valueOffset(b, i)), "data space map bitmap " + key(b, i));
-        n[0]++;
-      }
-    });
+    walk(
+        sb.dataSpaceMap().bitmapRoot(),
+        IndexEntry.SIZE_BYTES,
+        indexTree,
+        (leaf, b) -> {
+          for (int i = 0; i < nr(b); i++) {
+            ref(b.u64(valueOffset(b, i)), "data space map bitmap " + key(b, i));
+            n[0]++;
+          }
+        });
     if (n[0] != Bitmaps.bitmapCount(dsm.nrBlocks())) {
-      problems.add(new Problem("data space map index has " + n[0] + " entries, expected "
-          + Bitmaps.bitmapCount(dsm.nrBlocks()), true));
+      problems.add(
+          new Problem(
+              "data space map index has "
+                  + n[0]
+                  + " entries, expected "
+                  + Bitmaps.bitmapCount(dsm.nrBlocks()),
+              true));
     }
   }
 
@@ -178,49 +199,76 @@ public final class PoolCheck {
     Map<Long, DeviceDetails> details = new TreeMap<>();
     ref(sb.deviceDetailsRoot(), what + "device details tree root");
     ref(sb.dataMappingRoot(), what + "top-level mapping tree root");
-    walk(sb.deviceDetailsRoot(), DeviceDetails.SIZE_BYTES, what + "device details tree",
+    walk(
+        sb.deviceDetailsRoot(),
+        DeviceDetails.SIZE_BYTES,
+        what + "device details tree",
         (leaf, b) -> {
           for (int i = 0; i < nr(b); i++) {
             details.put(key(b, i), ValueCodecs.DETAILS.decode(b, valueOffset(b, i)));
           }
         });
     Map<Long, Long> roots = new TreeMap<>();
-    walk(sb.dataMappingRoot(), MAPPING_VALUE_BYTES, what + "top-level mapping tree", (leaf, b) -> {
-      for (int i = 0; i < nr(b); i++) {
-        roots.put(key(b, i), b.u64(valueOffset(b, i)));
-      }
-    });
+    walk(
+        sb.dataMappingRoot(),
+        MAPPING_VALUE_BYTES,
+        what + "top-level mapping tree",
+        (leaf, b) -> {
+          for (int i = 0; i < nr(b); i++) {
+            roots.put(key(b, i), b.u64(valueOffset(b, i)));
+          }
+        });
     for (Map.Entry<Long, Long> e : roots.entrySet()) {
       long dev = e.getKey();
       ref(e.getValue(), what + "thin device " + dev + " mapping tree root");
       String tree = what + "thin device " + dev + " mapping tree";
-      walk(e.getValue(), MAPPING_VALUE_BYTES, tree, (leaf, b) -> {
-        for (int i = 0; i < nr(b); i++) {
-          long data = b.u64(valueOffset(b, i)) >>> Mapping.TIME_BITS;
-          if (data >= expectedData.length) {
-            problems.add(new Problem(what + "thin device " + dev + " maps block " + key(b, i)
-                + " to data block " + data + " beyond the data device", true));
-          } else {
-            expectedData[(int) data]++;
-          }
-        }
-      });
+      walk(
+          e.getValue(),
+          MAPPING_VALUE_BYTES,
+          tree,
+          (leaf, b) -> {
+            for (int i = 0; i < nr(b); i++) {
+              long data = b.u64(valueOffset(b, i)) >>> Mapping.TIME_BITS;
+              if (data >= expectedData.length) {
+                problems.add(
+                    new Problem(
+                        what
+                            + "thin device "
+                            + dev
+                            + " maps block "
+                            + key(b, i)
+                            + " to data block "
+                            + data
+                            + " beyond the data device",
+                        true));
+              } else {
+                expectedData[(int) data]++;
+              }
+            }
+          });
       if (!details.containsKey(dev)) {
-        problems.add(new Problem(what + "thin device " + dev + " has mappings but no details",
-            true));
+        problems.add(
+            new Problem(what + "thin device " + dev + " has mappings but no details", true));
       } else if (live) {
         long mapped = entriesUnder(e.getValue());
         if (mapped != details.get(dev).mappedBlocks()) {
-          problems.add(new Problem("thin device " + dev + " has " + mapped
-              + " mappings but its details say mapped_blocks " + details.get(dev).mappedBlocks(),
-              true, true));
+          problems.add(
+              new Problem(
+                  "thin device "
+                      + dev
+                      + " has "
+                      + mapped
+                      + " mappings but its details say mapped_blocks "
+                      + details.get(dev).mappedBlocks(),
+                  true,
+                  true));
         }
       }
     }
     for (long dev : details.keySet()) {
       if (!roots.containsKey(dev)) {
-        problems.add(new Problem(what + "thin device " + dev + " has details but no mapping tree",
-            true));
+        problems.add(
+            new Problem(what + "thin device " + dev + " has details but no mapping tree", true));
       }
     }
     return details;
@@ -234,8 +282,8 @@ public final class PoolCheck {
   private record Pending(long block, long lowKey, long highKey, int depth, String path) {}
 
   /**
-   * Walks one tree from {@code root} (whose reference the caller counted): counts a reference
-   * for every child pointer, and descends into each node only the first time it is reached.
+   * Walks one tree from {@code root} (whose reference the caller counted): counts a reference for
+   * every child pointer, and descends into each node only the first time it is reached.
    */
   private void walk(long root, int leafValueSize, String tree, LeafVisitor visitor)
       throws IOException {
@@ -248,8 +296,8 @@ public final class PoolCheck {
     while (!stack.isEmpty()) {
       Pending p = stack.pop();
       if (p.depth > MAX_DEPTH) {
-        problems.add(new Problem(tree + " deeper than " + MAX_DEPTH + " at block " + p.block,
-            true));
+        problems.add(
+            new Problem(tree + " deeper than " + MAX_DEPTH + " at block " + p.block, true));
         continue;
       }
       try (ReadBlock b = blocks.read(p.block, BTreeNode.BLOCK_TYPE)) {
@@ -285,33 +333,50 @@ public final class PoolCheck {
     int wantSize = internal ? BTreeNode.INTERNAL_VALUE_SIZE : leafValueSize;
     String where = p.path + " (block " + p.block + ")";
     if (valueSize != wantSize) {
-      problems.add(new Problem(where + ": value size " + valueSize + ", expected " + wantSize,
-          true));
+      problems.add(
+          new Problem(where + ": value size " + valueSize + ", expected " + wantSize, true));
     }
     boolean root = p.depth == 0;
     if (!root && nr(b) < max / 3) {
-      problems.add(new Problem("too few entries in btree_node: " + nr(b)
-          + ", expected at least " + max / 3 + " (block " + p.block + ", max_entries = " + max
-          + ") in " + p.path, true));
+      problems.add(
+          new Problem(
+              "too few entries in btree_node: "
+                  + nr(b)
+                  + ", expected at least "
+                  + max / 3
+                  + " (block "
+                  + p.block
+                  + ", max_entries = "
+                  + max
+                  + ") in "
+                  + p.path,
+              true));
     }
     if (!root && nr(b) == 0) {
       return;
     }
     if (nr(b) > 0 && !root && Long.compareUnsigned(key(b, 0), p.lowKey) < 0) {
-      problems.add(new Problem(where + ": first key " + key(b, 0)
-          + " below the parent's key " + p.lowKey, true));
+      problems.add(
+          new Problem(
+              where + ": first key " + key(b, 0) + " below the parent's key " + p.lowKey, true));
     }
-    if (nr(b) > 0 && p.highKey != -1
-        && Long.compareUnsigned(key(b, nr(b) - 1), p.highKey) >= 0) {
-      problems.add(new Problem(where + ": last key " + key(b, nr(b) - 1)
-          + " not below the next parent key " + p.highKey, true));
+    if (nr(b) > 0 && p.highKey != -1 && Long.compareUnsigned(key(b, nr(b) - 1), p.highKey) >= 0) {
+      problems.add(
+          new Problem(
+              where
+                  + ": last key "
+                  + key(b, nr(b) - 1)
+                  + " not below the next parent key "
+                  + p.highKey,
+              true));
     }
     if (!internal) {
       if (leafDepth[0] == -1) {
         leafDepth[0] = p.depth;
       } else if (leafDepth[0] != p.depth) {
-        problems.add(new Problem(where + ": leaf at depth " + p.depth + ", others at "
-            + leafDepth[0], true));
+        problems.add(
+            new Problem(
+                where + ": leaf at depth " + p.depth + ", others at " + leafDepth[0], true));
       }
     }
   }
@@ -360,8 +425,8 @@ public final class PoolCheck {
 
   private void ref(long block, String what) {
     if (block < 0 || block >= expectedMeta.length) {
-      problems.add(new Problem(what + " points at block " + block
-          + " beyond the metadata device", true));
+      problems.add(
+          new Problem(what + " points at block " + block + " beyond the metadata device", true));
       return;
     }
     expectedMeta[(int) block]++;
@@ -372,9 +437,18 @@ public final class PoolCheck {
       long actual = sm.refCount(b);
       if (actual != expected[b]) {
         boolean leak = expected[b] == 0;
-        problems.add(new Problem(name + " reference counts differ for block " + b
-            + ", expected " + expected[b] + ", but got " + actual + (leak ? " (leaked)" : ""),
-            !leak, true));
+        problems.add(
+            new Problem(
+                name
+                    + " reference counts differ for block "
+                    + b
+                    + ", expected "
+                    + expected[b]
+                    + ", but got "
+                    + actual
+                    + (leak ? " (leaked)" : ""),
+                !leak,
+                true));
       }
     }
   }

@@ -132,8 +132,8 @@ public final class ThinLsReport {
   }
 
   /**
-   * A sink that runs the classifying pass on every device it receives, with the virtual sizes
-   * in bytes that {@code sizesBytes} knows (the others unknown).
+   * A sink that runs the classifying pass on every device it receives, with the virtual sizes in
+   * bytes that {@code sizesBytes} knows (the others unknown).
    */
   public RestoreSink classifyingPass(Map<Long, Long> sizesBytes) {
     return new PassSink() {

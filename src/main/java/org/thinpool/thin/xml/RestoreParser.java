@@ -235,8 +235,13 @@ final class RestoreParser {
       throws XmlFormatException {
     if (origin <= previous) {
       throw error(
-          what + " origin block " + origin + " is not above the previous mapping's "
-              + previous + " in " + where);
+          what
+              + " origin block "
+              + origin
+              + " is not above the previous mapping's "
+              + previous
+              + " in "
+              + where);
     }
   }
 

@@ -27,8 +27,8 @@ import org.thinpool.thin.SuperblockInfo;
  * &lt;/superblock&gt;
  * </pre>
  *
- * <p>Consecutive mappings merge into one run while the origin block and the data block both grow
- * by one and the time stays equal; a run of one block is a {@code single_mapping}, a longer one a
+ * <p>Consecutive mappings merge into one run while the origin block and the data block both grow by
+ * one and the time stays equal; a run of one block is a {@code single_mapping}, a longer one a
  * {@code range_mapping}. A device without mappings still gets its own open and close lines. Only
  * the current run is kept in memory, so the writer needs O(1) memory whatever the number of
  * mappings.

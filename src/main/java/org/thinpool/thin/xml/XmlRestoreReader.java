@@ -33,11 +33,11 @@ import org.thinpool.thin.RestoreSink;
  *
  * <p>u64 values must also fit a Java {@code long}; data blocks must stay below {@link
  * #MAX_DATA_BLOCKS}. Everything else is an {@link XmlFormatException} naming the line: unknown
- * elements or attributes, missing or non-numeric attributes, mappings or refs outside a device,
- * a duplicate dev id or def name, origin blocks that are not strictly ascending within a device
- * or def, a ref to a name not defined before it, non-blank text, DTDs and entity references.
- * {@link IOException}s of the input and of the sink pass through unchanged. The sink may have
- * received part of the document when an error is raised.
+ * elements or attributes, missing or non-numeric attributes, mappings or refs outside a device, a
+ * duplicate dev id or def name, origin blocks that are not strictly ascending within a device or
+ * def, a ref to a name not defined before it, non-blank text, DTDs and entity references. {@link
+ * IOException}s of the input and of the sink pass through unchanged. The sink may have received
+ * part of the document when an error is raised.
  *
  * <p>Hostile input: DTDs and external entities are disabled in the parser, and a document that
  * declares a DTD is rejected outright.
@@ -47,8 +47,8 @@ public final class XmlRestoreReader {
   public static final long DEFAULT_FLAGS = 0;
 
   /**
-   * {@code version} when the attribute is absent: the version the kernel writes. thin_restore
-   * 0.9.0 would store 1 here.
+   * {@code version} when the attribute is absent: the version the kernel writes. thin_restore 0.9.0
+   * would store 1 here.
    */
   public static final long DEFAULT_VERSION = 2;
 

@@ -15,11 +15,14 @@ class BlockManagerTest {
 
   /** A type whose owner insists on the value 7 at offset 16. */
   static final BlockType SEVENS =
-      new BlockType("sevens block", 121107, b -> {
-        if (b.u32(16) != 7) {
-          throw new MetadataCorruptException(b.blockNr(), "sevens block", "no 7 at 16");
-        }
-      });
+      new BlockType(
+          "sevens block",
+          121107,
+          b -> {
+            if (b.u32(16) != 7) {
+              throw new MetadataCorruptException(b.blockNr(), "sevens block", "no 7 at 16");
+            }
+          });
 
   static final BlockType ROOT = new BlockType("root block", 160774, BlockValidator.COMMON_ONLY);
 
@@ -56,7 +59,8 @@ class BlockManagerTest {
     BlockManager fresh = new BlockManager(dev, 16, true);
     assertThatThrownBy(() -> fresh.read(3, SEVENS))
         .isInstanceOf(MetadataCorruptException.class)
-        .hasMessageContaining("bad checksum").hasMessageContaining("sevens block, block 3");
+        .hasMessageContaining("bad checksum")
+        .hasMessageContaining("sevens block, block 3");
     assertThatThrownBy(() -> fresh.read(5, SEVENS))
         .isInstanceOf(MetadataCorruptException.class)
         .hasMessageContaining("claims to be block 3");
@@ -69,7 +73,8 @@ class BlockManagerTest {
     Checksums.seal(six, SEVENS);
     dev.write(6 * 4096L, ByteBuffer.wrap(six));
     assertThatThrownBy(() -> fresh.read(6, SEVENS))
-        .isInstanceOf(MetadataCorruptException.class).hasMessageContaining("no 7 at 16");
+        .isInstanceOf(MetadataCorruptException.class)
+        .hasMessageContaining("no 7 at 16");
   }
 
   @Test
@@ -106,7 +111,8 @@ class BlockManagerTest {
       w.putU32(16, 1);
     }
     assertThatThrownBy(() -> bm.writeSuperblock(ROOT, new byte[4096]))
-        .isInstanceOf(AssertionError.class).hasMessageContaining("out of order");
+        .isInstanceOf(AssertionError.class)
+        .hasMessageContaining("out of order");
     bm.flush();
     bm.writeSuperblock(ROOT, new byte[4096]);
     try (ReadBlock r = new BlockManager(dev, 16, true).read(0, ROOT)) {
@@ -116,8 +122,9 @@ class BlockManagerTest {
 
   @Test
   void checksumMatchesTheSpecWorkedExample() throws IOException {
-    byte[] block = java.nio.file.Files.readAllBytes(
-        org.thinpool.testing.Testdata.dmThin().resolve("snapshot.meta"));
+    byte[] block =
+        java.nio.file.Files.readAllBytes(
+            org.thinpool.testing.Testdata.dmThin().resolve("snapshot.meta"));
     byte[] b0 = java.util.Arrays.copyOf(block, 4096);
     assertThat(Checksums.compute(b0, ROOT)).isEqualTo(0xDDF410DD);
     assertThat(Checksums.stored(b0)).isEqualTo(0xDDF410DD);

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
- * Random and sequential workloads against a TreeMap model, checking after every batch the
- * contents, the structure thin_check demands and every reference count (metadata and values).
+ * Random and sequential workloads against a TreeMap model, checking after every batch the contents,
+ * the structure thin_check demands and every reference count (metadata and values).
  */
 class BTreeModelTest {
   static Stream<Arguments> sizesAndSeeds() {

@@ -136,11 +136,15 @@ class BTreeNodeTest {
       assertThat(device.lookup(dev0, 200_000)).isEqualTo((2_999_999L << 24) | 4);
       assertThat(device.lookup(dev0, 3000)).isNull();
       long[] seen = new long[2];
-      device.visit(dev0, 2990, 150_000, (k, v) -> {
-        seen[0]++;
-        seen[1] = k;
-        return true;
-      });
+      device.visit(
+          dev0,
+          2990,
+          150_000,
+          (k, v) -> {
+            seen[0]++;
+            seen[1] = k;
+            return true;
+          });
       assertThat(seen).containsExactly(12, 100_001);
     }
   }

@@ -6,16 +6,18 @@ import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
 
 /**
- * Test values of 4, 8, 16 or 24 bytes that stand for data blocks: each value is a number, and
- * the tree's inc/dec calls are counted per number like the data space map counts data blocks
- * (spec 7.2). Bytes beyond the first 8 carry a pattern derived from the number, so a value that
- * is moved or copied incompletely is caught on decode.
+ * Test values of 4, 8, 16 or 24 bytes that stand for data blocks: each value is a number, and the
+ * tree's inc/dec calls are counted per number like the data space map counts data blocks (spec
+ * 7.2). Bytes beyond the first 8 carry a pattern derived from the number, so a value that is moved
+ * or copied incompletely is caught on decode.
  */
 final class CountedValueType implements ValueType<Long> {
   private final int sizeBytes;
   private final int shift;
+
   /** Live references per value, as the tree reported them; values with none are absent. */
   final Map<Long, Long> refs = new HashMap<>();
+
   private long nextValue = 1;
 
   CountedValueType(int sizeBytes) {
@@ -23,8 +25,8 @@ final class CountedValueType implements ValueType<Long> {
   }
 
   /**
-   * Values are {@code n << shift} for n = 1, 2, ...; with a shift of 24 they are dm-thin
-   * block_time values naming data block n at time 0.
+   * Values are {@code n << shift} for n = 1, 2, ...; with a shift of 24 they are dm-thin block_time
+   * values naming data block n at time 0.
    */
   CountedValueType(int sizeBytes, int shift) {
     if (sizeBytes != 4 && sizeBytes % 8 != 0) {

@@ -10,8 +10,8 @@ import java.util.Random;
 import java.util.TreeMap;
 
 /**
- * One tree of counted values next to a {@link TreeMap} model. Every operation is applied to
- * both; {@link #verify} compares contents, structure and every reference count.
+ * One tree of counted values next to a {@link TreeMap} model. Every operation is applied to both;
+ * {@link #verify} compares contents, structure and every reference count.
  */
 final class ModelHarness implements AutoCloseable {
   final TestPool pool = new TestPool();
@@ -85,8 +85,8 @@ final class ModelHarness implements AutoCloseable {
   }
 
   /**
-   * Every metadata count and every value count equals what reachability from this tree's root
-   * and {@code otherRoots} implies (spec 7.1, 7.2); nothing leaked.
+   * Every metadata count and every value count equals what reachability from this tree's root and
+   * {@code otherRoots} implies (spec 7.1, 7.2); nothing leaked.
    */
   void verifyCounts(List<Long> otherRoots) throws IOException {
     List<Long> roots = new ArrayList<>(otherRoots);

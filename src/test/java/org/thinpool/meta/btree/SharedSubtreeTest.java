@@ -14,9 +14,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.thinpool.meta.block.ReadBlock;
 
 /**
- * Snapshots: a second reference to a root (as create_snap makes), then changes through one of
- * the references. The other tree must not change, node counts must follow spec 7.1, value counts
- * spec 7.2, and deleting both trees must free every block and every value.
+ * Snapshots: a second reference to a root (as create_snap makes), then changes through one of the
+ * references. The other tree must not change, node counts must follow spec 7.1, value counts spec
+ * 7.2, and deleting both trees must free every block and every value.
  */
 class SharedSubtreeTest {
   private static final int KEYS = 20_000;
@@ -190,9 +190,9 @@ class SharedSubtreeTest {
   }
 
   /**
-   * An internal root with a single child that is shared: the kernel copies the child into the
-   * root and only dec's the child, which would leave the grandchildren one reference short. Here
-   * the root's copies of the child's pointers are counted.
+   * An internal root with a single child that is shared: the kernel copies the child into the root
+   * and only dec's the child, which would leave the grandchildren one reference short. Here the
+   * root's copies of the child's pointers are counted.
    */
   @Test
   void collapsingARootOverASharedChildCountsTheGrandchildren() throws IOException {

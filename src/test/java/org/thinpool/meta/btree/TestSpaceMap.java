@@ -5,15 +5,16 @@ import org.thinpool.io.OutOfSpaceException;
 import org.thinpool.meta.tx.SpaceMap;
 
 /**
- * An in-memory metadata space map for tests: exact counts in an array, the lowest allocatable
- * block first. Keeps the {@link SpaceMap} contract: a block is allocatable only if its count is
- * zero now and was zero at the last {@link #commit}. Block 0 (the superblock) is always in use.
+ * An in-memory metadata space map for tests: exact counts in an array, the lowest allocatable block
+ * first. Keeps the {@link SpaceMap} contract: a block is allocatable only if its count is zero now
+ * and was zero at the last {@link #commit}. Block 0 (the superblock) is always in use.
  */
 final class TestSpaceMap implements SpaceMap {
   private final long[] counts;
   private long[] committed;
   private final BitSet allocatable = new BitSet();
   private long allocated;
+
   /** Number of {@link #newBlock} calls so far. */
   long allocations;
 

@@ -21,8 +21,8 @@ import org.thinpool.testing.Testdata;
 /**
  * The real thin_check (and the spec's reference decoder) judge trees written here: device trees
  * after heavy random churn, snapshots that share whole trees and subtrees, a root left with a
- * single child, and two-level top-level and details trees, wrapped into a complete image by
- * {@link ThinImage}.
+ * single child, and two-level top-level and details trees, wrapped into a complete image by {@link
+ * ThinImage}.
  */
 class ThinCheckTest {
   @TempDir Path dir;
@@ -38,8 +38,8 @@ class ThinCheckTest {
     long randomDevice(int inserts, long keySpace) throws IOException {
       long root = devices.createEmpty();
       for (int i = 0; i < inserts; i++) {
-        root = devices.insert(root, (long) (rnd.nextDouble() * keySpace), blockTimes.fresh())
-            .root();
+        root =
+            devices.insert(root, (long) (rnd.nextDouble() * keySpace), blockTimes.fresh()).root();
         if (i % 20_000 == 19_999) {
           pool.commit();
         }
@@ -73,8 +73,7 @@ class ThinCheckTest {
       for (Map.Entry<Long, Long> d : roots.entrySet()) {
         topRoot = top.insert(topRoot, d.getKey(), d.getValue()).root();
         long mapped = devices.count(d.getValue());
-        detailsRoot = details.insert(detailsRoot, d.getKey(), new long[] {mapped, 0, 0, 0})
-            .root();
+        detailsRoot = details.insert(detailsRoot, d.getKey(), new long[] {mapped, 0, 0, 0}).root();
       }
       TreeInspector inspector = new TreeInspector(pool.bm, 8);
       List<Long> deviceRoots = new ArrayList<>(roots.values());
@@ -138,8 +137,8 @@ class ThinCheckTest {
       assertThat(r.all()).doesNotContain("differ", "too few", "error");
       // The spec's reference decoder also checks data block counts (spec 7.2).
       Path decoder = Testdata.dmThin().resolve("tools/thinmeta.py");
-      ExternalTool.Result py = ExternalTool.run("python3", decoder.toString(), "check",
-          image.toString());
+      ExternalTool.Result py =
+          ExternalTool.run("python3", decoder.toString(), "check", image.toString());
       assertThat(py.exitCode()).as(py.all()).isZero();
       assertThat(py.stdout()).endsWith("OK\n").doesNotContain("ERROR");
     }

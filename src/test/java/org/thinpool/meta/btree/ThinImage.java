@@ -6,12 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
-import org.thinpool.meta.space.Bitmaps;
-import org.thinpool.meta.space.MetadataIndex;
-import org.thinpool.thin.Superblock;
 import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.WriteBlock;
+import org.thinpool.meta.space.Bitmaps;
+import org.thinpool.meta.space.MetadataIndex;
+import org.thinpool.thin.Superblock;
 
 /**
  * Completes a {@link TestPool} holding dm-thin trees into a whole metadata image (space maps and
@@ -65,11 +65,12 @@ final class ThinImage {
   }
 
   /**
-   * Writes both space maps and the superblock for the given tree roots and data block counts,
-   * then copies the device into {@code file}.
+   * Writes both space maps and the superblock for the given tree roots and data block counts, then
+   * copies the device into {@code file}.
    */
-  static void write(TestPool pool, long mappingRoot, long detailsRoot, Map<Long, Long> dataCounts,
-      Path file) throws IOException {
+  static void write(
+      TestPool pool, long mappingRoot, long detailsRoot, Map<Long, Long> dataCounts, Path file)
+      throws IOException {
     byte[] sb = new byte[MetadataBlock.SIZE_BYTES];
     writeDataSpaceMap(pool, dataCounts, sb);
     writeMetadataSpaceMap(pool, sb);

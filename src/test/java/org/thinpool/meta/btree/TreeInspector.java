@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.thinpool.meta.block.BlockImage;
-import org.thinpool.meta.block.ReadBlock;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.meta.block.ReadBlock;
 
 /**
  * An independent checker for trees written by {@link BTree}: decodes raw node bytes with {@link
@@ -73,8 +73,8 @@ final class TreeInspector {
       for (int i = nr - 1; i >= 0; i--) {
         boolean bounded = i + 1 < nr || v.bounded;
         long limit = i + 1 < nr ? BTreeNode.key(n, i + 1) : v.limit;
-        stack.push(new Visit(BTreeNode.child(n, i), BTreeNode.key(n, i), limit, bounded,
-            v.depth + 1));
+        stack.push(
+            new Visit(BTreeNode.child(n, i), BTreeNode.key(n, i), limit, bounded, v.depth + 1));
       }
     }
     return leafDepth;

@@ -103,8 +103,9 @@ abstract class SpaceMapContractTest {
 
     @Override
     SpaceMap create(long nrBlocks) throws IOException {
-      tm = new TransactionManager(new BlockManager(
-          new MemoryBlockDevice(nrBlocks * 4096 + (4 << 20)), 64, false));
+      tm =
+          new TransactionManager(
+              new BlockManager(new MemoryBlockDevice(nrBlocks * 4096 + (4 << 20)), 64, false));
       sm = MetadataSpaceMap.create(tm, nrBlocks);
       return sm;
     }

@@ -65,7 +65,8 @@ class CorruptionTest {
         flip(bad, b * 4096L + offset, 1 + rng.nextInt(255));
         String where = "block " + b + " offset " + offset;
         assertThat(PoolCheck.run(bad).clean()).as(where).isFalse();
-        assertThatThrownBy(() -> readAll(bad)).as(where)
+        assertThatThrownBy(() -> readAll(bad))
+            .as(where)
             .isInstanceOf(MetadataCorruptException.class)
             .hasMessageContaining("block " + b);
         tested++;

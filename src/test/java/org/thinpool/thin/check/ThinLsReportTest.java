@@ -207,8 +207,7 @@ class ThinLsReportTest {
     report.endDevice();
     assertThat(report.rows())
         .extracting(ThinLsRow::mappedBlocks, ThinLsRow::exclusiveBlocks, ThinLsRow::sharedBlocks)
-        .containsExactly(
-            tuple(1000L, 1L, 999L), tuple(0L, 1L, 0L));
+        .containsExactly(tuple(1000L, 1L, 999L), tuple(0L, 1L, 0L));
   }
 
   @Test

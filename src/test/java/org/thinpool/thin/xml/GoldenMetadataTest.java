@@ -21,7 +21,8 @@ import org.thinpool.thin.check.PoolCheck;
 class GoldenMetadataTest {
   static Stream<String> goodImages() throws IOException {
     try (Stream<Path> s = Files.list(Testdata.dmThin())) {
-      return s.map(p -> p.getFileName().toString())
+      return s
+          .map(p -> p.getFileName().toString())
           .filter(n -> n.endsWith(".meta") && !n.startsWith("bad_"))
           .map(n -> n.substring(0, n.length() - ".meta".length()))
           .sorted()
@@ -31,8 +32,7 @@ class GoldenMetadataTest {
   }
 
   static String dump(Path meta, boolean metadataSnap) throws IOException {
-    try (ThinMetadata md =
-        ThinMetadata.open(FileBlockDevice.openReadOnly(meta), true, 256)) {
+    try (ThinMetadata md = ThinMetadata.open(FileBlockDevice.openReadOnly(meta), true, 256)) {
       StringWriter out = new StringWriter();
       XmlDumpWriter w = new XmlDumpWriter(out);
       if (metadataSnap) {

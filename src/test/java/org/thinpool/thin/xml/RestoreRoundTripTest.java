@@ -53,15 +53,24 @@ class RestoreRoundTripTest {
   void realThinRestoreOutputChecksCleanAndReadsEqual() throws IOException {
     Path xml = tmp.resolve("gen.xml");
     StringBuilder sb = new StringBuilder();
-    sb.append("<superblock uuid=\"\" time=\"3\" transaction=\"9\" flags=\"0\" version=\"2\""
-        + " data_block_size=\"256\" nr_data_blocks=\"40000\">\n");
+    sb.append(
+        "<superblock uuid=\"\" time=\"3\" transaction=\"9\" flags=\"0\" version=\"2\""
+            + " data_block_size=\"256\" nr_data_blocks=\"40000\">\n");
     long data = 0;
     for (int dev = 0; dev < 7; dev++) {
-      sb.append("  <device dev_id=\"").append(dev * 3).append("\" mapped_blocks=\"0\""
-          + " transaction=\"").append(dev).append("\" creation_time=\"1\" snap_time=\"2\">\n");
+      sb.append("  <device dev_id=\"")
+          .append(dev * 3)
+          .append("\" mapped_blocks=\"0\"" + " transaction=\"")
+          .append(dev)
+          .append("\" creation_time=\"1\" snap_time=\"2\">\n");
       for (int v = 0; v < 700 * dev; v += 1 + (v % 5)) {
-        sb.append("    <single_mapping origin_block=\"").append(v).append("\" data_block=\"")
-            .append(data++ % 40000).append("\" time=\"").append(v % 3).append("\"/>\n");
+        sb.append("    <single_mapping origin_block=\"")
+            .append(v)
+            .append("\" data_block=\"")
+            .append(data++ % 40000)
+            .append("\" time=\"")
+            .append(v % 3)
+            .append("\"/>\n");
       }
       sb.append("  </device>\n");
     }

@@ -91,7 +91,9 @@ class XmlDumpWriterTest {
     w.superblock(SB);
     w.beginDevice(new DeviceInfo(7, 9, 1, 0, 1));
     long[][] mappings = {
-      {0, 10, 1}, {1, 11, 1}, {2, 12, 1}, // a range of 3
+      {0, 10, 1},
+      {1, 11, 1},
+      {2, 12, 1}, // a range of 3
       {3, 13, 0}, // time differs: new run
       {4, 15, 0}, // data jumps: new run
       {6, 16, 0}, // origin jumps: new run

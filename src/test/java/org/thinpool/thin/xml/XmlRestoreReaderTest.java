@@ -131,8 +131,14 @@ class XmlRestoreReaderTest {
             + "</superblock>\n";
     assertThat(redump(xml)).isEqualTo(plain);
     assertThat(read(xml))
-        .containsSubsequence("map 2 2 0", "map 10 20 0", "map 11 21 0", "map 12 22 0",
-            "map 14 30 1", "map 15 31 1", "endDevice");
+        .containsSubsequence(
+            "map 2 2 0",
+            "map 10 20 0",
+            "map 11 21 0",
+            "map 12 22 0",
+            "map 14 30 1",
+            "map 15 31 1",
+            "endDevice");
   }
 
   static Stream<Arguments> badInputs() {
@@ -141,62 +147,182 @@ class XmlRestoreReaderTest {
     return Stream.of(
         bad("unknown element", SB + "<foo/></superblock>", 2, "unknown element <foo>"),
         bad("unknown root", "<device/>", 1, "<device> not allowed as the root element"),
-        bad("unknown attribute", SB + DEV + "<single_mapping origin_block=\"1\""
-            + " data_block=\"2\" time=\"0\" colour=\"red\"/>" + end, 3,
+        bad(
+            "unknown attribute",
+            SB
+                + DEV
+                + "<single_mapping origin_block=\"1\""
+                + " data_block=\"2\" time=\"0\" colour=\"red\"/>"
+                + end,
+            3,
             "unknown attribute colour on <single_mapping>"),
-        bad("missing attribute", SB + "<device dev_id=\"1\"/></superblock>", 2,
+        bad(
+            "missing attribute",
+            SB + "<device dev_id=\"1\"/></superblock>",
+            2,
             "<device> is missing attribute mapped_blocks"),
-        bad("non-numeric", SB + DEV + "<single_mapping origin_block=\"x1\" data_block=\"2\""
-            + " time=\"0\"/>" + end, 3, "origin_block=\"x1\" of <single_mapping> is not an"),
-        bad("negative", SB + DEV + "<single_mapping origin_block=\"-1\" data_block=\"2\""
-            + " time=\"0\"/>" + end, 3, "is not an unsigned decimal number"),
+        bad(
+            "non-numeric",
+            SB
+                + DEV
+                + "<single_mapping origin_block=\"x1\" data_block=\"2\""
+                + " time=\"0\"/>"
+                + end,
+            3,
+            "origin_block=\"x1\" of <single_mapping> is not an"),
+        bad(
+            "negative",
+            SB
+                + DEV
+                + "<single_mapping origin_block=\"-1\" data_block=\"2\""
+                + " time=\"0\"/>"
+                + end,
+            3,
+            "is not an unsigned decimal number"),
         bad("empty number", SB.replace("time=\"1\"", "time=\"\""), 1, "time=\"\""),
-        bad("u64 beyond a long", SB + DEV + "<single_mapping origin_block=\"9223372036854775808\""
-            + " data_block=\"2\" time=\"0\"/>" + end, 3, "is larger than 9223372036854775807"),
-        bad("time beyond u32", SB + DEV + "<single_mapping origin_block=\"1\" data_block=\"2\""
-            + " time=\"4294967296\"/>" + end, 3, "is larger than 4294967295"),
-        bad("mapping outside a device", SB + "\n" + single + "</superblock>", 3,
+        bad(
+            "u64 beyond a long",
+            SB
+                + DEV
+                + "<single_mapping origin_block=\"9223372036854775808\""
+                + " data_block=\"2\" time=\"0\"/>"
+                + end,
+            3,
+            "is larger than 9223372036854775807"),
+        bad(
+            "time beyond u32",
+            SB
+                + DEV
+                + "<single_mapping origin_block=\"1\" data_block=\"2\""
+                + " time=\"4294967296\"/>"
+                + end,
+            3,
+            "is larger than 4294967295"),
+        bad(
+            "mapping outside a device",
+            SB + "\n" + single + "</superblock>",
+            3,
             "<single_mapping> outside a <device>"),
-        bad("range outside a device", SB + "<range_mapping origin_begin=\"1\" data_begin=\"2\""
-            + " length=\"2\" time=\"0\"/></superblock>", 2, "<range_mapping> outside a <device>"),
-        bad("ref outside a device", SB + "<ref name=\"a\"/></superblock>", 2,
+        bad(
+            "range outside a device",
+            SB
+                + "<range_mapping origin_begin=\"1\" data_begin=\"2\""
+                + " length=\"2\" time=\"0\"/></superblock>",
+            2,
+            "<range_mapping> outside a <device>"),
+        bad(
+            "ref outside a device",
+            SB + "<ref name=\"a\"/></superblock>",
+            2,
             "<ref> outside a <device>"),
-        bad("duplicate dev_id", SB + DEV + "</device>\n" + DEV + end, 4,
+        bad(
+            "duplicate dev_id",
+            SB + DEV + "</device>\n" + DEV + end,
+            4,
             "duplicate <device dev_id=\"0\">"),
         bad("nested device", SB + DEV + DEV + end + end, 3, "<device> not allowed inside <device>"),
-        bad("origin repeated", SB + DEV + single + "\n" + single + end, 4,
+        bad(
+            "origin repeated",
+            SB + DEV + single + "\n" + single + end,
+            4,
             "<single_mapping> origin block 1 is not above the previous mapping's 1 in device 0"),
-        bad("origin inside the previous range", SB + DEV + "<range_mapping origin_begin=\"0\""
-            + " data_begin=\"0\" length=\"5\" time=\"0\"/>\n" + single + end, 4,
+        bad(
+            "origin inside the previous range",
+            SB
+                + DEV
+                + "<range_mapping origin_begin=\"0\""
+                + " data_begin=\"0\" length=\"5\" time=\"0\"/>\n"
+                + single
+                + end,
+            4,
             "origin block 1 is not above the previous mapping's 4"),
-        bad("descending inside a def", SB + "<def name=\"d\">\n<single_mapping origin_block=\"9\""
-            + " data_block=\"2\" time=\"0\"/>\n" + single + "</def></superblock>", 4,
+        bad(
+            "descending inside a def",
+            SB
+                + "<def name=\"d\">\n<single_mapping origin_block=\"9\""
+                + " data_block=\"2\" time=\"0\"/>\n"
+                + single
+                + "</def></superblock>",
+            4,
             "origin block 1 is not above the previous mapping's 9 in <def name=\"d\">"),
-        bad("ref overlapping earlier mappings", SB + "<def name=\"d\">" + single + "</def>\n"
-            + DEV + "<single_mapping origin_block=\"3\" data_block=\"2\" time=\"0\"/>\n"
-            + "<ref name=\"d\"/>" + end, 5, "<ref name=\"d\"> origin block 1 is not above"),
-        bad("unknown ref name", SB + DEV + "\n<ref name=\"nope\"/>" + end, 4,
+        bad(
+            "ref overlapping earlier mappings",
+            SB
+                + "<def name=\"d\">"
+                + single
+                + "</def>\n"
+                + DEV
+                + "<single_mapping origin_block=\"3\" data_block=\"2\" time=\"0\"/>\n"
+                + "<ref name=\"d\"/>"
+                + end,
+            5,
+            "<ref name=\"d\"> origin block 1 is not above"),
+        bad(
+            "unknown ref name",
+            SB + DEV + "\n<ref name=\"nope\"/>" + end,
+            4,
             "<ref name=\"nope\"> names no earlier <def>"),
-        bad("ref before its def", SB + DEV + "<ref name=\"d\"/></device>\n<def name=\"d\"></def>"
-            + "</superblock>", 3, "names no earlier <def>"),
-        bad("duplicate def", SB + "<def name=\"d\"></def>\n<def name=\"d\"></def></superblock>",
-            3, "duplicate <def name=\"d\">"),
-        bad("def inside a device", SB + DEV + "<def name=\"d\"></def>" + end, 3,
+        bad(
+            "ref before its def",
+            SB + DEV + "<ref name=\"d\"/></device>\n<def name=\"d\"></def>" + "</superblock>",
+            3,
+            "names no earlier <def>"),
+        bad(
+            "duplicate def",
+            SB + "<def name=\"d\"></def>\n<def name=\"d\"></def></superblock>",
+            3,
+            "duplicate <def name=\"d\">"),
+        bad(
+            "def inside a device",
+            SB + DEV + "<def name=\"d\"></def>" + end,
+            3,
             "<def> not allowed inside <device>"),
-        bad("ref inside a def", SB + "<def name=\"d\"><ref name=\"d\"/></def></superblock>", 2,
+        bad(
+            "ref inside a def",
+            SB + "<def name=\"d\"><ref name=\"d\"/></def></superblock>",
+            2,
             "<ref> not allowed inside <def>"),
-        bad("child of a mapping", SB + DEV + "<single_mapping origin_block=\"1\" data_block=\"2\""
-            + " time=\"0\"><foo/></single_mapping>" + end, 3, "unknown element <foo>"),
-        bad("range of length 0", SB + DEV + "<range_mapping origin_begin=\"1\" data_begin=\"2\""
-            + " length=\"0\" time=\"0\"/>" + end, 3, "<range_mapping> has length 0"),
-        bad("data block beyond 40 bits", SB + DEV + "<range_mapping origin_begin=\"1\""
-            + " data_begin=\"1099511627775\" length=\"2\" time=\"0\"/>" + end, 3,
+        bad(
+            "child of a mapping",
+            SB
+                + DEV
+                + "<single_mapping origin_block=\"1\" data_block=\"2\""
+                + " time=\"0\"><foo/></single_mapping>"
+                + end,
+            3,
+            "unknown element <foo>"),
+        bad(
+            "range of length 0",
+            SB
+                + DEV
+                + "<range_mapping origin_begin=\"1\" data_begin=\"2\""
+                + " length=\"0\" time=\"0\"/>"
+                + end,
+            3,
+            "<range_mapping> has length 0"),
+        bad(
+            "data block beyond 40 bits",
+            SB
+                + DEV
+                + "<range_mapping origin_begin=\"1\""
+                + " data_begin=\"1099511627775\" length=\"2\" time=\"0\"/>"
+                + end,
+            3,
             "maps data blocks beyond the 40-bit limit 1099511627775"),
-        bad("origin range beyond a long", SB + DEV + "<range_mapping"
-            + " origin_begin=\"9223372036854775807\" data_begin=\"0\" length=\"2\" time=\"0\"/>"
-            + end, 3, "maps origin blocks beyond"),
+        bad(
+            "origin range beyond a long",
+            SB
+                + DEV
+                + "<range_mapping"
+                + " origin_begin=\"9223372036854775807\" data_begin=\"0\" length=\"2\" time=\"0\"/>"
+                + end,
+            3,
+            "maps origin blocks beyond"),
         bad("text", SB + DEV + "\nhello" + end, 4, "unexpected text \"hello\""),
-        bad("malformed", SB + DEV + "\n<single_mapping origin_block=\"1\"" + end, 4,
+        bad(
+            "malformed",
+            SB + DEV + "\n<single_mapping origin_block=\"1\"" + end,
+            4,
             "malformed XML"),
         bad("unclosed document", SB + DEV, 3, "malformed XML"),
         bad("empty document", "", 1, "malformed XML"));
