@@ -1,5 +1,9 @@
 package org.thinpool.io;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -7,7 +11,6 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
-import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -78,58 +81,23 @@ final class NativeIo {
     MethodHandle isatty = null;
     MethodHandle flock = null;
     try {
-      Linker linker = Linker.nativeLinker();
-      SymbolLookup libc = linker.defaultLookup();
       Linker.Option errno = Linker.Option.captureCallState("errno");
-      open =
-          linker.downcallHandle(
-              libc.find("open").orElseThrow(),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT),
-              Linker.Option.firstVariadicArg(2),
-              errno);
-      close =
-          linker.downcallHandle(
-              libc.find("close").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+      Linker.Option varargsFrom2 = Linker.Option.firstVariadicArg(2);
+      open = libc("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), varargsFrom2, errno);
+      close = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
       fallocate =
-          linker.downcallHandle(
-              libc.find("fallocate").orElseThrow(),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_LONG,
-                  ValueLayout.JAVA_LONG));
+          libc(
+              "fallocate",
+              FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
       ioctl =
-          linker.downcallHandle(
-              libc.find("ioctl").orElseThrow(),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_LONG,
-                  ValueLayout.ADDRESS),
-              Linker.Option.firstVariadicArg(2),
+          libc(
+              "ioctl",
+              FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+              varargsFrom2,
               errno);
-      lseek =
-          linker.downcallHandle(
-              libc.find("lseek").orElseThrow(),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_LONG,
-                  ValueLayout.JAVA_INT,
-                  ValueLayout.JAVA_LONG,
-                  ValueLayout.JAVA_INT),
-              errno);
-      isatty =
-          linker.downcallHandle(
-              libc.find("isatty").orElseThrow(),
-              FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-      flock =
-          linker.downcallHandle(
-              libc.find("flock").orElseThrow(),
-              FunctionDescriptor.of(
-                  ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT),
-              errno);
+      lseek = libc("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), errno);
+      isatty = libc("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+      flock = libc("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
     } catch (RuntimeException | LinkageError e) {
       open = null;
     }
@@ -143,6 +111,14 @@ final class NativeIo {
   }
 
   private NativeIo() {}
+
+  /** A downcall handle for the C library function {@code name}. */
+  private static MethodHandle libc(
+      String name, FunctionDescriptor signature, Linker.Option... options) {
+    Linker linker = Linker.nativeLinker();
+    return linker.downcallHandle(
+        linker.defaultLookup().find(name).orElseThrow(), signature, options);
+  }
 
   /**
    * An fd for {@link #punchHole} on {@code path} (opened read-write), or -1 when the native calls

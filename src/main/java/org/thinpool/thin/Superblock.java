@@ -192,22 +192,7 @@ public record Superblock(
    * space-map roots and no held snapshot of its own.
    */
   public byte[] encodeMetadataSnapCopy() {
-    return new Superblock(
-            flags,
-            uuid,
-            version,
-            time,
-            transactionId,
-            0,
-            null,
-            null,
-            dataMappingRoot,
-            deviceDetailsRoot,
-            dataBlockSizeSectors,
-            metadataNrBlocks,
-            compatFlags,
-            compatRoFlags,
-            incompatFlags)
+    return withRoots(time, transactionId, flags, 0, null, null, dataMappingRoot, deviceDetailsRoot)
         .encode();
   }
 

@@ -67,27 +67,26 @@ public final class XmlRestoreReader {
   /** Reads XML bytes (encoding from the declaration, else UTF-8); does not close {@code in}. */
   public static void read(InputStream in, RestoreSink sink) throws IOException {
     Objects.requireNonNull(in, "in");
-    XMLInputFactory factory = factory();
-    XMLStreamReader reader;
-    try {
-      reader = factory.createXMLStreamReader(in);
-    } catch (XMLStreamException e) {
-      throw translate(e);
-    }
-    parse(reader, sink);
+    parse(open(f -> f.createXMLStreamReader(in)), sink);
   }
 
   /** Reads XML characters; does not close {@code in}. */
   public static void read(Reader in, RestoreSink sink) throws IOException {
     Objects.requireNonNull(in, "in");
-    XMLInputFactory factory = factory();
-    XMLStreamReader reader;
+    parse(open(f -> f.createXMLStreamReader(in)), sink);
+  }
+
+  /** How a stream reader is made over bytes or characters. */
+  private interface ReaderOpener {
+    XMLStreamReader open(XMLInputFactory factory) throws XMLStreamException;
+  }
+
+  private static XMLStreamReader open(ReaderOpener opener) throws IOException {
     try {
-      reader = factory.createXMLStreamReader(in);
+      return opener.open(factory());
     } catch (XMLStreamException e) {
       throw translate(e);
     }
-    parse(reader, sink);
   }
 
   private static void parse(XMLStreamReader reader, RestoreSink sink) throws IOException {
