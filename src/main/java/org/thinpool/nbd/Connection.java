@@ -7,7 +7,7 @@ import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.function.BooleanSupplier;
-import org.thinpool.io.PoolStateException;
+import org.thinpool.pool.PoolStateException;
 
 /**
  * One client connection: the handshake, then transmission. One reader (this thread) reads and

@@ -1,7 +1,7 @@
 package org.thinpool.nbd;
 
 import org.thinpool.io.OutOfSpaceException;
-import org.thinpool.io.PoolStateException;
+import org.thinpool.pool.PoolStateException;
 
 /** Translates the pool's errors to NBD errno values: the one translation at this boundary. */
 final class Errors {

@@ -5,7 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.StampedLock;
 import org.thinpool.io.OutOfSpaceException;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.thin.BlockLookup;
 import org.thinpool.thin.Provision;
 import org.thinpool.thin.ThinMetadata;

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.thinpool.io.PoolStateException;
 
 /**
  * The lines of one of the pool's small text files (pool.conf, sizes), read strictly: text that is

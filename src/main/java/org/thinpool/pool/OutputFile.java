@@ -11,7 +11,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.thinpool.io.PoolStateException;
 
 /**
  * Where a command writes its output (export's image, dump's XML), made safe:

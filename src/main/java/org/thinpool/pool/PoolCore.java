@@ -9,7 +9,6 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.OutOfSpaceException;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.io.StateException;
 import org.thinpool.meta.tx.LongLongHashMap;
 import org.thinpool.meta.tx.SpaceMap;

@@ -8,7 +8,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import org.thinpool.io.DirectoryLock;
-import org.thinpool.io.PoolStateException;
 
 /**
  * The lock on a pool directory: a {@link DirectoryLock} ({@code flock} on the directory itself),

@@ -14,7 +14,6 @@ import java.util.TreeMap;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.DirectoryLock;
 import org.thinpool.io.FileBlockDevice;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.io.RawBlockDevice;
 import org.thinpool.io.StateException;
 import org.thinpool.meta.block.BlockManager;

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import org.thinpool.io.FileBlockDevice;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.block.BlockManager;
 import org.thinpool.thin.MetadataRestorer;
 import org.thinpool.thin.SuperblockInfo;

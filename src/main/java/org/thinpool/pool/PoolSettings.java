@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.thinpool.io.PoolStateException;
 
 /**
  * The pool's settings that the metadata does not hold (the kernel takes them from the table line

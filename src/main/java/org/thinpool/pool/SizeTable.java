@@ -12,7 +12,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.thinpool.io.PoolStateException;
 
 /**
  * The virtual sizes of thin devices, which dm-thin metadata does not keep, in {@code DIR/sizes}.

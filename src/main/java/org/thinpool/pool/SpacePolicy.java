@@ -8,7 +8,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.thinpool.io.OutOfSpaceException;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.meta.tx.SpaceMap;
 
 /**

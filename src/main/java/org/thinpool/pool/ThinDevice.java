@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
-import org.thinpool.io.PoolStateException;
 
 /**
  * One thin device of a {@link ThinPool}: byte-addressed I/O at any offset and length.

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.thin.RestoreSink;
 import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.check.PoolCheck;

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
-import org.thinpool.io.PoolStateException;
+import org.thinpool.pool.PoolStateException;
 
 /**
  * Dependencies point down. {@link #LAYERS} is the one table of the architecture, bottom-up; each

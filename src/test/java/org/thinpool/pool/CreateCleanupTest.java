@@ -13,7 +13,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.io.PoolStateException;
 
 /**
  * Issue 8 item 11: a failed or killed create leaves nothing behind, and a retry works. The pool is

@@ -21,7 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.cli.Main;
 import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.FileBlockDevice;
-import org.thinpool.io.PoolStateException;
 import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine;
 

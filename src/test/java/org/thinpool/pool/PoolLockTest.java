@@ -14,7 +14,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.io.PoolStateException;
 
 /**
  * Issue 8 item 2: one writer per pool, whatever happens to the files in its folder. Process A (a

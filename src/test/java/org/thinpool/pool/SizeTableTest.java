@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.io.PoolStateException;
 
 /** The sizes file as an append log: appends, torn tails, rewrites, the latest record wins. */
 class SizeTableTest {

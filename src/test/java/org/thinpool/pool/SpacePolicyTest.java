@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.io.OutOfSpaceException;
-import org.thinpool.io.PoolStateException;
 
 /** Out of space (issue 3, item 6): error vs queue, low water mark, min free space, metadata. */
 class SpacePolicyTest {

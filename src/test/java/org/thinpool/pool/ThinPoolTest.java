@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.io.PoolStateException;
 
 class ThinPoolTest {
   @TempDir Path dir;

@@ -1,4 +1,6 @@
-package org.thinpool.io;
+package org.thinpool.pool;
+
+import org.thinpool.io.StateException;
 
 /**
  * The request is valid in form but not in the pool's current state: a device id that exists or does
