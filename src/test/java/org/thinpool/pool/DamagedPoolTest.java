@@ -8,21 +8,17 @@ import static org.thinpool.pool.PoolAssertions.filled;
 import static org.thinpool.pool.PoolAssertions.read;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.cli.Main;
 import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.FileBlockDevice;
+import org.thinpool.testing.CliRun;
 import org.thinpool.thin.ThinMetadata;
-import picocli.CommandLine;
 
 /**
  * Pools whose metadata is wrong in ways a checksum cannot see, or that lost part of a file (issue
@@ -37,17 +33,8 @@ class DamagedPoolTest {
 
   @TempDir Path tmp;
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run cli(Path pool, String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    List<String> full = new ArrayList<>(List.of("--pool", pool.toString()));
-    full.addAll(List.of(args));
-    return new Run(cl.execute(full.toArray(String[]::new)), out.toString(), err.toString());
+  private static CliRun cli(Path pool, String... args) {
+    return CliRun.run(pool, args);
   }
 
   /** A pool with device 1 (1 MiB) whose blocks 0..3 hold 1..4, closed. */
@@ -89,7 +76,7 @@ class DamagedPoolTest {
       assertThat(read(dev, 0, BLOCK)).as("other blocks still read").isEqualTo(filled(BLOCK, 1));
     }
     assertOpensReadOnlyForNeedsCheck(dir);
-    Run check = cli(dir, "check");
+    CliRun check = cli(dir, "check");
     assertThat(check.exitCode()).isEqualTo(1);
     assertThat(check.err().lines().findFirst().orElseThrow())
         .contains("thin device 1 maps block 2 to data block 100 beyond the data device");
@@ -99,7 +86,7 @@ class DamagedPoolTest {
   void exportOfAMappingPastTheDataDeviceFailsInsteadOfWritingZeros() throws IOException {
     Path dir = smallPool();
     mapPastTheEnd(dir);
-    Run export = cli(dir, "export", "1", tmp.resolve("out.img").toString());
+    CliRun export = cli(dir, "export", "1", tmp.resolve("out.img").toString());
     assertThat(export.exitCode()).isNotZero();
     assertThat(export.err()).contains("data block 100").contains(dir.toString());
     try (FileBlockDevice dev = FileBlockDevice.openReadOnly(dir.resolve("metadata"));
@@ -138,7 +125,7 @@ class DamagedPoolTest {
         .isInstanceOf(PoolStateException.class)
         .hasMessageContaining(data.toString())
         .hasMessageContaining("holds 2 blocks");
-    Run export = cli(dir, "export", "1", tmp.resolve("out.img").toString());
+    CliRun export = cli(dir, "export", "1", tmp.resolve("out.img").toString());
     assertThat(export.exitCode()).isNotZero();
     assertThat(Files.exists(tmp.resolve("out.img"))).as("no partial export").isFalse();
   }
@@ -153,7 +140,7 @@ class DamagedPoolTest {
       md.setNeedsCheck();
     }
     assertOpensReadOnlyForNeedsCheck(dir);
-    Run clean = cli(dir, "check", "--clear-needs-check-flag");
+    CliRun clean = cli(dir, "check", "--clear-needs-check-flag");
     assertThat(clean.exitCode()).as(clean.err()).isZero();
     assertThat(clean.out()).contains("needs_check flag cleared");
     try (ThinPool pool = ThinPool.open(dir)) {
@@ -166,7 +153,7 @@ class DamagedPoolTest {
       assertThatThrownBy(() -> read(pool.device(1), 2L * BLOCK, 512))
           .isInstanceOf(DeviceIoException.class);
     }
-    Run bad = cli(dir, "check", "--clear-needs-check-flag");
+    CliRun bad = cli(dir, "check", "--clear-needs-check-flag");
     assertThat(bad.exitCode()).isEqualTo(1);
     assertThat(bad.out()).contains("needs_check flag left as it was");
     assertOpensReadOnlyForNeedsCheck(dir);
@@ -196,7 +183,7 @@ class DamagedPoolTest {
     long leaf = leaves.get(1);
     MetadataImages.flipByte(meta, leaf, 100);
 
-    Run check = cli(dir, "check");
+    CliRun check = cli(dir, "check");
     assertThat(check.exitCode()).isEqualTo(1);
     List<String> lines = check.err().lines().toList();
     assertThat(lines.getFirst()).contains("block " + leaf).contains("checksum");
@@ -206,7 +193,7 @@ class DamagedPoolTest {
             "\\d+ reference count difference\\(s\\) follow from the"
                 + " above \\(--verbose lists them\\)");
 
-    Run verbose = cli(dir, "check", "--verbose");
+    CliRun verbose = cli(dir, "check", "--verbose");
     assertThat(verbose.err().lines().count()).isGreaterThan(100);
   }
 
@@ -230,7 +217,7 @@ class DamagedPoolTest {
     assertThat(cli(dir, "thin", "create", "2", "1M").exitCode()).isNotZero();
     assertThat(Files.readAllBytes(meta)).as("nothing written").isEqualTo(before);
 
-    Run check = cli(dir, "check");
+    CliRun check = cli(dir, "check");
     assertThat(check.exitCode()).isEqualTo(1);
     assertThat(check.err().lines().findFirst().orElseThrow())
         .contains("metadata device holds 16 blocks")

@@ -6,8 +6,6 @@ import static org.thinpool.pool.PoolAssertions.assertMetadataClean;
 import static org.thinpool.pool.PoolAssertions.bytes;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,8 +15,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.cli.Main;
-import picocli.CommandLine;
+import org.thinpool.testing.CliRun;
 
 /**
  * Issue 8 item 5: export and dump -o never write over the pool's own files, however the path names
@@ -30,19 +27,8 @@ class OutputSafetyTest {
   private Path dir;
   private final byte[] data = bytes(11, 300_000);
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    String[] full = new String[args.length + 2];
-    full[0] = "--pool";
-    full[1] = dir.toString();
-    System.arraycopy(args, 0, full, 2, args.length);
-    return new Run(cl.execute(full), out.toString(), err.toString());
+  private CliRun run(String... args) {
+    return CliRun.run(dir, args);
   }
 
   @BeforeEach
@@ -73,7 +59,7 @@ class OutputSafetyTest {
       for (Path out : names) {
         for (String[] cmd :
             new String[][] {{"export", "1", out.toString()}, {"dump", "-o", out.toString()}}) {
-          Run r = run(cmd);
+          CliRun r = run(cmd);
           assertThat(r.exitCode()).as(String.join(" ", cmd)).isEqualTo(1);
           assertThat(r.err())
               .isEqualTo(
@@ -87,7 +73,7 @@ class OutputSafetyTest {
         }
       }
     }
-    Run r = run("export", "1", link.toString());
+    CliRun r = run("export", "1", link.toString());
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).contains("refusing to write to " + link + ": it is the pool's data");
     for (int i = 0; i < before.size(); i++) {
@@ -105,7 +91,7 @@ class OutputSafetyTest {
   void aFailedExportLeavesNoFileAndAnOldOneAsItWas() throws IOException {
     Path img = tmp.resolve("out/img");
     Files.createDirectories(img.getParent());
-    Run r = run("export", "7", img.toString());
+    CliRun r = run("export", "7", img.toString());
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).contains("no thin device 7");
     try (Stream<Path> left = Files.list(img.getParent())) {
@@ -135,7 +121,7 @@ class OutputSafetyTest {
 
   @Test
   void exportToACharacterDeviceWritesInPlace() {
-    Run r = run("export", "1", "/dev/null");
+    CliRun r = run("export", "1", "/dev/null");
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertThat(Path.of("/dev/null")).exists();
   }

@@ -9,17 +9,13 @@ import static org.thinpool.pool.PoolAssertions.bytes;
 import static org.thinpool.pool.PoolAssertions.read;
 
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.RandomAccessFile;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.cli.Main;
-import picocli.CommandLine;
+import org.thinpool.testing.CliRun;
 
 /**
  * import, export, discard, grow and thin ls --json end to end, in process; the real thin_check runs
@@ -30,18 +26,9 @@ class PoolCommandsCliTest {
 
   @TempDir Path tmp;
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private Run run(Path pool, String... args) throws IOException {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    List<String> full = new ArrayList<>(List.of("--pool", pool.toString()));
-    full.addAll(List.of(args));
-    Run r = new Run(cl.execute(full.toArray(String[]::new)), out.toString(), err.toString());
-    if (r.exitCode == 0
+  private CliRun run(Path pool, String... args) throws IOException {
+    CliRun r = CliRun.run(pool, args);
+    if (r.exitCode() == 0
         && Files.isRegularFile(pool.resolve("metadata"))
         && !List.of(args).contains("--help")) {
       assertMetadataClean(pool);
@@ -49,8 +36,8 @@ class PoolCommandsCliTest {
     return r;
   }
 
-  private Run ok(Path pool, String... args) throws IOException {
-    Run r = run(pool, args);
+  private CliRun ok(Path pool, String... args) throws IOException {
+    CliRun r = run(pool, args);
     assertThat(r.exitCode()).as("%s: %s", List.of(args), r.err()).isZero();
     return r;
   }
@@ -111,7 +98,7 @@ class PoolCommandsCliTest {
     assertThat(ok(pool, "status", "--json").out()).contains("\"data_blocks_used\": 2");
     ok(pool, "grow", "--data-size", "2M");
     assertThat(ok(pool, "status", "--json").out()).contains("\"data_blocks_total\": 32");
-    Run shrink = run(pool, "grow", "--data-size", "1M");
+    CliRun shrink = run(pool, "grow", "--data-size", "1M");
     assertThat(shrink.exitCode()).isNotZero();
     assertThat(shrink.err().strip()).doesNotContain("\n").contains("cannot shrink");
     ok(pool, "grow", "--metadata-size", "8M");
@@ -135,7 +122,7 @@ class PoolCommandsCliTest {
       open.device(1).write(0, bytes(5, 1000));
       open.commit();
       // Issue 8 item 3: a writer's metadata changes under a reader; refused, never torn.
-      Run r = run(pool, "thin", "ls", "--json");
+      CliRun r = run(pool, "thin", "ls", "--json");
       assertThat(r.exitCode()).isEqualTo(1);
       assertThat(r.err()).contains("is in use by process " + ProcessHandle.current().pid());
     }
@@ -157,7 +144,7 @@ class PoolCommandsCliTest {
           {"grow", "--help"},
           {"thin", "ls", "--help"}
         }) {
-      Run r = run(pool, help);
+      CliRun r = run(pool, help);
       assertThat(r.exitCode()).isZero();
       assertThat(r.out()).contains("Usage:");
     }
@@ -175,7 +162,7 @@ class PoolCommandsCliTest {
             new String[] {"grow"},
             new String[] {"create", "--metadata-device", "/dev/null"});
     for (String[] args : bad) {
-      Run r = run(pool, args);
+      CliRun r = run(pool, args);
       assertThat(r.exitCode()).as(String.join(" ", args)).isNotZero();
       assertThat(r.err().strip())
           .as(String.join(" ", args))

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.thinpool.pool.PoolAssertions.MIB;
 import static org.thinpool.pool.PoolAssertions.assertMetadataClean;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,8 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.cli.Main;
-import picocli.CommandLine;
+import org.thinpool.testing.CliRun;
 
 /**
  * Issue 8 item 3: thin ls, check, dump, export and status on a pool that another process is writing
@@ -28,20 +25,8 @@ class ReadOnlyCommandsTest {
 
   @TempDir Path tmp;
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private static Run run(Path dir, String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    String[] full = new String[args.length + 2];
-    full[0] = "--pool";
-    full[1] = dir.toString();
-    System.arraycopy(args, 0, full, 2, args.length);
-    int code = cl.execute(full);
-    return new Run(code, out.toString(), err.toString());
+  private static CliRun run(Path dir, String... args) {
+    return CliRun.run(dir, args);
   }
 
   private List<String[]> commands() {
@@ -63,7 +48,7 @@ class ReadOnlyCommandsTest {
       for (int round = 0; round < ROUNDS; round++) {
         assertThat(writer.nextLine()).as("writer still committing").startsWith("commits ");
         for (String[] cmd : commands()) {
-          Run r = run(dir, cmd);
+          CliRun r = run(dir, cmd);
           String what = String.join(" ", cmd) + " in round " + round;
           assertThat(r.err()).as(what).doesNotContainIgnoringCase("corrupt");
           assertThat(r.exitCode()).as("%s: %s%s", what, r.out(), r.err()).isEqualTo(1);
@@ -76,7 +61,7 @@ class ReadOnlyCommandsTest {
     }
     assertMetadataClean(dir);
     for (String[] cmd : commands()) {
-      Run r = run(dir, cmd);
+      CliRun r = run(dir, cmd);
       assertThat(r.exitCode())
           .as("%s after the writer: %s", String.join(" ", cmd), r.err())
           .isZero();

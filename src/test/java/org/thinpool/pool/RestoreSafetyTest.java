@@ -8,8 +8,6 @@ import static org.thinpool.pool.PoolAssertions.bytes;
 import static org.thinpool.pool.PoolAssertions.read;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -25,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.cli.Main;
-import picocli.CommandLine;
+import org.thinpool.testing.CliRun;
 
 /**
  * Issue 8 item 4: restore cannot destroy a live or good pool. Refused while another process has the
@@ -41,19 +39,8 @@ class RestoreSafetyTest {
   private Path dir;
   private final byte[] data = bytes(21, 100_000);
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    String[] full = new String[args.length + 2];
-    full[0] = "--pool";
-    full[1] = dir.toString();
-    System.arraycopy(args, 0, full, 2, args.length);
-    return new Run(cl.execute(full), out.toString(), err.toString());
+  private CliRun run(String... args) {
+    return CliRun.run(dir, args);
   }
 
   /** Device 1 (2 MiB, data at 64 KiB) and device 2 (8 MiB, empty): 256 data blocks. */
@@ -93,7 +80,7 @@ class RestoreSafetyTest {
   /** The pool's own dump, with device 1 also mapping virtual block 40 to data block 200. */
   private Path dumpWithAFarMapping() throws IOException {
     Path xml = tmp.resolve("pool.xml");
-    Run r = run("dump", "-o", xml.toString());
+    CliRun r = run("dump", "-o", xml.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     String s = Files.readString(xml);
     int dev2 = s.indexOf("  <device dev_id=\"2\"");
@@ -111,7 +98,7 @@ class RestoreSafetyTest {
     Path xml = dumpWithAFarMapping();
     byte[] before = poolBytes();
     try (Holder a = Holder.start(tmp, "hold", dir, 0)) {
-      Run r = run("restore", "--force", xml.toString());
+      CliRun r = run("restore", "--force", xml.toString());
       assertThat(r.exitCode()).isEqualTo(1);
       assertThat(r.err())
           .isEqualTo("thinpool: pool " + dir + " is in use by process " + a.pid() + "\n");
@@ -123,7 +110,7 @@ class RestoreSafetyTest {
   void restoreOverGoodMetadataNeedsForceAndThenSizesFollowTheRestoredDevices() throws IOException {
     Path xml = dumpWithAFarMapping();
     byte[] before = poolBytes();
-    Run r = run("restore", xml.toString());
+    CliRun r = run("restore", xml.toString());
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).contains("passes check").contains("--force");
     assertOldPoolIntact(before);
@@ -159,7 +146,7 @@ class RestoreSafetyTest {
     try (FileChannel ch = FileChannel.open(dir.resolve("metadata"), StandardOpenOption.WRITE)) {
       ch.write(ByteBuffer.wrap(new byte[] {9, 9, 9}), 40);
     }
-    Run r = run("restore", xml.toString());
+    CliRun r = run("restore", xml.toString());
     assertThat(r.exitCode()).as(r.err()).isZero();
     assertMetadataClean(dir);
   }
@@ -176,7 +163,7 @@ class RestoreSafetyTest {
         }) {
       Path xml = tmp.resolve("bad.xml");
       Files.writeString(xml, bad);
-      Run r = run("restore", "--force", xml.toString());
+      CliRun r = run("restore", "--force", xml.toString());
       assertThat(r.exitCode()).as(r.out()).isEqualTo(1);
       assertThat(r.err().lines()).hasSize(1);
       assertOldPoolIntact(before);

@@ -7,8 +7,6 @@ import static org.thinpool.pool.PoolAssertions.bytes;
 import static org.thinpool.pool.PoolAssertions.read;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +14,7 @@ import java.util.Arrays;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.cli.Main;
-import picocli.CommandLine;
+import org.thinpool.testing.CliRun;
 
 /**
  * Issue 8 item 10: pool.conf and sizes are read strictly. An unknown key, a bad or out-of-range
@@ -30,19 +27,8 @@ class StrictConfigTest {
   private Path dir;
   private final byte[] data = bytes(3, 200_000);
 
-  private record Run(int exitCode, String out, String err) {}
-
-  private Run run(String... args) {
-    CommandLine cl = Main.commandLine();
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    cl.setOut(new PrintWriter(out));
-    cl.setErr(new PrintWriter(err));
-    String[] full = new String[args.length + 2];
-    full[0] = "--pool";
-    full[1] = dir.toString();
-    System.arraycopy(args, 0, full, 2, args.length);
-    return new Run(cl.execute(full), out.toString(), err.toString());
+  private CliRun run(String... args) {
+    return CliRun.run(dir, args);
   }
 
   @BeforeEach
@@ -68,7 +54,7 @@ class StrictConfigTest {
   private void refused(Path file, String what) throws IOException {
     byte[] before = snapshot();
     for (String[] cmd : new String[][] {{"status"}, {"thin", "create", "2", "1M"}}) {
-      Run r = run(cmd);
+      CliRun r = run(cmd);
       assertThat(r.exitCode()).as("%s with %s", String.join(" ", cmd), what).isEqualTo(1);
       assertThat(r.err())
           .as(what)
@@ -139,7 +125,7 @@ class StrictConfigTest {
   @Test
   void aMissingSizesFileIsRebuiltFromTheMetadataWithAWarning() throws IOException {
     Files.delete(dir.resolve("sizes"));
-    Run r = run("status");
+    CliRun r = run("status");
     assertThat(r.exitCode()).isZero();
     assertThat(r.err())
         .contains("thinpool: warning: ")
