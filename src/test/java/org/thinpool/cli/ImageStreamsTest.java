@@ -66,17 +66,7 @@ class ImageStreamsTest {
 
   /** The CLI in a child JVM, as a user runs it; stdin from {@code input} if not null. */
   private Child child(byte[] input, String... args) throws IOException, InterruptedException {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED",
-                "-cp",
-                System.getProperty("java.class.path"),
-                Main.class.getName(),
-                "--pool",
-                pool.toString()));
-    cmd.addAll(List.of(args));
+    List<String> cmd = cliCommand(args);
     Path err = tmp.resolve("child.err");
     Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
     CompletableFuture<byte[]> out = CompletableFuture.supplyAsync(() -> readAll(p));
@@ -93,6 +83,22 @@ class ImageStreamsTest {
   }
 
   private record Child(int exit, byte[] out, String err) {}
+
+  /** The command line of this build's CLI in a child JVM on the test pool, then {@code args}. */
+  private List<String> cliCommand(String... args) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "--pool",
+                pool.toString()));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
 
   private static byte[] readAll(Process p) {
     try (InputStream in = p.getInputStream()) {
@@ -293,18 +299,7 @@ class ImageStreamsTest {
   /** Runs the CLI with a pseudo-terminal as its standard streams (script(1)); its output. */
   private String underTerminal(String... args) throws IOException, InterruptedException {
     StringBuilder line = new StringBuilder();
-    for (String a :
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "--enable-native-access=ALL-UNNAMED",
-            "-cp",
-            System.getProperty("java.class.path"),
-            Main.class.getName(),
-            "--pool",
-            pool.toString())) {
-      line.append('\'').append(a).append("' ");
-    }
-    for (String a : args) {
+    for (String a : cliCommand(args)) {
       line.append('\'').append(a).append("' ");
     }
     Path out = tmp.resolve("script.out");
