@@ -43,6 +43,15 @@ final class ServedPool implements AutoCloseable {
     return RawClient.connect(address);
   }
 
+  /** Closes from another thread, where an exception would go unseen: fails loudly instead. */
+  void closeQuietly() {
+    try {
+      close();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   @Override
   public void close() throws IOException {
     if (closed) {
