@@ -26,6 +26,7 @@ import org.thinpool.server.ThinpoolServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -112,7 +113,18 @@ final class ServeCommand implements Callable<Integer> {
     services.add(nbd);
     services.add(new ControlService((req, ctx) -> Served.run(req, ctx, nbd.exports())));
     PrintWriter out = spec.commandLine().getOut();
-    ThinPool pool = openOrCreate(Main.pool(spec).dir(), out);
+    Path dir = Main.pool(spec).dir();
+    if (autoextendThreshold != null
+        && Files.exists(dir.resolve("pool.conf"))
+        && ThinPool.isDirect(dir)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--autoextend-* grows a pool's files, and pool "
+              + dir
+              + " is in direct mode on block devices: grow the devices with their owner (e.g."
+              + " lvextend), then run thinpool grow");
+    }
+    ThinPool pool = openOrCreate(dir, out);
     AtomicInteger exit = new AtomicInteger(ExitCodes.ERROR);
     CountDownLatch closed = new CountDownLatch(1);
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
