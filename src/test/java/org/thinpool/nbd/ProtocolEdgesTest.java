@@ -34,7 +34,8 @@ class ProtocolEdgesTest {
     Thread closer;
     try (RawClient c = s.client().greet().go("1", false);
         RawClient structured = s.client().greet().go("1", true);
-        RawClient haggling = s.client().greet()) {
+        RawClient haggling = s.client().greet();
+        RawClient oldStyle = s.client().greet()) {
       byte[] data = new byte[4096];
       Arrays.fill(data, (byte) 0x5a);
       c.write(1, BLOCK, data, Nbd.CMD_FLAG_FUA);
@@ -56,6 +57,8 @@ class ProtocolEdgesTest {
       assertThat(ch.done()).isTrue();
       haggling.option(Nbd.OPT_LIST, ByteBuffer.allocate(0));
       assertThat(haggling.optionReply().type()).isEqualTo(Nbd.REP_ERR_SHUTDOWN);
+      oldStyle.option(Nbd.OPT_EXPORT_NAME, ByteBuffer.wrap(new byte[] {'1'}));
+      assertThat(oldStyle.closedByServer()).isTrue(); // EXPORT_NAME has no error reply
       haggling.option(Nbd.OPT_ABORT, ByteBuffer.allocate(0));
       assertThat(haggling.optionReply().type()).isEqualTo(Nbd.REP_ACK);
       c.request(0, Nbd.CMD_DISC, 6, 0, 0);
