@@ -204,7 +204,7 @@ class MetricsServiceTest {
       out.writeLong(0x49484156454F5054L);
       out.writeInt(1);
       out.writeInt(name.length());
-      out.writeBytes(name);
+      out.write(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       in.readFully(new byte[10]);
       return new Nbd(in, out);
     }
