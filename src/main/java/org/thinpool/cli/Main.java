@@ -112,6 +112,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    LockWarmUp.start(args);
     System.exit(commandLine(args).execute(args));
   }
 }

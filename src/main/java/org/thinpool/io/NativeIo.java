@@ -187,6 +187,16 @@ final class NativeIo {
     }
   }
 
+  /**
+   * Links open, flock and close now (what {@link DirectoryLock} calls), so that a command can do it
+   * on another thread while it parses its arguments. Idempotent; never fails.
+   */
+  static void linkLockCalls() {
+    if (Open.H == null || Flock.H == null || Close.H == null) {
+      return; // unavailable: tryLock says so when it is called
+    }
+  }
+
   /** True when open can be linked (Linux with a C library); the others are checked on use. */
   static boolean available() {
     return Open.H != null;
