@@ -52,6 +52,7 @@ public final class AotTraining {
     quiet("--no-such-option");
     quiet("--pool", tmp.resolve("missing").toString(), "status");
     ok("--pool", pool, "create", "--data-size", "256M", "--metadata-size", "8M");
+    LockWarmUp.start(new String[] {"--pool", pool, "thin", "ls"}); // as Main.main does
     ok("--pool", pool, "thin", "create", "1", "64M");
     ok("--pool", pool, "import", "1", image.toString());
     ok("--pool", pool, "thin", "snapshot", "2", "1");
