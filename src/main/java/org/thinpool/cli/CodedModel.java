@@ -13,8 +13,9 @@ import picocli.CommandLine.Model.OptionSpec;
  * annotations picocli builds a model through annotation proxies, classes generated at run time that
  * the AOT cache cannot hold: about 70 ms of CPU per process on a 2-core machine, more than {@code
  * thin ls} spends reading the pool. A model built here has the names, descriptions and help the
- * annotations gave (CodedModelTest compares the help with the text they produced). The other
- * commands keep their annotations: they run long enough for the proxies not to matter.
+ * annotations gave (CodedModelTest compares the help with the text they produced; the generated man
+ * pages and completion did not change). The other commands keep their annotations: they run long
+ * enough for the proxies not to matter.
  */
 final class CodedModel {
   /** The mixin name picocli gives {@code mixinStandardHelpOptions}, which the help checks for. */

@@ -51,8 +51,8 @@ final class ThinLsCommand implements Callable<Integer> {
             "List thin devices with size, mapped, exclusive and shared blocks (like thin_ls).",
             CodedModel.flag(
                 new String[] {"--json"},
-                "JSON output (docs/cli-json.md): version, "
-                    + "devices[] with id, size, mapped_blocks, exclusive_blocks, shared_blocks, ...",
+                "JSON output (docs/cli-json.md): version, devices[] with id, size, "
+                    + "mapped_blocks, exclusive_blocks, shared_blocks, ...",
                 () -> c.json,
                 v -> c.json = v),
             CodedModel.option(
