@@ -19,6 +19,7 @@ import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.server.AutoextendService;
 import org.thinpool.server.ControlService;
+import org.thinpool.server.FuseService;
 import org.thinpool.server.MetricsService;
 import org.thinpool.server.NbdService;
 import org.thinpool.server.Service;
@@ -73,6 +74,14 @@ final class ServeCommand implements Callable<Integer> {
   String metrics;
 
   @Option(
+      names = "--fuse",
+      paramLabel = "DIR",
+      description =
+          "Also show every thin device as the file DIR/<thin id> (a FUSE file system served "
+              + "by this process; loop-mountable). Needs root.")
+  Path fuse;
+
+  @Option(
       names = "--autoextend-threshold",
       paramLabel = "PCT",
       description =
@@ -110,6 +119,12 @@ final class ServeCommand implements Callable<Integer> {
     }
     NbdService nbd = new NbdService(addresses(), readOnly);
     services.add(nbd);
+    if (fuse != null) {
+      if (readOnly) { // the device files have no read-only mode (yet)
+        throw new IllegalArgumentException("--fuse does not go with --read-only");
+      }
+      services.add(new FuseService(fuse));
+    }
     services.add(new ControlService((req, ctx) -> Served.run(req, ctx, nbd.exports())));
     PrintWriter out = spec.commandLine().getOut();
     ThinPool pool = openOrCreate(Main.pool(spec).dir(), out);
@@ -124,6 +139,9 @@ final class ServeCommand implements Callable<Integer> {
                 + ":"
                 + metricsService.port()
                 + "/metrics");
+      }
+      if (fuse != null) {
+        out.println("thinpool: device files in " + fuse.toAbsolutePath() + "/<thin id>");
       }
       printUris(out, pool, nbd.boundAddresses());
       server.awaitShutdown();

@@ -41,11 +41,13 @@ public final class DeviceFileSystem implements AutoCloseable {
   private final Path mountPoint;
   private final ThinPool pool;
   private final DeviceNodes nodes = new DeviceNodes();
+  private final boolean everyDevice;
   private final CountDownLatch initialised = new CountDownLatch(1);
   private FuseSession session;
   private boolean closed;
 
-  private DeviceFileSystem(Path mountPoint, ThinPool pool) {
+  private DeviceFileSystem(Path mountPoint, ThinPool pool, boolean everyDevice) {
+    this.everyDevice = everyDevice;
     this.mountPoint = mountPoint;
     this.pool = pool;
   }
@@ -61,10 +63,20 @@ public final class DeviceFileSystem implements AutoCloseable {
    */
   public static DeviceFileSystem mount(Path mountPoint, ThinPool pool, int readerThreads)
       throws IOException {
+    return mount(mountPoint, pool, readerThreads, false);
+  }
+
+  /**
+   * As {@link #mount(Path, ThinPool, int)}; with {@code everyDevice} every device of the pool has
+   * its file without {@link #expose}, the names following the pool as devices come and go ({@code
+   * serve --fuse DIR}).
+   */
+  public static DeviceFileSystem mount(
+      Path mountPoint, ThinPool pool, int readerThreads, boolean everyDevice) throws IOException {
     Path mp = mountPoint.toAbsolutePath().normalize();
     clearStaleMounts(mp);
     Files.createDirectories(mp);
-    DeviceFileSystem fs = new DeviceFileSystem(mp, pool);
+    DeviceFileSystem fs = new DeviceFileSystem(mp, pool, everyDevice);
     fs.start(readerThreads);
     return fs;
   }
@@ -88,7 +100,8 @@ public final class DeviceFileSystem implements AutoCloseable {
 
               @Override
               public void destroyed() {}
-            });
+            },
+            everyDevice);
     int fd = FuseNative.openDevice(FUSE_DEVICE);
     String options =
         "fd=%d,rootmode=40000,user_id=%d,group_id=%d,allow_other,default_permissions"

@@ -59,13 +59,19 @@ final class DeviceNodes {
 
   /** The exposed device of that name (a decimal id), or null. */
   Node lookup(String name) {
+    long id = parseId(name);
+    return id < 0 ? null : byDeviceId.get(id);
+  }
+
+  /** The thin id a file name spells (decimal, no sign or leading zero), or -1. */
+  static long parseId(String name) {
     long id;
     try {
       id = Long.parseLong(name);
     } catch (NumberFormatException e) {
-      return null;
+      return -1;
     }
-    return name.equals(Long.toString(id)) ? byDeviceId.get(id) : null;
+    return id >= 0 && name.equals(Long.toString(id)) ? id : -1;
   }
 
   /** The node, exposed or still open, or null. */

@@ -37,6 +37,9 @@ final class RequestHandler {
   private final long mountTimeSeconds;
   private final SessionState state;
 
+  /** Show every device of the pool, as it is now (serve --fuse), not only the exposed ones. */
+  private final boolean everyDevice;
+
   /** What a handler tells the session: INIT done, DESTROY received. */
   interface SessionState {
     void initialised();
@@ -46,6 +49,18 @@ final class RequestHandler {
 
   RequestHandler(
       ThinPool pool, DeviceNodes nodes, int uid, int gid, long mountTimeSeconds, SessionState st) {
+    this(pool, nodes, uid, gid, mountTimeSeconds, st, false);
+  }
+
+  RequestHandler(
+      ThinPool pool,
+      DeviceNodes nodes,
+      int uid,
+      int gid,
+      long mountTimeSeconds,
+      SessionState st,
+      boolean everyDevice) {
+    this.everyDevice = everyDevice;
     this.pool = pool;
     this.nodes = nodes;
     this.uid = uid;
@@ -122,13 +137,50 @@ final class RequestHandler {
   }
 
   private int lookup(FuseRequest.Lookup r, ByteBuffer out) throws IOException {
-    DeviceNodes.Node n = r.nodeId() == Fuse.ROOT_ID ? nodes.lookup(r.name()) : null;
-    if (n == null) {
+    DeviceNodes.Node n = r.nodeId() == Fuse.ROOT_ID ? find(r.name()) : null;
+    Attr a = null;
+    try {
+      a = n == null ? null : fileAttr(n);
+    } catch (PoolStateException e) { // the device was deleted under its name
+      if (!everyDevice) {
+        throw e;
+      }
+      nodes.release(n.device.id());
+    }
+    if (a == null) {
       return ReplyCodec.error(out, r.unique(), Fuse.ENOENT);
     }
     ReplyCodec.begin(out);
-    ReplyCodec.entryOut(out, n.nodeId, fileAttr(n));
+    ReplyCodec.entryOut(out, n.nodeId, a);
     return ReplyCodec.finish(out, r.unique());
+  }
+
+  /** The exposed node of that name; showing every device, any device of the pool. */
+  private DeviceNodes.Node find(String name) throws IOException {
+    DeviceNodes.Node n = nodes.lookup(name);
+    if (n != null || !everyDevice) {
+      return n;
+    }
+    long id = DeviceNodes.parseId(name);
+    if (id < 0 || !pool.deviceIds().contains(id)) {
+      return null;
+    }
+    return nodes.expose(pool.device(id));
+  }
+
+  /** Showing every device: the names follow the pool's devices before a listing. */
+  private void syncWithPool() throws IOException {
+    List<Long> ids = pool.deviceIds();
+    for (DeviceNodes.Node n : nodes.exposed()) {
+      if (!ids.contains(n.device.id())) {
+        nodes.release(n.device.id());
+      }
+    }
+    for (long id : ids) {
+      if (nodes.lookup(Long.toString(id)) == null) {
+        nodes.expose(pool.device(id));
+      }
+    }
   }
 
   private int getattr(long unique, long nodeId, ByteBuffer out) throws IOException {
@@ -221,6 +273,9 @@ final class RequestHandler {
   private int readdir(FuseRequest.Readdir r, ByteBuffer out) throws IOException {
     if (r.nodeId() != Fuse.ROOT_ID) {
       return ReplyCodec.error(out, r.unique(), Fuse.ENOTDIR);
+    }
+    if (everyDevice && r.offset() == 0) {
+      syncWithPool();
     }
     List<DeviceNodes.Node> files = nodes.exposed();
     ReplyCodec.begin(out);
