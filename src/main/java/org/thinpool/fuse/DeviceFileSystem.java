@@ -219,6 +219,11 @@ public final class DeviceFileSystem implements AutoCloseable {
     }
   }
 
+  /** Waits for every reader thread to stop (after a lazy unmount: its last user let go). */
+  boolean awaitReadersStopped(long timeoutMillis) throws InterruptedException {
+    return session.awaitStopped(timeoutMillis);
+  }
+
   @Override
   public String toString() {
     return "FUSE device files on " + mountPoint;

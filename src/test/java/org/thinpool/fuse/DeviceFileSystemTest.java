@@ -134,4 +134,62 @@ class DeviceFileSystemTest {
       fs.close();
     }
   }
+
+  @Test
+  void closeWithAFileOpenDetachesLazilyAndServesItsLastUser() throws Exception {
+    FuseHost.require();
+    Path mnt = tmp.resolve("mnt");
+    try (ThinPool pool = ThinPool.create(tmp.resolve("pool"), PoolOptions.ofDataSize(64 * MIB))) {
+      pool.createThin(1, 4 * MIB).write(8192, new byte[] {7});
+      DeviceFileSystem fs = DeviceFileSystem.mount(mnt, pool);
+      try (FileChannel ch = FileChannel.open(fs.expose(1), StandardOpenOption.READ)) {
+        fs.close(); // busy: detached lazily
+        assertThat(MountTable.at(mnt)).isEmpty();
+        ByteBuffer b = ByteBuffer.allocate(1);
+        ch.read(b, 8192);
+        assertThat(b.get(0)).isEqualTo((byte) 7);
+        assertThat(fs.awaitReadersStopped(0)).isFalse();
+      }
+      assertThat(fs.awaitReadersStopped(30_000)).isTrue();
+    }
+  }
+
+  @Test
+  void parallelWritersAndReadersEachSeeTheirOwnBytes() throws Exception {
+    FuseHost.require();
+    int threads = 6;
+    try (ThinPool pool = ThinPool.create(tmp.resolve("pool"), PoolOptions.ofDataSize(256 * MIB));
+        DeviceFileSystem fs = DeviceFileSystem.mount(tmp.resolve("mnt"), pool, 4)) {
+      pool.createThin(1, 64 * MIB);
+      Path f = fs.expose(1);
+      java.util.List<java.util.concurrent.Future<?>> jobs = new java.util.ArrayList<>();
+      try (var exec = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+        for (int t = 0; t < threads; t++) {
+          int me = t;
+          jobs.add(
+              exec.submit(
+                  () -> {
+                    byte[] mine = new byte[(int) (3 * MIB + 777)];
+                    new Random(me).nextBytes(mine);
+                    long at = 10L * me * MIB + 513;
+                    try (FileChannel ch =
+                        FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                      for (int round = 0; round < 5; round++) {
+                        ch.write(ByteBuffer.wrap(mine), at);
+                        ByteBuffer back = ByteBuffer.allocate(mine.length);
+                        while (back.hasRemaining()) {
+                          ch.read(back, at + back.position());
+                        }
+                        assertThat(back.array()).isEqualTo(mine);
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        for (var j : jobs) {
+          j.get();
+        }
+      }
+    }
+  }
 }
