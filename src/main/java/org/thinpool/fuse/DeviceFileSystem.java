@@ -104,8 +104,13 @@ public final class DeviceFileSystem implements AutoCloseable {
             everyDevice);
     int fd = FuseNative.openDevice(FUSE_DEVICE);
     String options =
-        "fd=%d,rootmode=40000,user_id=%d,group_id=%d,allow_other,default_permissions"
-            .formatted(fd, uid, gid);
+        "fd="
+            + fd
+            + ",rootmode=40000,user_id="
+            + uid
+            + ",group_id="
+            + gid
+            + ",allow_other,default_permissions";
     try {
       FuseNative.mount(
           "thinpool",
