@@ -224,6 +224,16 @@ public final class DeviceFileSystem implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits up to {@code timeoutMillis} for the device's files to be closed; true if none is open.
+   * The kernel sends a file's RELEASE after close(2) returns (and a loop device lets go of its file
+   * after its detach returns), so a caller that just unmounted asks this rather than {@link
+   * #inUse}.
+   */
+  public boolean awaitIdle(long deviceId, long timeoutMillis) throws InterruptedException {
+    return nodes.awaitIdle(deviceId, timeoutMillis);
+  }
+
   /** Waits for every reader thread to stop (after a lazy unmount: its last user let go). */
   boolean awaitReadersStopped(long timeoutMillis) throws InterruptedException {
     return session.awaitStopped(timeoutMillis);

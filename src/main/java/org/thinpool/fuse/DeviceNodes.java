@@ -95,6 +95,20 @@ final class DeviceNodes {
       throw new AssertionError("more RELEASEs than OPENs of node " + n.nodeId);
     }
     dropIfUnused(n);
+    notifyAll(); // awaitIdle
+  }
+
+  /** Waits up to {@code timeoutMillis} for the device to be in use no more; true if it is not. */
+  synchronized boolean awaitIdle(long deviceId, long timeoutMillis) throws InterruptedException {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    while (inUse(deviceId)) {
+      long leftMillis = (deadline - System.nanoTime()) / 1_000_000;
+      if (leftMillis <= 0) {
+        return false;
+      }
+      wait(leftMillis);
+    }
+    return true;
   }
 
   private void dropIfUnused(Node n) {
