@@ -162,7 +162,7 @@ class LoopMountsTest {
           }
           case IGNORE -> {
             assertThat(trim.exitCode()).as(trim.all()).isNotZero();
-            assertThat(freedBlocks).isZero();
+            assertThat(freedBlocks).isLessThanOrEqualTo(0); // ext4 may write metadata meanwhile
             assertThat(shrunkBytes).isLessThan(MIB);
           }
         }
