@@ -7,6 +7,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,10 +20,14 @@ import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.server.AutoextendService;
 import org.thinpool.server.ControlService;
+import org.thinpool.server.FuseService;
 import org.thinpool.server.MetricsService;
 import org.thinpool.server.NbdService;
 import org.thinpool.server.Service;
+import org.thinpool.server.SnapshotterService;
 import org.thinpool.server.ThinpoolServer;
+import org.thinpool.snapshotter.FsType;
+import org.thinpool.snapshotter.Snapshotter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -74,6 +79,14 @@ final class ServeCommand implements Callable<Integer> {
   String metrics;
 
   @Option(
+      names = "--fuse",
+      paramLabel = "DIR",
+      description =
+          "Also show every thin device as the file DIR/<thin id> (a FUSE file system served "
+              + "by this process; loop-mountable). Needs root.")
+  Path fuse;
+
+  @Option(
       names = "--autoextend-threshold",
       paramLabel = "PCT",
       description =
@@ -93,6 +106,52 @@ final class ServeCommand implements Callable<Integer> {
       description = "Shell command run after each automatic growth (THINPOOL_* variables).")
   String autoextendHook;
 
+  // ---- containerd snapshotter (issue 10) ----
+
+  /** A snapshotter's pool: 100 GiB of sparse data file, Docker devmapper's loop default. */
+  static final long SNAPSHOTTER_DATA_BYTES = 100L << 30;
+
+  @Option(
+      names = "--containerd",
+      paramLabel = "SOCK",
+      description =
+          "Also serve containerd's Snapshots API on this Unix socket (mode 0600): a proxy "
+              + "snapshotter. The pool is then the snapshotter's own.")
+  Path containerd;
+
+  @Option(
+      names = "--base-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description =
+          "Size of the base device every snapshot starts from (dm.basesize), made on first"
+              + " start. Default: 10G.")
+  long baseSizeBytes = 10L << 30;
+
+  @Option(
+      names = "--fs",
+      paramLabel = "ext4|xfs",
+      description = "File system of the base device, made once on first start. Default: ext4.")
+  String fs = "ext4";
+
+  @Option(
+      names = "--device-files",
+      paramLabel = "fuse|nbdfuse",
+      description =
+          "How the snapshotter shows devices as files for loop mounts: fuse (one FUSE file "
+              + "system in this process) or nbdfuse (a process per device). Default: fuse.")
+  String deviceFiles = "fuse";
+
+  /** True for nbdfuse, false for fuse. */
+  private static boolean deviceFiles(String kind) {
+    return switch (kind) {
+      case "fuse" -> false;
+      case "nbdfuse" -> true;
+      default ->
+          throw new IllegalArgumentException("--device-files is fuse or nbdfuse, not " + kind);
+    };
+  }
+
   @Override
   public Integer call() throws Exception {
     List<Service> services = new ArrayList<>();
@@ -111,7 +170,20 @@ final class ServeCommand implements Callable<Integer> {
     }
     NbdService nbd = new NbdService(addresses(), readOnly);
     services.add(nbd);
+    if (fuse != null) {
+      if (readOnly) { // the device files have no read-only mode (yet)
+        throw new IllegalArgumentException("--fuse does not go with --read-only");
+      }
+      services.add(new FuseService(fuse));
+    }
     services.add(new ControlService((req, ctx) -> Served.run(req, ctx, nbd.exports())));
+    if (containerd != null) {
+      services.add(
+          new SnapshotterService(
+              containerd,
+              new Snapshotter.Options(baseSizeBytes, FsType.of(fs)),
+              deviceFiles(deviceFiles)));
+    }
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Main.pool(spec).dir();
     if (autoextendThreshold != null
@@ -124,7 +196,14 @@ final class ServeCommand implements Callable<Integer> {
               + " is in direct mode on block devices: grow the devices with their owner (e.g."
               + " lvextend), then run thinpool grow");
     }
-    ThinPool pool = openOrCreate(dir, out);
+    ThinPool pool =
+        containerd != null ? openOrCreateForSnapshots(dir, out) : openOrCreate(dir, out);
+    if (containerd != null) {
+      // owner-only: it holds the NBD socket that serves every snapshot's device
+      Path state = SnapshotterService.stateDir(pool.directory());
+      Files.createDirectories(state);
+      Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx------"));
+    }
     AtomicInteger exit = new AtomicInteger(ExitCodes.ERROR);
     CountDownLatch closed = new CountDownLatch(1);
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
@@ -137,7 +216,17 @@ final class ServeCommand implements Callable<Integer> {
                 + metricsService.port()
                 + "/metrics");
       }
+      if (fuse != null) {
+        out.println("thinpool: device files in " + fuse.toAbsolutePath() + "/<thin id>");
+      }
       printUris(out, pool, nbd.boundAddresses());
+      if (containerd != null) {
+        out.println(
+            "thinpool: containerd snapshotter on "
+                + containerd.toAbsolutePath()
+                + " (proxy_plugins type \"snapshot\")");
+        out.flush();
+      }
       server.awaitShutdown();
       out.println("thinpool: shutting down: draining requests, committing");
       out.flush();
@@ -193,6 +282,10 @@ final class ServeCommand implements Callable<Integer> {
     if (socket != null) {
       out.add(UnixDomainSocketAddress.of(socket.toAbsolutePath()));
     }
+    if (containerd != null) {
+      // nbdfuse device files connect here (see SnapshotterService)
+      out.add(UnixDomainSocketAddress.of(SnapshotterService.nbdSocket(Main.pool(spec).dir())));
+    }
     if (out.isEmpty()) {
       throw new IllegalArgumentException("nothing to listen on: give --socket with --listen none");
     }
@@ -226,6 +319,17 @@ final class ServeCommand implements Callable<Integer> {
     }
     out.println(
         "thinpool: created pool " + dir + " (4 GiB sparse data) with thin device 1" + " (1 GiB)");
+    return pool;
+  }
+
+  /** A snapshotter's pool: made without devices (the snapshotter makes its base device). */
+  private static ThinPool openOrCreateForSnapshots(Path dir, PrintWriter out) throws IOException {
+    if (Files.exists(dir.resolve(ThinPool.METADATA_FILE))
+        || Files.exists(dir.resolve("pool.conf"))) {
+      return ThinPool.open(dir);
+    }
+    ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(SNAPSHOTTER_DATA_BYTES));
+    out.println("thinpool: created pool " + dir + " (100 GiB sparse data) for the snapshotter");
     return pool;
   }
 

@@ -61,8 +61,9 @@ class LayeringTest {
           layer("thin.check", "thin"),
           layer("pool", "thin.xml", "thin.check"),
           planned("nbd", "pool"),
-          planned("snapshotter", "pool"),
-          planned("server", "nbd", "snapshotter"),
+          layer("snapshotter", "pool"),
+          layer("fuse", "pool"),
+          planned("server", "nbd", "snapshotter", "fuse"),
           layer("cli", "server"));
 
   private static final JavaClasses MAIN_CLASSES =
@@ -133,6 +134,8 @@ class LayeringTest {
     assertThat(reach("thin.check")).doesNotContain("thin.xml");
     assertThat(reach("nbd")).doesNotContain("snapshotter");
     assertThat(reach("snapshotter")).doesNotContain("nbd");
+    assertThat(reach("fuse")).doesNotContain("nbd", "snapshotter");
+    assertThat(reach("snapshotter")).doesNotContain("fuse");
     assertThat(reach("server")).contains("nbd", "snapshotter", "pool");
     assertThat(reach("cli"))
         .containsExactlyInAnyOrderElementsOf(
