@@ -115,9 +115,20 @@ class ReleaseSmokeIT {
     Path java = home.resolve("runtime/bin/java");
     Result modules = exec(List.of(java.toString(), "--list-modules"), bare());
     assertThat(modules.out().lines().map(l -> l.replaceAll("@.*", "")).toList())
-        // java.logging, jdk.httpserver, jdk.unsupported: serve --metrics (Prometheus exporter)
+        // java.logging, jdk.httpserver, jdk.unsupported: serve --metrics (Prometheus exporter);
+        // java.naming (with java.security.sasl), java.sql (with java.transaction.xa), jdk.jfr:
+        // serve --containerd (grpc-java, Netty, protobuf-java, as jdeps finds them)
         .containsExactly(
-            "java.base", "java.logging", "java.xml", "jdk.httpserver", "jdk.unsupported");
+            "java.base",
+            "java.logging",
+            "java.naming",
+            "java.security.sasl",
+            "java.sql",
+            "java.transaction.xa",
+            "java.xml",
+            "jdk.httpserver",
+            "jdk.jfr",
+            "jdk.unsupported");
     // AOTMode=on: fail instead of running without the cache if it does not match this JVM,
     // these flags or this (moved) class path.
     Result r =
