@@ -30,6 +30,7 @@ import org.thinpool.snapshotter.Snapshotter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -149,10 +150,19 @@ final class ServeCommand implements Callable<Integer> {
               containerd, new Snapshotter.Options(baseSizeBytes, FsType.of(fs))));
     }
     PrintWriter out = spec.commandLine().getOut();
+    Path dir = Main.pool(spec).dir();
+    if (autoextendThreshold != null
+        && Files.exists(dir.resolve("pool.conf"))
+        && ThinPool.isDirect(dir)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--autoextend-* grows a pool's files, and pool "
+              + dir
+              + " is in direct mode on block devices: grow the devices with their owner (e.g."
+              + " lvextend), then run thinpool grow");
+    }
     ThinPool pool =
-        containerd != null
-            ? openOrCreateForSnapshots(Main.pool(spec).dir(), out)
-            : openOrCreate(Main.pool(spec).dir(), out);
+        containerd != null ? openOrCreateForSnapshots(dir, out) : openOrCreate(dir, out);
     if (containerd != null) {
       // owner-only: it holds the NBD socket that serves every snapshot's device
       Path state = SnapshotterService.stateDir(pool.directory());

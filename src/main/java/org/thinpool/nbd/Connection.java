@@ -16,7 +16,9 @@ import org.thinpool.pool.PoolStateException;
  * through {@link Wire}. Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and
  * the server's shared byte budget for READ/WRITE buffers; when either is spent the reader stops
  * reading the socket. DISC or EOF: requests in flight finish (their replies are sent while the
- * socket lasts), then the connection closes. Any failure ends this connection only.
+ * socket lasts), then the connection closes. While the server shuts down, requests still arriving
+ * are answered ESHUTDOWN (a WRITE's payload read and dropped), so that the client sends DISC. Any
+ * failure ends this connection only, and is kept for the metrics ({@link #error}).
  */
 final class Connection implements Runnable {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -32,6 +34,7 @@ final class Connection implements Runnable {
   private final Runnable handshakeDone;
   private final NbdObserver observer;
   private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
+  private volatile NbdObserver.ConnectionError error;
 
   Connection(
       Wire wire,
@@ -61,9 +64,16 @@ final class Connection implements Runnable {
         }
       }
     } catch (EOFException e) {
+      error = NbdObserver.ConnectionError.DROPPED;
       LOG.log(Level.DEBUG, "client left: {0}", e.getMessage());
-    } catch (IOException | RuntimeException e) {
+    } catch (ProtocolException e) {
+      error = e.kind();
+      LOG.log(Level.DEBUG, "protocol violation, connection closed: {0}", e.getMessage());
+    } catch (IOException e) {
+      error = NbdObserver.ConnectionError.DROPPED; // reset, or closed under us by a deadline
       LOG.log(Level.DEBUG, "connection closed: {0}", e.toString());
+    } catch (RuntimeException e) {
+      LOG.log(Level.WARNING, "connection failed: {0}", e.toString());
     } finally {
       handshakeDone.run();
       try {
@@ -83,6 +93,9 @@ final class Connection implements Runnable {
         if (r instanceof Request.Disc) {
           return;
         }
+        if (shuttingDown.getAsBoolean()) {
+          r = refusedForShutdown(r);
+        }
         ByteBuffer payload = null;
         int budget = 0;
         if (r instanceof Request.Invalid inv && inv.payloadBytes() > 0) {
@@ -98,6 +111,22 @@ final class Connection implements Runnable {
     } finally {
       slots.acquireUninterruptibly(MAX_IN_FLIGHT); // every request in flight has finished
     }
+  }
+
+  /** How the connection ended badly, if it did (EOF without DISC, a violation, a reset). */
+  Optional<NbdObserver.ConnectionError> error() {
+    return Optional.ofNullable(error);
+  }
+
+  /** Nothing new starts during a drain: the client learns why and sends DISC. */
+  private static Request refusedForShutdown(Request r) {
+    long payload =
+        switch (r) {
+          case Request.Write w -> w.lengthBytes();
+          case Request.Invalid inv -> inv.payloadBytes();
+          default -> 0;
+        };
+    return new Request.Invalid(r.cookie(), Nbd.ESHUTDOWN, "the server is shutting down", payload);
   }
 
   private ByteBuffer readPayload(int lengthBytes, int budget) throws IOException {

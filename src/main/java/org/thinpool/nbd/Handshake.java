@@ -51,6 +51,9 @@ final class Handshake {
       }
       ByteBuffer data = wire.read((int) h.lengthBytes());
       if (shuttingDown.getAsBoolean() && h.option() != Nbd.OPT_ABORT) {
+        if (h.option() == Nbd.OPT_EXPORT_NAME) { // it has no error reply: closing is the answer
+          throw new ProtocolException("EXPORT_NAME while the server shuts down");
+        }
         wire.write(OptionCodec.error(h.option(), Nbd.REP_ERR_SHUTDOWN, "server shutting down"));
         continue;
       }

@@ -99,6 +99,7 @@ final class Nbd {
   // ---- errors (NBD_E*) ----
   static final int EPERM = 1;
   static final int EIO = 5;
+  static final int ENOMEM = 12;
   static final int EINVAL = 22;
   static final int ENOSPC = 28;
   static final int EOVERFLOW = 75;

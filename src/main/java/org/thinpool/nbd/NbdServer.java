@@ -28,8 +28,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * runs on its own virtual thread ({@code Connection}); limits: {@link #MAX_CONNECTIONS} at once
  * (more are closed at accept), {@link #HANDSHAKE_TIMEOUT} to finish the handshake, and one byte
  * budget ({@link #MAX_BUFFERED_BYTES}) shared by the READ/WRITE buffers of all connections. {@link
- * #close} stops accepting, lets every request in flight finish and answer, closes every connection
- * and returns when they are gone (or after {@link #DRAIN_TIMEOUT}); the pool's owner then commits.
+ * #close} stops accepting and drains: requests in flight finish and answer; options still arriving
+ * get ERR_SHUTDOWN and requests ESHUTDOWN, so clients send ABORT or DISC and leave cleanly; after
+ * {@link #SHUTDOWN_GRACE} the input of the connections still open is shut (their reader sees EOF);
+ * close returns when every connection is gone (or after {@link #DRAIN_TIMEOUT}), and the pool's
+ * owner then commits.
  */
 public final class NbdServer implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(NbdServer.class.getName());
@@ -39,6 +42,12 @@ public final class NbdServer implements AutoCloseable {
 
   /** A client that has not finished the handshake by then is closed (slowloris). */
   public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
+
+  /**
+   * How long {@link #close} lets clients that were told ESHUTDOWN send DISC before it shuts their
+   * input: a round trip and a client's reaction, with room for a loaded machine.
+   */
+  public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
 
   /** How long {@link #close} waits for connections to finish their requests. */
   public static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(60);
@@ -127,6 +136,7 @@ public final class NbdServer implements AutoCloseable {
         return;
       }
       if (open.size() >= MAX_CONNECTIONS || closing.get()) {
+        observer.connectionError(NbdObserver.ConnectionError.REFUSED);
         closeQuietly(ch);
         continue;
       }
@@ -144,8 +154,15 @@ public final class NbdServer implements AutoCloseable {
       return;
     }
     open.add(ch);
+    AtomicBoolean timedOut = new AtomicBoolean();
     ScheduledFuture<?> deadline =
-        timer.schedule(() -> closeQuietly(ch), HANDSHAKE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        timer.schedule(
+            () -> {
+              timedOut.set(true);
+              closeQuietly(ch);
+            },
+            HANDSHAKE_TIMEOUT.toMillis(),
+            TimeUnit.MILLISECONDS);
     Connection c =
         new Connection(
             new Wire(ch),
@@ -163,6 +180,7 @@ public final class NbdServer implements AutoCloseable {
                   observer.connectionOpened();
                   try {
                     c.run();
+                    report(c, timedOut.get());
                   } finally {
                     observer.connectionClosed();
                     open.remove(ch);
@@ -173,6 +191,19 @@ public final class NbdServer implements AutoCloseable {
     t.start();
   }
 
+  private void report(Connection c, boolean timedOut) {
+    if (timedOut) {
+      observer.connectionError(NbdObserver.ConnectionError.HANDSHAKE_TIMEOUT);
+    } else if (!closing.get()) { // a drain's EOF is ours, not the client's
+      c.error().ifPresent(observer::connectionError);
+    }
+  }
+
+  /** True once {@link #close} has begun: new requests are answered ESHUTDOWN. */
+  public boolean closing() {
+    return closing.get();
+  }
+
   @Override
   public void close() throws IOException {
     if (!closing.compareAndSet(false, true)) {
@@ -181,6 +212,7 @@ public final class NbdServer implements AutoCloseable {
     for (ServerSocketChannel l : listeners) {
       closeQuietly(l);
     }
+    joinConnections(System.nanoTime() + SHUTDOWN_GRACE.toNanos(), false);
     for (SocketChannel ch : open) {
       try {
         ch.shutdownInput(); // the reader sees EOF; requests in flight still answer
@@ -188,24 +220,28 @@ public final class NbdServer implements AutoCloseable {
         closeQuietly(ch);
       }
     }
-    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
-    for (Thread t : List.copyOf(connectionThreads)) {
-      long left = deadline - System.nanoTime();
-      try {
-        if (left <= 0 || !t.join(Duration.ofNanos(left))) {
-          LOG.log(Level.WARNING, "a connection did not drain in {0}", DRAIN_TIMEOUT);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
+    joinConnections(System.nanoTime() + DRAIN_TIMEOUT.toNanos(), true);
     for (SocketChannel ch : open) {
       closeQuietly(ch);
     }
     timer.shutdownNow();
     for (Path p : socketFiles) {
       Files.deleteIfExists(p);
+    }
+  }
+
+  /** Waits for the connection threads until {@code deadlineNanos}; warns of stragglers if asked. */
+  private void joinConnections(long deadlineNanos, boolean warn) {
+    for (Thread t : List.copyOf(connectionThreads)) {
+      long left = deadlineNanos - System.nanoTime();
+      try {
+        if ((left <= 0 || !t.join(Duration.ofNanos(left))) && warn) {
+          LOG.log(Level.WARNING, "a connection did not drain in {0}", DRAIN_TIMEOUT);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 

@@ -61,7 +61,7 @@ final class OptionCodec {
   static OptionHeader decodeOptionHeader(ByteBuffer b) throws ProtocolException {
     long magic = b.getLong();
     if (magic != Nbd.IHAVEOPT) {
-      throw new ProtocolException("bad option magic 0x" + Long.toHexString(magic));
+      throw ProtocolException.badMagic("bad option magic 0x" + Long.toHexString(magic));
     }
     int option = b.getInt();
     return new OptionHeader(option, Integer.toUnsignedLong(b.getInt()));

@@ -9,6 +9,39 @@ sealed interface Request {
   /** The client's opaque cookie, echoed in the reply. */
   long cookie();
 
+  /** The command's name for metrics and logs, in lower case ("invalid" for a refused one). */
+  default String commandName() {
+    return switch (this) {
+      case Read x -> "read";
+      case Write x -> "write";
+      case Flush x -> "flush";
+      case Trim x -> "trim";
+      case Cache x -> "cache";
+      case WriteZeroes x -> "write_zeroes";
+      case BlockStatus x -> "block_status";
+      case Invalid x -> "invalid";
+      case Disc x -> "disc";
+    };
+  }
+
+  /**
+   * The bytes the request moves or affects: READ and WRITE payloads, the ranges of TRIM,
+   * WRITE_ZEROES and CACHE; 0 for the rest (BLOCK_STATUS only looks).
+   */
+  default long affectedBytes() {
+    return switch (this) {
+      case Read x -> x.lengthBytes();
+      case Write x -> x.lengthBytes();
+      case Trim x -> x.lengthBytes();
+      case Cache x -> x.lengthBytes();
+      case WriteZeroes x -> x.lengthBytes();
+      case Flush x -> 0;
+      case BlockStatus x -> 0;
+      case Invalid x -> 0;
+      case Disc x -> 0;
+    };
+  }
+
   record Read(long cookie, long offsetBytes, int lengthBytes, boolean dontFragment)
       implements Request {}
 

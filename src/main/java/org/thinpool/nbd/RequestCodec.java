@@ -26,7 +26,7 @@ final class RequestCodec {
   static Header decodeHeader(ByteBuffer b) throws ProtocolException {
     int magic = b.getInt();
     if (magic != Nbd.REQUEST_MAGIC) {
-      throw new ProtocolException("bad request magic 0x" + Integer.toHexString(magic));
+      throw ProtocolException.badMagic("bad request magic 0x" + Integer.toHexString(magic));
     }
     int flags = Short.toUnsignedInt(b.getShort());
     int type = Short.toUnsignedInt(b.getShort());

@@ -45,25 +45,11 @@ final class Transmission {
     long start = System.nanoTime();
     ByteBuffer[] reply = reply(r, payload);
     observer.request(
-        name(r),
-        r instanceof Request.Read rd ? rd.lengthBytes() : payload != null ? payload.limit() : 0,
+        r.commandName(),
+        r.affectedBytes(),
         System.nanoTime() - start,
         ReplyCodec.errorOf(reply[0]));
     wire.write(reply);
-  }
-
-  private static String name(Request r) {
-    return switch (r) {
-      case Request.Read x -> "read";
-      case Request.Write x -> "write";
-      case Request.Flush x -> "flush";
-      case Request.Trim x -> "trim";
-      case Request.Cache x -> "cache";
-      case Request.WriteZeroes x -> "write_zeroes";
-      case Request.BlockStatus x -> "block_status";
-      case Request.Invalid x -> "invalid";
-      case Request.Disc x -> "disc";
-    };
   }
 
   private ByteBuffer[] reply(Request r, ByteBuffer payload) {

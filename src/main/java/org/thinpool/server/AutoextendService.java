@@ -14,8 +14,13 @@ import org.thinpool.pool.ThinPool;
  * thin_pool_autoextend_percent}: when data (or metadata) usage reaches {@code thresholdPercent},
  * the data file (or metadata file) grows by {@code byPercent} of its size, before writes fail.
  * Checked every {@link #CHECK_INTERVAL} and at once when the pool's low-water-mark event fires.
- * Each growth is logged (the low-water event) and runs the optional hook command with the figures
- * in its environment. Loop mode only: block devices are grown by their owner.
+ * Each growth is logged (the low-water event, at WARNING) and runs the optional hook command
+ * through {@code /bin/sh -c} with the figures in its environment: {@code
+ * THINPOOL_EVENT=autoextend}, {@code THINPOOL_POOL} (the pool's folder), {@code THINPOOL_WHAT}
+ * (data or metadata), {@code THINPOOL_USED_BLOCKS}, {@code THINPOOL_TOTAL_BLOCKS} and {@code
+ * THINPOOL_NEW_SIZE_BYTES} of what grew, and {@code THINPOOL_DATA_USED_PCT}, {@code
+ * THINPOOL_METADATA_USED_PCT} (before growing). Loop mode only: block devices are grown by their
+ * owner, so starting on a direct-mode pool fails.
  */
 public final class AutoextendService implements Service {
   private static final System.Logger LOG = System.getLogger(AutoextendService.class.getName());
@@ -65,7 +70,11 @@ public final class AutoextendService implements Service {
   public void start(ServerContext context) throws IOException {
     pool = context.pool();
     if (ThinPool.isDirect(pool.directory())) {
-      throw new IllegalArgumentException("autoextend grows loop-mode pools only (files)");
+      throw new IllegalArgumentException(
+          "--autoextend-* grows a pool's files, and pool "
+              + pool.directory()
+              + " is in direct mode on block devices: grow the devices with their owner (e.g."
+              + " lvextend), then run thinpool grow");
     }
     if (!checkInterval.isZero()) {
       poller = Thread.ofVirtual().name("autoextend").start(this::run);
@@ -97,7 +106,7 @@ public final class AutoextendService implements Service {
                       1, Math.ceilDiv(total / 100 * byPercent + total % 100 * byPercent / 100, bs))
                   * bs; // whole blocks, no overflow below 2^56
       pool.growData(next);
-      done.add(event("data", s.dataBlocksUsed(), s.dataBlocksTotal(), total, next));
+      done.add(event(s, "data", s.dataBlocksUsed(), s.dataBlocksTotal(), total, next));
     }
     if (crossed(s.metadataBlocksUsed(), s.metadataBlocksTotal())) {
       long total = s.metadataBlocksTotal() * 4096;
@@ -108,7 +117,7 @@ public final class AutoextendService implements Service {
                       Math.ceilDiv(total / 100 * byPercent + total % 100 * byPercent / 100, 4096))
                   * 4096;
       pool.growMetadata(next);
-      done.add(event("metadata", s.metadataBlocksUsed(), s.metadataBlocksTotal(), total, next));
+      done.add(event(s, "metadata", s.metadataBlocksUsed(), s.metadataBlocksTotal(), total, next));
     }
     return done;
   }
@@ -117,7 +126,8 @@ public final class AutoextendService implements Service {
     return total > 0 && used * 100 >= total * thresholdPercent;
   }
 
-  private String event(String what, long used, long total, long fromBytes, long toBytes) {
+  private String event(
+      PoolStatus s, String what, long used, long total, long fromBytes, long toBytes) {
     String msg =
         "low water: "
             + what
@@ -137,12 +147,18 @@ public final class AutoextendService implements Service {
             + toBytes
             + " bytes";
     LOG.log(Level.WARNING, msg);
-    hook.ifPresent(cmd -> runHook(cmd, what, used, total, toBytes));
+    hook.ifPresent(cmd -> runHook(cmd, s, what, used, total, toBytes));
     return msg;
   }
 
-  private void runHook(String cmd, String what, long used, long total, long newSizeBytes) {
+  private void runHook(
+      String cmd, PoolStatus s, String what, long used, long total, long newSizeBytes) {
     ProcessBuilder pb = new ProcessBuilder("/bin/sh", "-c", cmd).inheritIO();
+    pb.environment()
+        .put("THINPOOL_DATA_USED_PCT", percent(s.dataBlocksUsed(), s.dataBlocksTotal()));
+    pb.environment()
+        .put(
+            "THINPOOL_METADATA_USED_PCT", percent(s.metadataBlocksUsed(), s.metadataBlocksTotal()));
     pb.environment().put("THINPOOL_EVENT", "autoextend");
     pb.environment().put("THINPOOL_WHAT", what);
     pb.environment().put("THINPOOL_USED_BLOCKS", Long.toString(used));
@@ -159,6 +175,10 @@ public final class AutoextendService implements Service {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static String percent(long used, long total) {
+    return Long.toString(total == 0 ? 0 : used * 100 / total);
   }
 
   @Override

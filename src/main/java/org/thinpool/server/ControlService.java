@@ -29,12 +29,17 @@ public final class ControlService implements Service {
 
   public static final String SOCKET_FILE = "control.sock";
 
+  /**
+   * A client must send its whole request frame within this (the CLI sends it at once): a silent or
+   * trickling client loses its connection and its slot instead of holding one for ever.
+   */
   static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
   /** Commands running at once; more wait at accept (back-pressure, not failure). */
   static final int MAX_CONCURRENT = 64;
 
   private final ControlHandler handler;
+  private final Duration requestTimeout;
   private final Set<Thread> running = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.Semaphore slots =
       new java.util.concurrent.Semaphore(MAX_CONCURRENT);
@@ -43,7 +48,13 @@ public final class ControlService implements Service {
   private volatile boolean stopping;
 
   public ControlService(ControlHandler handler) {
+    this(handler, REQUEST_TIMEOUT);
+  }
+
+  /** With another deadline for the request frame (tests). */
+  ControlService(ControlHandler handler, Duration requestTimeout) {
     this.handler = handler;
+    this.requestTimeout = requestTimeout;
   }
 
   /** The control socket of the pool in {@code poolDir}. */
@@ -115,7 +126,7 @@ public final class ControlService implements Service {
             () -> {
               try {
                 if (!arrived.await(
-                    REQUEST_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    requestTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
                   ch.close(); // no request in time: drop the connection
                 }
               } catch (InterruptedException | IOException e) {

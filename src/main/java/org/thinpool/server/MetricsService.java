@@ -20,9 +20,12 @@ import org.thinpool.pool.ThinPool;
  *
  * <p>Series: {@code thinpool_pool_data_blocks_used|total}, {@code
  * thinpool_pool_metadata_blocks_used|total}, {@code thinpool_thin_mapped_blocks{thin_id}}, {@code
- * thinpool_nbd_requests_total{command}}, {@code thinpool_nbd_bytes_total{command}}, {@code
+ * thinpool_nbd_requests_total{command}}, {@code thinpool_nbd_bytes_total{command}} (payloads of
+ * READ and WRITE, the ranges of TRIM, WRITE_ZEROES and CACHE), {@code
  * thinpool_nbd_request_duration_seconds{command}} (histogram), {@code
- * thinpool_nbd_errors_total{command,errno}}, {@code thinpool_nbd_connections}.
+ * thinpool_nbd_errors_total{command,kind}} (kind = the NBD errno's name: EINVAL, EPERM, ENOSPC,
+ * EIO, ESHUTDOWN…), {@code thinpool_nbd_connection_errors_total{kind}} (bad_magic, protocol,
+ * dropped, handshake_timeout, refused), {@code thinpool_nbd_connections}.
  */
 public final class MetricsService implements Service {
   /** Scrapes list this many devices at most: one series each; a scrape stays bounded. */
@@ -39,14 +42,20 @@ public final class MetricsService implements Service {
   private final Counter bytes =
       Counter.builder()
           .name("thinpool_nbd_bytes")
-          .help("Bytes read and written over NBD, by command")
+          .help("Bytes moved (READ, WRITE) or affected (TRIM, WRITE_ZEROES, CACHE), by command")
           .labelNames("command")
           .register(registry);
   private final Counter errors =
       Counter.builder()
           .name("thinpool_nbd_errors")
-          .help("NBD requests answered with an error, by command and NBD errno")
-          .labelNames("command", "errno")
+          .help("NBD requests answered with an error, by command and errno name")
+          .labelNames("command", "kind")
+          .register(registry);
+  private final Counter connectionErrors =
+      Counter.builder()
+          .name("thinpool_nbd_connection_errors")
+          .help("NBD connections ended by a violation, a dropped client, a timeout or a refusal")
+          .labelNames("kind")
           .register(registry);
   private final Histogram latency =
       Histogram.builder()
@@ -143,6 +152,11 @@ public final class MetricsService implements Service {
       }
 
       @Override
+      public void connectionError(NbdObserver.ConnectionError kind) {
+        connectionErrors.labelValues(kind.label()).inc();
+      }
+
+      @Override
       public void request(String command, long n, long nanos, int error) {
         requests.labelValues(command).inc();
         if (n > 0) {
@@ -150,7 +164,7 @@ public final class MetricsService implements Service {
         }
         latency.labelValues(command).observe(nanos / 1e9);
         if (error != 0) {
-          errors.labelValues(command, Integer.toString(error)).inc();
+          errors.labelValues(command, NbdObserver.errorName(error)).inc();
         }
       }
     };

@@ -19,13 +19,19 @@ final class ServedPool implements AutoCloseable {
   private boolean closed;
 
   ServedPool(Path dir, long dataBytes, boolean readOnly, long... deviceSizes) throws IOException {
+    this(NbdObserver.NONE, dir, dataBytes, readOnly, deviceSizes);
+  }
+
+  /** The same with the server's traffic reported to {@code observer}. */
+  ServedPool(NbdObserver observer, Path dir, long dataBytes, boolean readOnly, long... deviceSizes)
+      throws IOException {
     this.dir = dir;
     this.readOnly = readOnly;
     pool = ThinPool.create(dir, PoolOptions.ofDataSize(dataBytes));
     for (int i = 0; i < deviceSizes.length; i++) {
       pool.createThin(i + 1, deviceSizes[i]);
     }
-    server = new NbdServer(new Exports(pool, readOnly));
+    server = new NbdServer(new Exports(pool, readOnly), observer);
     address =
         (InetSocketAddress)
             server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
@@ -41,6 +47,15 @@ final class ServedPool implements AutoCloseable {
 
   RawClient client() throws IOException {
     return RawClient.connect(address);
+  }
+
+  /** Closes from another thread, where an exception would go unseen: fails loudly instead. */
+  void closeQuietly() {
+    try {
+      close();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override
