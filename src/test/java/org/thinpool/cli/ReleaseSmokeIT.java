@@ -159,8 +159,8 @@ class ReleaseSmokeIT {
     Result modules = exec(List.of(java.toString(), "--list-modules"), bare());
     assertThat(modules.out().lines().map(l -> l.replaceAll("@.*", "")).toList())
         // java.logging, jdk.httpserver, jdk.unsupported: serve --metrics (Prometheus exporter);
-        // java.naming, java.security.sasl, java.sql, java.transaction.xa, jdk.jfr: grpc-netty
-        // (serve --containerd)
+        // java.naming (with java.security.sasl), java.sql (with java.transaction.xa), jdk.jfr:
+        // serve --containerd (grpc-java, Netty, protobuf-java, as jdeps finds them)
         .containsExactly(
             "java.base",
             "java.logging",
