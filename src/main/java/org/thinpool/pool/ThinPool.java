@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.thinpool.thin.DeviceUsage;
 import org.thinpool.thin.RestoreSink;
 import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.check.PoolCheck;
@@ -333,6 +334,16 @@ public final class ThinPool implements AutoCloseable {
 
   public ThinStatus thinStatus(long id) throws IOException {
     return device(id).status();
+  }
+
+  /**
+   * Device {@code id}'s mapped data blocks split into exclusive and shared ({@link DeviceUsage}),
+   * as of now (uncommitted changes included). Walks the device's mappings holding the metadata
+   * lock, so I/O that needs the metadata waits for the walk: a cost proportional to the device's
+   * mapped blocks, not to the pool's.
+   */
+  public DeviceUsage usage(long id) throws IOException {
+    return core.withMetadata(md -> DeviceUsage.of(md, id));
   }
 
   // ---- pool ----
