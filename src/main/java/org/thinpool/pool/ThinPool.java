@@ -143,6 +143,11 @@ public final class ThinPool implements AutoCloseable {
     return PoolSettings.load(dir).metadataPath(dir);
   }
 
+  /** Where the pool in {@code dir} keeps its data blocks: DIR/data or its data device. */
+  public static Path dataPath(Path dir) throws IOException {
+    return PoolSettings.load(dir).dataPath(dir);
+  }
+
   /** True if the pool in {@code dir} is in direct mode (on block devices). */
   public static boolean isDirect(Path dir) throws IOException {
     return PoolSettings.load(dir).direct();
@@ -181,6 +186,11 @@ public final class ThinPool implements AutoCloseable {
 
   public long dataBlockSizeBytes() {
     return core.blockSizeBytes();
+  }
+
+  /** The pool's own minimum free space in percent (pool.conf; Docker's dm.min_free_space). */
+  public int minFreeSpacePercent() {
+    return core.settings().minFreeSpacePercent();
   }
 
   // ---- devices ----
