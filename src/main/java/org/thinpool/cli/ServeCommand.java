@@ -7,6 +7,7 @@ import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,10 @@ import org.thinpool.server.ControlService;
 import org.thinpool.server.MetricsService;
 import org.thinpool.server.NbdService;
 import org.thinpool.server.Service;
+import org.thinpool.server.SnapshotterService;
 import org.thinpool.server.ThinpoolServer;
+import org.thinpool.snapshotter.FsType;
+import org.thinpool.snapshotter.Snapshotter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -92,6 +96,34 @@ final class ServeCommand implements Callable<Integer> {
       description = "Shell command run after each automatic growth (THINPOOL_* variables).")
   String autoextendHook;
 
+  // ---- containerd snapshotter (issue 10) ----
+
+  /** A snapshotter's pool: 100 GiB of sparse data file, Docker devmapper's loop default. */
+  static final long SNAPSHOTTER_DATA_BYTES = 100L << 30;
+
+  @Option(
+      names = "--containerd",
+      paramLabel = "SOCK",
+      description =
+          "Also serve containerd's Snapshots API on this Unix socket (mode 0600): a proxy "
+              + "snapshotter. The pool is then the snapshotter's own.")
+  Path containerd;
+
+  @Option(
+      names = "--base-size",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description =
+          "Size of the base device every snapshot starts from (dm.basesize), made on first"
+              + " start. Default: 10G.")
+  long baseSizeBytes = 10L << 30;
+
+  @Option(
+      names = "--fs",
+      paramLabel = "ext4|xfs",
+      description = "File system of the base device, made once on first start. Default: ext4.")
+  String fs = "ext4";
+
   @Override
   public Integer call() throws Exception {
     List<Service> services = new ArrayList<>();
@@ -111,8 +143,22 @@ final class ServeCommand implements Callable<Integer> {
     NbdService nbd = new NbdService(addresses(), readOnly);
     services.add(nbd);
     services.add(new ControlService((req, ctx) -> Served.run(req, ctx, nbd.exports())));
+    if (containerd != null) {
+      services.add(
+          new SnapshotterService(
+              containerd, new Snapshotter.Options(baseSizeBytes, FsType.of(fs))));
+    }
     PrintWriter out = spec.commandLine().getOut();
-    ThinPool pool = openOrCreate(Main.pool(spec).dir(), out);
+    ThinPool pool =
+        containerd != null
+            ? openOrCreateForSnapshots(Main.pool(spec).dir(), out)
+            : openOrCreate(Main.pool(spec).dir(), out);
+    if (containerd != null) {
+      // owner-only: it holds the NBD socket that serves every snapshot's device
+      Path state = SnapshotterService.stateDir(pool.directory());
+      Files.createDirectories(state);
+      Files.setPosixFilePermissions(state, PosixFilePermissions.fromString("rwx------"));
+    }
     AtomicInteger exit = new AtomicInteger(ExitCodes.ERROR);
     CountDownLatch closed = new CountDownLatch(1);
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
@@ -126,6 +172,13 @@ final class ServeCommand implements Callable<Integer> {
                 + "/metrics");
       }
       printUris(out, pool, nbd.boundAddresses());
+      if (containerd != null) {
+        out.println(
+            "thinpool: containerd snapshotter on "
+                + containerd.toAbsolutePath()
+                + " (proxy_plugins type \"snapshot\")");
+        out.flush();
+      }
       server.awaitShutdown();
       out.println("thinpool: shutting down: draining requests, committing");
       out.flush();
@@ -181,6 +234,10 @@ final class ServeCommand implements Callable<Integer> {
     if (socket != null) {
       out.add(UnixDomainSocketAddress.of(socket.toAbsolutePath()));
     }
+    if (containerd != null) {
+      // nbdfuse device files connect here (see SnapshotterService)
+      out.add(UnixDomainSocketAddress.of(SnapshotterService.nbdSocket(Main.pool(spec).dir())));
+    }
     if (out.isEmpty()) {
       throw new IllegalArgumentException("nothing to listen on: give --socket with --listen none");
     }
@@ -214,6 +271,17 @@ final class ServeCommand implements Callable<Integer> {
     }
     out.println(
         "thinpool: created pool " + dir + " (4 GiB sparse data) with thin device 1" + " (1 GiB)");
+    return pool;
+  }
+
+  /** A snapshotter's pool: made without devices (the snapshotter makes its base device). */
+  private static ThinPool openOrCreateForSnapshots(Path dir, PrintWriter out) throws IOException {
+    if (Files.exists(dir.resolve(ThinPool.METADATA_FILE))
+        || Files.exists(dir.resolve("pool.conf"))) {
+      return ThinPool.open(dir);
+    }
+    ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(SNAPSHOTTER_DATA_BYTES));
+    out.println("thinpool: created pool " + dir + " (100 GiB sparse data) for the snapshotter");
     return pool;
   }
 

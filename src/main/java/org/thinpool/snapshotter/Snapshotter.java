@@ -1,0 +1,410 @@
+package org.thinpool.snapshotter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.thinpool.pool.ThinPool;
+
+/**
+ * containerd's snapshotter on a thin pool: every snapshot is a thin device; Prepare and View take
+ * an O(1) thin snapshot of the parent's device (of the base device without a parent), Commit
+ * renames the record and copies nothing, Remove deletes the device.
+ *
+ * <p>Crash consistency with the pool's transactions (the pool is the truth for devices; the records
+ * file, {@link RecordLog}, for names): a new snapshot's device is created and committed in the pool
+ * <em>before</em> its record is written; a removal writes the record's removal <em>before</em>
+ * deleting the device; commit and update rewrite records only. So a crash at any point leaves at
+ * worst a device without a record, which {@link #open} (and {@link #cleanup}) deletes, never a
+ * record without its device.
+ *
+ * <p>Every operation is one critical section on this object, like containerd's one transaction per
+ * call, except exposing and releasing device files, which can be slow. Thread-safe.
+ */
+public final class Snapshotter implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Snapshotter.class.getName());
+
+  /** containerd puts no bound on keys; ours keeps a record entry small (see RecordCodec). */
+  public static final int MAX_KEY_BYTES = 4096;
+
+  /** containerd's own limit on one label: key and value together (labels.Validate). */
+  public static final int MAX_LABEL_BYTES = 4096;
+
+  /** containerd sets a handful per snapshot; 256 bounds a record at about 1 MiB. */
+  public static final int MAX_LABELS = 256;
+
+  /** The records file, under the state folder. */
+  static final String RECORDS_FILE = "records";
+
+  /** The base device's size and file system, used when the base device is first made. */
+  public record Options(long baseSizeBytes, FsType fs) {
+    public Options {
+      if (baseSizeBytes <= 0 || baseSizeBytes % 4096 != 0) {
+        throw new IllegalArgumentException("base size must be a positive multiple of 4096");
+      }
+    }
+  }
+
+  private final ThinPool pool;
+  private final DeviceFiles files;
+  private final InstantSource clock;
+  private final RecordLog log;
+  private final BaseDevice base;
+  private final TreeMap<String, SnapshotRecord> records;
+
+  /** Devices whose record is gone and whose deletion is under way (outside the lock). */
+  private final Set<Long> removing = new HashSet<>();
+
+  private long nextDeviceId;
+  private boolean closed;
+
+  private Snapshotter(
+      ThinPool pool,
+      DeviceFiles files,
+      InstantSource clock,
+      RecordLog log,
+      BaseDevice base,
+      TreeMap<String, SnapshotRecord> records,
+      long nextDeviceId) {
+    this.pool = pool;
+    this.files = files;
+    this.clock = clock;
+    this.log = log;
+    this.base = base;
+    this.records = records;
+    this.nextDeviceId = nextDeviceId;
+  }
+
+  /**
+   * Opens the snapshotter of {@code pool}, its records in {@code stateDir}: replays them, deletes
+   * devices that have no record (a crash between a device's creation and its record, or between a
+   * record's removal and its device's deletion), drops records whose device is gone, and on first
+   * start makes and formats the base device. The pool belongs to the snapshotter: every device in
+   * it is either the base device or a snapshot's.
+   */
+  public static Snapshotter open(
+      ThinPool pool, DeviceFiles files, Path stateDir, Options options, InstantSource clock)
+      throws IOException {
+    Files.createDirectories(stateDir);
+    TreeMap<String, SnapshotRecord> records = new TreeMap<>();
+    RecordLog log = RecordLog.open(stateDir.resolve(RECORDS_FILE), records);
+    try {
+      Reconcile.run(pool, files, log, records);
+      BaseDevice base = log.base().isPresent() ? log.base().get() : null;
+      if (base == null) {
+        base = BaseFormat.make(pool, files, Reconcile.nextFreeId(pool, records), options);
+        log.appendBase(base);
+      } else if (base.fs() != options.fs() || base.sizeBytes() != options.baseSizeBytes()) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "base device {0} was made as {1} of {2} bytes; keeping it (--fs and --base-size apply"
+                + " to a new pool only)",
+            base.deviceId(),
+            base.fs().type(),
+            base.sizeBytes());
+      }
+      return new Snapshotter(
+          pool, files, clock, log, base, records, Reconcile.nextFreeId(pool, records));
+    } catch (IOException | RuntimeException e) {
+      log.close();
+      throw e;
+    }
+  }
+
+  /** containerd's Snapshots gRPC service over this snapshotter, for a gRPC server to host. */
+  public io.grpc.BindableService grpcService() {
+    return new GrpcSnapshots(this);
+  }
+
+  /** The base device's thin id. */
+  public long baseDeviceId() {
+    return base.deviceId();
+  }
+
+  public FsType fs() {
+    return base.fs();
+  }
+
+  /** A new active snapshot {@code key} on {@code parent} ("" for none), and its mounts. */
+  public List<SnapshotMount> prepare(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    return create(key, parent, labels, SnapshotKind.ACTIVE);
+  }
+
+  /** A new read-only view {@code key} of {@code parent} ("" for the empty base), and its mounts. */
+  public List<SnapshotMount> view(String key, String parent, Map<String, String> labels)
+      throws IOException {
+    return create(key, parent, labels, SnapshotKind.VIEW);
+  }
+
+  private List<SnapshotMount> create(
+      String key, String parent, Map<String, String> labels, SnapshotKind kind) throws IOException {
+    Limits.checkKey("key", key);
+    Limits.checkLabels(labels);
+    SnapshotRecord r;
+    synchronized (this) {
+      checkOpen();
+      if (records.containsKey(key)) {
+        throw new SnapshotterException.AlreadyExists("snapshot " + key + " already exists");
+      }
+      long origin = base.deviceId();
+      if (!parent.isEmpty()) {
+        SnapshotRecord p = records.get(parent);
+        if (p == null) {
+          throw new SnapshotterException.NotFound("parent snapshot " + parent + " does not exist");
+        }
+        if (p.info().kind() != SnapshotKind.COMMITTED) {
+          throw new SnapshotterException.InvalidArgument(
+              "parent " + parent + " is not a committed snapshot");
+        }
+        origin = p.deviceId();
+      }
+      long id = nextDeviceId++;
+      pool.createSnapshot(id, origin); // committed in the pool before the record says it exists
+      Instant now = clock.instant();
+      r = new SnapshotRecord(new SnapshotInfo(key, parent, kind, labels, now, now), id);
+      try {
+        change(RecordChange.put(r));
+      } catch (IOException | RuntimeException e) {
+        pool.delete(id);
+        throw e;
+      }
+    }
+    try {
+      return mounts(r);
+    } catch (IOException | RuntimeException e) {
+      try {
+        remove(key);
+      } catch (IOException x) {
+        e.addSuppressed(x);
+      }
+      throw e;
+    }
+  }
+
+  /** The mounts of an active snapshot or view. */
+  public List<SnapshotMount> mounts(String key) throws IOException {
+    SnapshotRecord r;
+    synchronized (this) {
+      checkOpen();
+      r = require(key);
+      if (r.info().kind() == SnapshotKind.COMMITTED) {
+        throw new SnapshotterException.FailedPrecondition(
+            "snapshot " + key + " is committed: only active snapshots and views have mounts");
+      }
+    }
+    return mounts(r);
+  }
+
+  private List<SnapshotMount> mounts(SnapshotRecord r) throws IOException {
+    Path file = files.expose(r.deviceId());
+    boolean readOnly = r.info().kind() == SnapshotKind.VIEW;
+    return List.of(
+        new SnapshotMount(base.fs().type(), file.toString(), base.fs().mountOptions(readOnly)));
+  }
+
+  /**
+   * Commits active snapshot {@code key} as {@code name}: the pool commits first (the layer's data
+   * durable), then one record change swaps the names. The device is the same; nothing is copied.
+   */
+  public void commit(String name, String key, Map<String, String> labels) throws IOException {
+    Limits.checkKey("name", name);
+    Limits.checkLabels(labels);
+    long device;
+    synchronized (this) {
+      checkOpen();
+      SnapshotRecord a = require(key);
+      if (a.info().kind() != SnapshotKind.ACTIVE) {
+        throw new SnapshotterException.FailedPrecondition(
+            "snapshot " + key + " is not active (" + kind(a) + "): only active ones commit");
+      }
+      if (records.containsKey(name)) {
+        throw new SnapshotterException.AlreadyExists("snapshot " + name + " already exists");
+      }
+      pool.commit();
+      Instant now = clock.instant();
+      SnapshotInfo info =
+          new SnapshotInfo(name, a.info().parent(), SnapshotKind.COMMITTED, labels, now, now);
+      change(new RecordChange(List.of(key), List.of(new SnapshotRecord(info, a.deviceId()))));
+      device = a.deviceId();
+    }
+    if (!files.inUse(device)) {
+      files.release(device); // a committed layer is only a parent: it needs no file
+    }
+  }
+
+  /**
+   * Removes snapshot {@code key}: refused while it has children or its device file is open; the
+   * record goes first, then the device.
+   */
+  public void remove(String key) throws IOException {
+    long device;
+    synchronized (this) {
+      checkOpen();
+      SnapshotRecord r = require(key);
+      for (SnapshotRecord other : records.values()) {
+        if (other.info().parent().equals(key)) {
+          throw new SnapshotterException.FailedPrecondition(
+              "cannot remove snapshot " + key + ": snapshot " + other.name() + " is its child");
+        }
+      }
+      if (files.inUse(r.deviceId())) {
+        throw new SnapshotterException.FailedPrecondition(
+            "cannot remove snapshot " + key + ": its device file is in use (still mounted?)");
+      }
+      change(RecordChange.remove(key));
+      device = r.deviceId();
+      removing.add(device);
+    }
+    try {
+      files.release(device);
+      pool.delete(device);
+    } finally {
+      synchronized (this) {
+        removing.remove(device);
+      }
+    }
+  }
+
+  public synchronized SnapshotInfo stat(String key) throws IOException {
+    checkOpen();
+    return require(key).info();
+  }
+
+  /**
+   * containerd's Update: only labels change. No field paths: the labels become {@code
+   * info.labels()}; "labels": the same; "labels.K": label K is set from {@code info} or removed if
+   * {@code info} has none. Any other path is refused.
+   */
+  public synchronized SnapshotInfo update(SnapshotInfo info, List<String> fieldPaths)
+      throws IOException {
+    checkOpen();
+    SnapshotRecord r = require(info.name());
+    Map<String, String> labels = new TreeMap<>(r.info().labels());
+    if (fieldPaths.isEmpty()) {
+      labels = new TreeMap<>(info.labels());
+    }
+    for (String path : fieldPaths) {
+      if (path.equals("labels")) {
+        labels = new TreeMap<>(info.labels());
+      } else if (path.startsWith("labels.")) {
+        String k = path.substring("labels.".length());
+        String v = info.labels().get(k);
+        if (v == null) {
+          labels.remove(k);
+        } else {
+          labels.put(k, v);
+        }
+      } else {
+        throw new SnapshotterException.InvalidArgument(
+            "cannot update field " + path + " of snapshot " + info.name() + ": only labels");
+      }
+    }
+    Limits.checkLabels(labels);
+    SnapshotRecord updated =
+        new SnapshotRecord(r.info().withLabels(labels, clock.instant()), r.deviceId());
+    change(RecordChange.put(updated));
+    return updated.info();
+  }
+
+  /** The snapshots matching containerd's {@code filters} (OR of comma-separated ANDs). */
+  public List<SnapshotInfo> list(List<String> filters) throws IOException {
+    ListFilter f = ListFilter.parse(filters);
+    List<SnapshotInfo> out = new ArrayList<>();
+    synchronized (this) {
+      checkOpen();
+      for (SnapshotRecord r : records.values()) {
+        if (f.matches(r.info())) {
+          out.add(r.info());
+        }
+      }
+    }
+    return out;
+  }
+
+  /** Bytes of data blocks mapped by the snapshot's device. */
+  public long usageBytes(String key) throws IOException {
+    long device;
+    synchronized (this) {
+      checkOpen();
+      device = require(key).deviceId();
+    }
+    return pool.thinStatus(device).mappedBlocks() * pool.dataBlockSizeBytes();
+  }
+
+  /**
+   * containerd's Cleanup: deletes devices no record names (left by a removal that failed half-way)
+   * and releases files of committed snapshots no one holds open.
+   */
+  public void cleanup() throws IOException {
+    synchronized (this) {
+      checkOpen();
+      Reconcile.deleteOrphans(pool, files, base.deviceId(), records, removing);
+    }
+    for (SnapshotRecord r : snapshotRecords()) {
+      if (r.info().kind() == SnapshotKind.COMMITTED && !files.inUse(r.deviceId())) {
+        files.release(r.deviceId());
+      }
+    }
+  }
+
+  /** The thin device of each snapshot, by name (for tests and {@code thinpool info}). */
+  public synchronized Map<String, Long> deviceIds() {
+    Map<String, Long> out = new TreeMap<>();
+    records.forEach((k, r) -> out.put(k, r.deviceId()));
+    return out;
+  }
+
+  private synchronized List<SnapshotRecord> snapshotRecords() {
+    return new ArrayList<>(records.values());
+  }
+
+  /** Releases every device file and closes the records file; the pool stays open. */
+  @Override
+  public void close() throws IOException {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    try {
+      files.close();
+    } finally {
+      log.close();
+    }
+  }
+
+  private void change(RecordChange c) throws IOException {
+    log.append(c);
+    RecordLog.apply(records, c);
+    if (log.compactionDue(records.size())) {
+      log.compact(records.values());
+    }
+  }
+
+  private SnapshotRecord require(String key) throws SnapshotterException.NotFound {
+    SnapshotRecord r = records.get(key);
+    if (r == null) {
+      throw new SnapshotterException.NotFound("snapshot " + key + " does not exist");
+    }
+    return r;
+  }
+
+  private static String kind(SnapshotRecord r) {
+    return r.info().kind().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private void checkOpen() throws SnapshotterException.FailedPrecondition {
+    if (closed) {
+      throw new SnapshotterException.FailedPrecondition("the snapshotter is shutting down");
+    }
+  }
+}
