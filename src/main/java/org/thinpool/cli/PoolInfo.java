@@ -4,12 +4,16 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.thinpool.pool.PoolStatus;
 import org.thinpool.pool.ThinPool;
+import org.thinpool.snapshotter.SnapshotInfo;
+import org.thinpool.snapshotter.Snapshotter;
 import org.thinpool.thin.DeviceUsage;
 
 /**
@@ -64,7 +68,33 @@ record PoolInfo(
       String backingFilesystem,
       int minFreeSpacePercent,
       long deferredDeletedDeviceCount,
-      Map<Long, Device> byDevice) {}
+      Map<Long, Device> byDevice) {
+    /** What {@code s} knows now: its base device and the snapshot each device holds. */
+    static Snapshots of(Snapshotter s) throws IOException {
+      Map<Long, Device> byDevice = new HashMap<>();
+      Map<String, Long> ids = s.deviceIds();
+      for (SnapshotInfo i : s.list(List.of())) {
+        Long id = ids.get(i.name());
+        if (id != null) {
+          String kind = i.kind().name().toLowerCase(Locale.ROOT);
+          byDevice.put(
+              id,
+              new Device(
+                  id, 0, 0, 0, Optional.of(i.name()), Optional.of(kind), Optional.of(i.parent())));
+        }
+      }
+      byDevice.put(
+          s.baseDeviceId(),
+          new Device(
+              s.baseDeviceId(), 0, 0, 0, Optional.empty(), Optional.of("base"), Optional.empty()));
+      return new Snapshots(
+          s.baseSizeBytes(),
+          s.fs().type(),
+          s.minFreeSpacePercent(),
+          s.deferredRemovalCount(),
+          byDevice);
+    }
+  }
 
   /** Gathers the pool's figures now; {@code snapshots} fills in the snapshotter's fields. */
   static PoolInfo of(ThinPool pool, Optional<Snapshots> snapshots) throws IOException {

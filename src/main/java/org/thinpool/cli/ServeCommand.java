@@ -124,6 +124,14 @@ final class ServeCommand implements Callable<Integer> {
       description = "File system of the base device, made once on first start. Default: ext4.")
   String fs = "ext4";
 
+  @Option(
+      names = "--min-free-space",
+      paramLabel = "PCT",
+      description =
+          "Refuse new snapshots (Prepare, View) while less than PCT percent of the pool's data or"
+              + " metadata space is free (dm.min_free_space). 0 turns it off. Default: 10.")
+  int minFreeSpacePercent = Snapshotter.Options.DEFAULT_MIN_FREE_SPACE_PERCENT;
+
   @Override
   public Integer call() throws Exception {
     List<Service> services = new ArrayList<>();
@@ -146,7 +154,12 @@ final class ServeCommand implements Callable<Integer> {
     if (containerd != null) {
       services.add(
           new SnapshotterService(
-              containerd, new Snapshotter.Options(baseSizeBytes, FsType.of(fs))));
+              containerd,
+              new Snapshotter.Options(
+                  baseSizeBytes,
+                  FsType.of(fs),
+                  minFreeSpacePercent,
+                  Snapshotter.Options.DEFAULT_DEFERRED_RETRY_MILLIS)));
     }
     PrintWriter out = spec.commandLine().getOut();
     ThinPool pool =

@@ -60,6 +60,9 @@ public final class Containerd implements AutoCloseable {
     Containerd c = new Containerd(p, dir, socket, ctr);
     try {
       c.awaitReady();
+      if (snapshotterSocket.isPresent()) {
+        c.awaitSnapshotter();
+      }
     } catch (IOException | RuntimeException | Error e) {
       c.close();
       throw e;
@@ -112,6 +115,21 @@ public final class Containerd implements AutoCloseable {
     }
   }
 
+  /**
+   * The first call through a new proxy connection can fail with "timed out waiting for server
+   * handshake" while the snapshotter's JVM is cold; containerd then reconnects. Tests start once
+   * that first connection is made.
+   */
+  private void awaitSnapshotter() throws IOException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS);
+    while (ctr("snapshots", "--snapshotter", SNAPSHOTTER, "ls").exitCode() != 0) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("containerd cannot reach the snapshotter:\n" + log());
+      }
+      sleep(200);
+    }
+  }
+
   /** {@code ctr --address SOCKET -n NAMESPACE ARGS...}. */
   public ExternalTool.Result ctr(String... args) throws IOException {
     List<String> all = new ArrayList<>(List.of("--address", socket.toString(), "-n", NAMESPACE));
@@ -128,9 +146,19 @@ public final class Containerd implements AutoCloseable {
     return r.stdout();
   }
 
-  /** Imports an OCI image archive as {@code name} (e.g. localhost/busybox), unpacked for none. */
-  public void importImage(Path archive, String baseName) throws IOException {
-    ctrOk("image", "import", "--base-name", baseName, "--digests", archive.toString());
+  /**
+   * Imports an OCI image archive under {@code baseName} (e.g. localhost/busybox, giving
+   * localhost/busybox:latest), unpacked into {@code snapshotter}'s snapshots.
+   */
+  public void importImage(Path archive, String baseName, String snapshotter) throws IOException {
+    ctrOk(
+        "image",
+        "import",
+        "--base-name",
+        baseName,
+        "--snapshotter",
+        snapshotter,
+        archive.toString());
   }
 
   public Path socket() {

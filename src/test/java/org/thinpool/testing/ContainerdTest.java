@@ -20,7 +20,7 @@ class ContainerdTest {
   void runsAContainerFromTheOfflineImageOnOverlayfs() throws IOException {
     Path archive = OciImage.build(tmp.resolve("image"));
     try (Containerd c = Containerd.start(tmp.resolve("containerd"), Optional.empty())) {
-      c.importImage(archive, "localhost/busybox");
+      c.importImage(archive, "localhost/busybox", "overlayfs");
       assertThat(c.ctrOk("image", "ls", "-q")).contains("localhost/busybox:latest");
       String out =
           c.ctrOk(
