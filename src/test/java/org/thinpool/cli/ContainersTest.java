@@ -99,8 +99,10 @@ class ContainersTest {
     Map<String, Long> out = new HashMap<>();
     for (Object o : (List<Object>) info().get("devices")) {
       Map<String, Object> d = (Map<String, Object>) o;
-      if (d.get("snapshot") != null) {
-        out.put((String) d.get("snapshot"), (Long) d.get("exclusive") / BLOCK);
+      if (d.get("snapshot") instanceof String name) {
+        // containerd names a proxy's snapshots NAMESPACE/N/KEY; a container's KEY is its id
+        String key = name.substring(name.indexOf('/', name.indexOf('/') + 1) + 1);
+        out.put(key, (Long) d.get("exclusive") / BLOCK);
       }
     }
     return out;
