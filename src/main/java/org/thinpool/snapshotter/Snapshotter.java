@@ -121,6 +121,14 @@ public final class Snapshotter implements AutoCloseable {
       ThinPool pool, DeviceFiles files, Path stateDir, Options options, InstantSource clock)
       throws IOException {
     Files.createDirectories(stateDir);
+    if (!Files.exists(stateDir.resolve(RECORDS_FILE)) && !pool.deviceIds().isEmpty()) {
+      // Reconciling would take every device for an orphan: a pool of other uses is refused.
+      throw new SnapshotterException.FailedPrecondition(
+          "pool "
+              + pool.directory()
+              + " has thin devices but no snapshot records: the containerd snapshotter needs a"
+              + " pool of its own");
+    }
     TreeMap<String, SnapshotRecord> records = new TreeMap<>();
     RecordLog log = RecordLog.open(stateDir.resolve(RECORDS_FILE), records);
     try {

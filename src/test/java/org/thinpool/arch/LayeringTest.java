@@ -61,7 +61,7 @@ class LayeringTest {
           layer("thin.check", "thin"),
           layer("pool", "thin.xml", "thin.check"),
           planned("nbd", "pool"),
-          planned("snapshotter", "pool"),
+          layer("snapshotter", "pool"),
           planned("server", "nbd", "snapshotter"),
           layer("cli", "server"));
 
