@@ -60,8 +60,8 @@ final class SizeLabel {
   /**
    * Grows device {@code deviceId} (a new snapshot, mounted by no one) to {@code sizeBytes} and its
    * file system to fill it. The device's file is exposed again after the resize (an exposure may
-   * keep the size it started with). ext4 is checked and grown offline (e2fsck -fp, resize2fs); xfs
-   * only grows mounted, so it is mounted on a private folder for xfs_growfs.
+   * keep the size it started with). The file system is mounted on a private folder and grown online
+   * (resize2fs on its loop device, xfs_growfs), then unmounted.
    */
   static void grow(ThinPool pool, DeviceFiles files, long deviceId, FsType fs, long sizeBytes)
       throws IOException {
@@ -82,26 +82,26 @@ final class SizeLabel {
     files.release(deviceId);
     pool.resize(deviceId, sizeBytes);
     Path file = files.expose(deviceId);
-    switch (fs) {
-      case EXT4 -> {
-        run(List.of("e2fsck", "-f", "-p", file.toString()), 1); // 1: errors corrected
-        run(List.of("resize2fs", file.toString()), 0);
-      }
-      case XFS -> {
-        Path dir = Files.createTempDirectory("thinpool-xfs-grow");
-        try {
+    // Both grow online, through the loop device the kernel would use anyway: resize2fs and
+    // xfs_growfs on a mounted file system need no fsck first and keep its journal consistent.
+    Path dir = Files.createTempDirectory("thinpool-grow");
+    try {
+      String options = fs == FsType.XFS ? "loop,nouuid" : "loop";
+      run(List.of("mount", "-t", fs.type(), "-o", options, file.toString(), dir.toString()), 0);
+      try {
+        if (fs == FsType.XFS) {
+          run(List.of("xfs_growfs", dir.toString()), 0);
+        } else {
           run(
-              List.of("mount", "-t", "xfs", "-o", "loop,nouuid", file.toString(), dir.toString()),
+              List.of(
+                  "sh", "-c", "resize2fs \"$(findmnt -n -o SOURCE \"$1\")\"", "-", dir.toString()),
               0);
-          try {
-            run(List.of("xfs_growfs", dir.toString()), 0);
-          } finally {
-            run(List.of("umount", dir.toString()), 0);
-          }
-        } finally {
-          Files.deleteIfExists(dir);
         }
+      } finally {
+        run(List.of("umount", dir.toString()), 0);
       }
+    } finally {
+      Files.deleteIfExists(dir);
     }
     pool.commit();
   }
