@@ -40,6 +40,7 @@ final class CommandTree {
                   new Node("resize", ThinResizeCommand::new))),
           new Node("create", PoolCreateCommand::new),
           new Node("status", PoolStatusCommand::model),
+          new Node("info", InfoCommand::new),
           new Node("import", ImportCommand::new),
           new Node("export", ExportCommand::new),
           new Node("discard", DiscardCommand::new),

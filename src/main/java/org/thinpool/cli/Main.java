@@ -2,6 +2,7 @@ package org.thinpool.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.util.Optional;
 import org.thinpool.nbd.Exports;
 import org.thinpool.pool.ThinPool;
 import picocli.CommandLine;
@@ -60,6 +61,22 @@ public final class Main implements Runnable {
 
   /** The NBD exports of the server this command runs in, else null (see {@link Served}). */
   Exports exports;
+
+  /** Reads the snapshots of the containerd snapshotter a command runs beside. */
+  @FunctionalInterface
+  interface SnapshotsSource {
+    PoolInfo.Snapshots read() throws IOException;
+  }
+
+  /** The containerd snapshotter of the server this command runs in, else null. */
+  SnapshotsSource snapshots;
+
+  /** What the snapshotter serving the pool knows, if one does (inside its server only). */
+  static Optional<PoolInfo.Snapshots> snapshots(CommandLine.Model.CommandSpec spec)
+      throws IOException {
+    SnapshotsSource source = ((Main) spec.root().userObject()).snapshots;
+    return source == null ? Optional.empty() : Optional.of(source.read());
+  }
 
   /** The whole command tree with the project's error handling: one clear line per error. */
   public static CommandLine commandLine() {

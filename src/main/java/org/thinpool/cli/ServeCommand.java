@@ -152,6 +152,14 @@ final class ServeCommand implements Callable<Integer> {
     };
   }
 
+  @Option(
+      names = "--min-free-space",
+      paramLabel = "PCT",
+      description =
+          "Refuse new snapshots (Prepare, View) while less than PCT percent of the pool's data or"
+              + " metadata space is free (dm.min_free_space). 0 turns it off. Default: 10.")
+  int minFreeSpacePercent = Snapshotter.Options.DEFAULT_MIN_FREE_SPACE_PERCENT;
+
   @Override
   public Integer call() throws Exception {
     List<Service> services = new ArrayList<>();
@@ -181,7 +189,11 @@ final class ServeCommand implements Callable<Integer> {
       services.add(
           new SnapshotterService(
               containerd,
-              new Snapshotter.Options(baseSizeBytes, FsType.of(fs)),
+              new Snapshotter.Options(
+                  baseSizeBytes,
+                  FsType.of(fs),
+                  minFreeSpacePercent,
+                  Snapshotter.Options.DEFAULT_DEFERRED_RETRY_MILLIS),
               deviceFiles(deviceFiles)));
     }
     PrintWriter out = spec.commandLine().getOut();

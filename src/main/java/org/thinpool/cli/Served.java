@@ -12,6 +12,7 @@ import org.thinpool.pool.ThinPool;
 import org.thinpool.server.ControlClient;
 import org.thinpool.server.ControlProtocol;
 import org.thinpool.server.ServerContext;
+import org.thinpool.server.SnapshotterService;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParseResult;
@@ -72,6 +73,11 @@ final class Served {
     CommandLine cl = Main.commandLine(main, req.args().toArray(String[]::new));
     main.pool.served = context.pool();
     main.exports = exports;
+    main.snapshots =
+        context
+            .service(SnapshotterService.class)
+            .map(sv -> (Main.SnapshotsSource) () -> PoolInfo.Snapshots.of(sv.snapshotter()))
+            .orElse(null);
     cl.registerConverter(Path.class, s -> req.cwd().resolve(s)); // the user's directory
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.thinpool.thin.DeviceUsage;
 import org.thinpool.thin.RestoreSink;
 import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.check.PoolCheck;
@@ -142,6 +143,11 @@ public final class ThinPool implements AutoCloseable {
     return PoolSettings.load(dir).metadataPath(dir);
   }
 
+  /** Where the pool in {@code dir} keeps its data blocks: DIR/data or its data device. */
+  public static Path dataPath(Path dir) throws IOException {
+    return PoolSettings.load(dir).dataPath(dir);
+  }
+
   /** True if the pool in {@code dir} is in direct mode (on block devices). */
   public static boolean isDirect(Path dir) throws IOException {
     return PoolSettings.load(dir).direct();
@@ -180,6 +186,11 @@ public final class ThinPool implements AutoCloseable {
 
   public long dataBlockSizeBytes() {
     return core.blockSizeBytes();
+  }
+
+  /** The pool's own minimum free space in percent (pool.conf; Docker's dm.min_free_space). */
+  public int minFreeSpacePercent() {
+    return core.settings().minFreeSpacePercent();
   }
 
   // ---- devices ----
@@ -333,6 +344,16 @@ public final class ThinPool implements AutoCloseable {
 
   public ThinStatus thinStatus(long id) throws IOException {
     return device(id).status();
+  }
+
+  /**
+   * Device {@code id}'s mapped data blocks split into exclusive and shared ({@link DeviceUsage}),
+   * as of now (uncommitted changes included). Walks the device's mappings holding the metadata
+   * lock, so I/O that needs the metadata waits for the walk: a cost proportional to the device's
+   * mapped blocks, not to the pool's.
+   */
+  public DeviceUsage usage(long id) throws IOException {
+    return core.withMetadata(md -> DeviceUsage.of(md, id));
   }
 
   // ---- pool ----

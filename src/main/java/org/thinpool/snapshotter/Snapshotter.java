@@ -9,8 +9,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.thinpool.pool.ThinPool;
 
 /**
@@ -44,11 +48,26 @@ public final class Snapshotter implements AutoCloseable {
   static final String RECORDS_FILE = "records";
 
   /** The base device's size and file system, used when the base device is first made. */
-  public record Options(long baseSizeBytes, FsType fs) {
+  public record Options(
+      long baseSizeBytes, FsType fs, int minFreeSpacePercent, long deferredRetryMillis) {
+    /** Docker's dm.min_free_space default. */
+    public static final int DEFAULT_MIN_FREE_SPACE_PERCENT = 10;
+
+    /** How often deferred removals are retried: a second, as containers stop at human pace. */
+    public static final long DEFAULT_DEFERRED_RETRY_MILLIS = 1000;
+
     public Options {
       if (baseSizeBytes <= 0 || baseSizeBytes % 4096 != 0) {
         throw new IllegalArgumentException("base size must be a positive multiple of 4096");
       }
+      new SpaceGuard(minFreeSpacePercent); // checks the range
+      if (deferredRetryMillis <= 0) {
+        throw new IllegalArgumentException("deferred removal retry period must be positive");
+      }
+    }
+
+    public Options(long baseSizeBytes, FsType fs) {
+      this(baseSizeBytes, fs, DEFAULT_MIN_FREE_SPACE_PERCENT, DEFAULT_DEFERRED_RETRY_MILLIS);
     }
   }
 
@@ -65,6 +84,14 @@ public final class Snapshotter implements AutoCloseable {
   private long nextDeviceId;
   private boolean closed;
 
+  /** Docker's dm.min_free_space for Prepare and View (issue 10 item 6). */
+  private SpaceGuard guard = new SpaceGuard(0);
+
+  /** Removals of devices in use, completed once released (issue 10 item 6). */
+  private final DeferredRemovals deferred;
+
+  private ScheduledExecutorService retrier;
+
   private Snapshotter(
       ThinPool pool,
       DeviceFiles files,
@@ -80,6 +107,7 @@ public final class Snapshotter implements AutoCloseable {
     this.base = base;
     this.records = records;
     this.nextDeviceId = nextDeviceId;
+    this.deferred = new DeferredRemovals(pool, files);
   }
 
   /**
@@ -118,12 +146,52 @@ public final class Snapshotter implements AutoCloseable {
             base.fs().type(),
             base.sizeBytes());
       }
-      return new Snapshotter(
-          pool, files, clock, log, base, records, Reconcile.nextFreeId(pool, records));
+      Snapshotter s =
+          new Snapshotter(
+              pool, files, clock, log, base, records, Reconcile.nextFreeId(pool, records));
+      s.startSpacePolicy(options);
+      return s;
     } catch (IOException | RuntimeException e) {
       log.close();
       throw e;
     }
+  }
+
+  /** The minimum free space check and the timer that completes deferred removals. */
+  private void startSpacePolicy(Options options) {
+    guard = new SpaceGuard(options.minFreeSpacePercent());
+    retrier =
+        Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("thinpool-deferred-removal").daemon().factory());
+    var _ = // retryDeferred catches and logs its own failures
+        retrier.scheduleWithFixedDelay(
+            this::retryDeferred,
+            options.deferredRetryMillis(),
+            options.deferredRetryMillis(),
+            TimeUnit.MILLISECONDS);
+  }
+
+  private void retryDeferred() {
+    try {
+      if (deferred.count() > 0) {
+        deferred.retry();
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.log(System.Logger.Level.WARNING, "deferred removal failed; retrying later", e);
+    }
+  }
+
+  /** Removals waiting for their device to be released (Docker's deferred deleted device count). */
+  public int deferredRemovalCount() {
+    return deferred.count();
+  }
+
+  public int minFreeSpacePercent() {
+    return guard.minFreePercent();
+  }
+
+  public long baseSizeBytes() {
+    return base.sizeBytes();
   }
 
   /** containerd's Snapshots gRPC service over this snapshotter, for a gRPC server to host. */
@@ -156,6 +224,8 @@ public final class Snapshotter implements AutoCloseable {
       String key, String parent, Map<String, String> labels, SnapshotKind kind) throws IOException {
     Limits.checkKey("key", key);
     Limits.checkLabels(labels);
+    OptionalLong size =
+        kind == SnapshotKind.ACTIVE ? SizeLabel.parse(labels) : OptionalLong.empty();
     SnapshotRecord r;
     synchronized (this) {
       checkOpen();
@@ -174,6 +244,7 @@ public final class Snapshotter implements AutoCloseable {
         }
         origin = p.deviceId();
       }
+      guard.check(pool.status(), key);
       long id = nextDeviceId++;
       pool.createSnapshot(id, origin); // committed in the pool before the record says it exists
       Instant now = clock.instant();
@@ -186,6 +257,9 @@ public final class Snapshotter implements AutoCloseable {
       }
     }
     try {
+      if (size.isPresent()) {
+        SizeLabel.grow(pool, files, r.deviceId(), base.fs(), size.getAsLong());
+      }
       return mounts(r);
     } catch (IOException | RuntimeException e) {
       try {
@@ -249,8 +323,9 @@ public final class Snapshotter implements AutoCloseable {
   }
 
   /**
-   * Removes snapshot {@code key}: refused while it has children or its device file is open; the
-   * record goes first, then the device.
+   * Removes snapshot {@code key}: refused while it has children; the record goes first, then the
+   * device. A device whose file is still open (mounted) is deleted later, once released (deferred
+   * removal, {@link DeferredRemovals}), so Remove never fails with "device is busy".
    */
   public void remove(String key) throws IOException {
     long device;
@@ -263,12 +338,12 @@ public final class Snapshotter implements AutoCloseable {
               "cannot remove snapshot " + key + ": snapshot " + other.name() + " is its child");
         }
       }
-      if (files.inUse(r.deviceId())) {
-        throw new SnapshotterException.FailedPrecondition(
-            "cannot remove snapshot " + key + ": its device file is in use (still mounted?)");
-      }
       change(RecordChange.remove(key));
       device = r.deviceId();
+      if (files.inUse(device)) {
+        deferred.add(device); // never "device is busy": the device goes once released
+        return;
+      }
       removing.add(device);
     }
     try {
@@ -344,17 +419,22 @@ public final class Snapshotter implements AutoCloseable {
       checkOpen();
       device = require(key).deviceId();
     }
-    return pool.thinStatus(device).mappedBlocks() * pool.dataBlockSizeBytes();
+    // What removing the snapshot would free: blocks shared with its parent or children stay.
+    return pool.usage(device).exclusiveBlocks() * pool.dataBlockSizeBytes();
   }
 
   /**
-   * containerd's Cleanup: deletes devices no record names (left by a removal that failed half-way)
-   * and releases files of committed snapshots no one holds open.
+   * containerd's Cleanup: finishes the deferred removals whose devices were released, deletes
+   * devices no record names (left by a removal that failed half-way) unless still in use, and
+   * releases files of committed snapshots no one holds open.
    */
   public void cleanup() throws IOException {
+    deferred.retry(); // the deferred removals whose devices were released since
     synchronized (this) {
       checkOpen();
-      Reconcile.deleteOrphans(pool, files, base.deviceId(), records, removing);
+      Set<Long> busy = new HashSet<>(removing);
+      busy.addAll(deferred.pending()); // orphans too, but still in use: the timer takes them
+      Reconcile.deleteOrphans(pool, files, base.deviceId(), records, busy);
     }
     for (SnapshotRecord r : snapshotRecords()) {
       if (r.info().kind() == SnapshotKind.COMMITTED && !files.inUse(r.deviceId())) {
@@ -382,6 +462,9 @@ public final class Snapshotter implements AutoCloseable {
         return;
       }
       closed = true;
+    }
+    if (retrier != null) {
+      retrier.shutdownNow();
     }
     try {
       files.close();

@@ -141,6 +141,10 @@ final class MappingTree {
     deviceTree.visit(rootOf(id), begin, end, visitor);
   }
 
+  void visitSharing(long id, BTree.SharingVisitor<Long> visitor) throws IOException {
+    deviceTree.visitSharing(rootOf(id), 0, Long.MAX_VALUE, visitor);
+  }
+
   /** A new, empty, unattached device tree (restore). */
   long newDeviceTree() throws IOException {
     return deviceTree.createEmpty();

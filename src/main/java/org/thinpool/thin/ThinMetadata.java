@@ -414,6 +414,15 @@ public final class ThinMetadata implements AutoCloseable {
     mappings.visit(id, begin, end, (k, v) -> visitor.visit(k, Mapping.unpack(v)));
   }
 
+  /**
+   * Visits all of the device's mappings, ascending, each with whether its path in the device's tree
+   * is shared with another tree ({@link BTree#visitSharing}).
+   */
+  public void visitMappingsSharing(long id, BTree.SharingVisitor<Mapping> visitor)
+      throws IOException {
+    mappings.visitSharing(id, (k, v, shared) -> visitor.visit(k, Mapping.unpack(v), shared));
+  }
+
   /** The highest mapped virtual block of a device, or -1. */
   public long highestMapped(long id) throws IOException {
     long[] last = {-1};

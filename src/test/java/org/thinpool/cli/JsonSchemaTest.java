@@ -81,6 +81,7 @@ class JsonSchemaTest {
     run(0, "--pool", pool, "thin", "snapshot", "2", "1");
     check(schema, checked, "thin ls --json", run(0, "--pool", pool, "thin", "ls", "--json"));
     check(schema, checked, "status --json", run(0, "--pool", pool, "status", "--json"));
+    check(schema, checked, "info --json", run(0, "--pool", pool, "info", "--json"));
     check(schema, checked, "check --json", run(0, "--pool", pool, "check", "--json"));
     check(
         schema,

@@ -131,6 +131,26 @@ public final class BTree<V> {
     reader.visit(root, beginKey, endKey, visitor);
   }
 
+  /** An entry of a walk and whether it is reachable from another tree too. */
+  @FunctionalInterface
+  public interface SharingVisitor<V> {
+    /** Returns false to stop the visit after this entry. */
+    boolean visit(long key, V value, boolean pathShared) throws IOException;
+  }
+
+  /**
+   * {@link #visit}, also telling for each entry whether a node on its path from {@code root} (the
+   * root and the leaf included) has a reference count above 1, i.e. whether another tree (a
+   * snapshot sharing the subtree, a metadata snapshot) reaches the entry too. Trees share nodes
+   * lazily, so a value's own reference count says nothing until its leaf is shadowed: a value is
+   * another tree's too if its path is shared <em>or</em> its own count says so. Costs one reference
+   * count lookup per node reached.
+   */
+  public void visitSharing(long root, long beginKey, long endKey, SharingVisitor<V> visitor)
+      throws IOException {
+    reader.visit(root, beginKey, endKey, true, visitor);
+  }
+
   /**
    * Drops this reference to the whole tree (the kernel's dm_btree_del): a node whose count is above
    * 1 is just dec'd; otherwise its children are released first (internal: recursively, with an

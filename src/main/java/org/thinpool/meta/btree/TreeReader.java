@@ -98,21 +98,31 @@ final class TreeReader<V> {
   }
 
   void visit(long root, long begin, long end, EntryVisitor<V> visitor) throws IOException {
+    visit(root, begin, end, false, (k, v, shared) -> visitor.visit(k, v));
+  }
+
+  /**
+   * As {@link #visit}; with {@code trackSharing}, each entry also says whether a node on its path
+   * (root and leaf included) has more than one reference, i.e. is shared with another tree.
+   */
+  void visit(long root, long begin, long end, boolean trackSharing, BTree.SharingVisitor<V> visitor)
+      throws IOException {
     if (Long.compareUnsigned(begin, end) >= 0) {
       return;
     }
     ValueType<V> type = io.type;
-    leaves(
+    walk(
         root,
         begin,
         end,
         true,
-        leaf -> {
+        trackSharing,
+        (leaf, shared) -> {
           int nr = BTreeNode.nrEntries(leaf);
           for (int i = BTreeNode.ceilingIndex(leaf, begin); i < nr; i++) {
             long k = BTreeNode.key(leaf, i);
             if (Long.compareUnsigned(k, end) >= 0
-                || !visitor.visit(k, type.decode(leaf, BTreeNode.valueOffset(leaf, i)))) {
+                || !visitor.visit(k, type.decode(leaf, BTreeNode.valueOffset(leaf, i)), shared)) {
               return false;
             }
           }
@@ -140,7 +150,24 @@ final class TreeReader<V> {
    */
   void leaves(long root, long begin, long end, boolean bounded, LeafAction action)
       throws IOException {
+    walk(root, begin, end, bounded, false, (leaf, shared) -> action.leaf(leaf));
+  }
+
+  /** A leaf of a walk and whether a node on its path (itself included) is shared. */
+  @FunctionalInterface
+  private interface PathAction {
+    boolean leaf(BlockImage leaf, boolean pathShared) throws IOException;
+  }
+
+  /**
+   * {@link #leaves}, telling the action whether the path to each leaf is shared when {@code
+   * trackSharing} (a reference count lookup per node reached; none otherwise).
+   */
+  private void walk(
+      long root, long begin, long end, boolean bounded, boolean trackSharing, PathAction action)
+      throws IOException {
     WalkFrame[] stack = new WalkFrame[BTree.MAX_DEPTH];
+    boolean[] sharedTo = new boolean[BTree.MAX_DEPTH]; // path down to stack[i] shared
     int top = -1;
     int leafDepth = -1;
     long blockNr = root;
@@ -149,6 +176,7 @@ final class TreeReader<V> {
     while (true) {
       // Descend from blockNr (at depth top + 2) to the leftmost leaf, or towards begin.
       BlockImage node = io.readImage(blockNr, range);
+      boolean shared = (top >= 0 && sharedTo[top]) || (trackSharing && isShared(blockNr));
       while (BTreeNode.isInternal(node)) {
         if (top + 2 == leafDepth) {
           throw NodeCheck.corrupt(node, "internal node at depth " + leafDepth + " of the leaves");
@@ -158,15 +186,18 @@ final class TreeReader<V> {
         }
         int i = seeking ? Math.max(0, BTreeNode.lowerBound(node, begin)) : 0;
         stack[++top] = new WalkFrame(node, range, i);
+        sharedTo[top] = shared;
         range = KeyRange.child(node, i, range);
-        node = io.readImage(BTreeNode.child(node, i), range);
+        blockNr = BTreeNode.child(node, i);
+        node = io.readImage(blockNr, range);
+        shared = shared || (trackSharing && isShared(blockNr));
       }
       if (leafDepth < 0) {
         leafDepth = top + 2;
       } else if (leafDepth != top + 2) {
         throw NodeCheck.corrupt(node, "leaf at depth " + (top + 2) + ", others at " + leafDepth);
       }
-      if (!action.leaf(node)) {
+      if (!action.leaf(node, shared)) {
         return;
       }
       // Move to the next child of the deepest ancestor that has one.
@@ -185,5 +216,9 @@ final class TreeReader<V> {
       range = KeyRange.child(f.node, f.index, f.range);
       seeking = false;
     }
+  }
+
+  private boolean isShared(long blockNr) throws IOException {
+    return io.tm.refCount(blockNr) > 1;
   }
 }

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Issue 10 item 10, everything in one run (as root), figures for docs/BENCHMARKS.md:
+#  1. containerd's own snapshotter benchmark (snapshotter-suite/run.sh --bench: 16 layers, each
+#     prepared, mounted, written with 1 MB files, committed) on `thinpool serve --containerd` as
+#     the proxy snapshotter, then overlayfs and native, in the same run;
+#  2. `ctr run --rm IMAGE true` wall time on thinpool vs overlayfs (hyperfine, same containerd,
+#     the offline busybox image of examples/containerd.sh);
+#  3. Prepare latency with 1 and with 1,000 existing snapshots, and the server's RSS with 1,000
+#     snapshots (org.thinpool.bench.SnapshotterLoad, a gRPC client of the served socket).
+# Usage: bench/snapshotter.sh [all|suite|run|load]   (default all)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" = 0 ] || { echo "snapshotter.sh: needs root" >&2; exit 2; }
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+what=${1:-all}
+mvn -q -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/cp.txt \
+  -Dmdep.includeScope=test >&2
+cp="$PWD/target/test-classes:$PWD/target/classes:$(cat target/cp.txt)"
+java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp")
+serve=("${java[@]}" org.thinpool.cli.Main)
+work="$(mktemp -d "${TMPDIR:-/tmp}/thinpool-snapbench.XXXXXX")"
+pids=()
+cleanup() {
+  set +e
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[i]}" 2>/dev/null && wait "${pids[i]}" 2>/dev/null
+  done
+  rm -rf -- "$work"
+}
+trap cleanup EXIT
+echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)," \
+  "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+await_socket() {
+  for _ in $(seq 900); do [ -S "$1" ] && return 0; sleep 0.1; done
+  echo "no socket $1" >&2; return 1
+}
+
+if [ "$what" = all ] || [ "$what" = suite ]; then
+  echo "## 1. snapshotter-suite/run.sh --bench (proxy = thinpool serve --containerd)"
+  /work/shared/tools/snapshotter-suite/run.sh --bench \
+    "${serve[*]} --pool {root}/pool serve --listen none --containerd {socket}" 2>&1 |
+    grep -E '^(Benchmark|ok|FAIL|---)' || true
+fi
+
+if [ "$what" = all ] || [ "$what" = run ]; then
+  echo "## 2. ctr run --rm IMAGE true: thinpool vs overlayfs (hyperfine)"
+  "${serve[@]}" --pool "$work/pool" serve --listen none --containerd "$work/thinpool.sock" \
+    >"$work/serve.log" 2>&1 &
+  pids+=($!)
+  await_socket "$work/thinpool.sock"
+  cat >"$work/config.toml" <<EOF
+version = 2
+root = "$work/containerd/root"
+state = "$work/containerd/state"
+disabled_plugins = ["io.containerd.grpc.v1.cri"]
+[grpc]
+  address = "$work/containerd.sock"
+[ttrpc]
+  address = "$work/containerd.sock.ttrpc"
+[proxy_plugins.thinpool]
+  type = "snapshot"
+  address = "$work/thinpool.sock"
+EOF
+  containerd --config "$work/config.toml" >"$work/containerd.log" 2>&1 &
+  pids+=($!)
+  ctr="ctr --address $work/containerd.sock -n bench"
+  for _ in $(seq 600); do $ctr version >/dev/null 2>&1 && break; sleep 0.1; done
+  # the first call through a new proxy connection may fail while the server's JVM is cold
+  for _ in $(seq 100); do
+    $ctr snapshots --snapshotter thinpool prepare warm-up "" >/dev/null 2>&1 && break; sleep 0.3
+  done
+  $ctr snapshots --snapshotter thinpool rm warm-up
+  img="$work/image"
+  umoci init --layout "$img/layout" && umoci new --image "$img/layout:latest"
+  umoci unpack --image "$img/layout:latest" "$img/bundle" >/dev/null
+  mkdir -p "$img/bundle/rootfs/bin"
+  cp /bin/busybox "$img/bundle/rootfs/bin/"
+  for a in $(/bin/busybox --list); do
+    [ "$a" = busybox ] || ln -s busybox "$img/bundle/rootfs/bin/$a"
+  done
+  umoci repack --image "$img/layout:latest" "$img/bundle"
+  umoci config --image "$img/layout:latest" --config.cmd sh --config.env PATH=/bin
+  tar -C "$img/layout" -cf "$img/image.tar" .
+  $ctr image import --base-name localhost/busybox "$img/image.tar" >/dev/null
+  $ctr image import --base-name localhost/busybox --snapshotter thinpool "$img/image.tar" \
+    >/dev/null
+  hyperfine -N --warmup 2 --runs "${RUNS:-20}" --export-markdown "$work/run.md" \
+    -n overlayfs "$ctr run --rm --snapshotter overlayfs localhost/busybox:latest ov true" \
+    -n thinpool "$ctr run --rm --snapshotter thinpool localhost/busybox:latest tp true"
+  cat "$work/run.md"
+  kill -TERM "${pids[1]}"; wait "${pids[1]}" || true
+  kill -TERM "${pids[0]}"; wait "${pids[0]}" || true
+  pids=()
+fi
+
+if [ "$what" = all ] || [ "$what" = load ]; then
+  echo "## 3. Prepare with 1 and 1,000 existing snapshots; RSS with 1,000 snapshots"
+  "${serve[@]}" --pool "$work/pool3" serve --listen none --containerd "$work/load.sock" \
+    >"$work/serve3.log" 2>&1 &
+  pids+=($!)
+  await_socket "$work/load.sock"
+  "${java[@]}" org.thinpool.bench.SnapshotterLoad "$work/load.sock" "${pids[-1]}" 1000
+fi

@@ -1,0 +1,135 @@
+package org.thinpool.snapshotter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+import org.thinpool.pool.ThinPool;
+
+/**
+ * The label {@value #LABEL} on Prepare: the container gets a device of that size instead of its
+ * parent's, with its file system grown to fill it before the mounts are returned (Docker's users
+ * asked for containers larger than {@code dm.basesize}; devicemapper never gave them). A size is a
+ * whole number of bytes with an optional binary suffix (k, M, G, T; "20G" is 20 GiB, as Docker's
+ * {@code --storage-opt size}), rounded up to 4 KiB, the file systems' block size. Smaller than the
+ * parent's size is refused: shrinking would cut off the parent's file system.
+ */
+final class SizeLabel {
+  static final String LABEL = "thinpool.io/size";
+
+  /** ext4 and xfs grow in whole 4 KiB blocks. */
+  static final long ALIGN_BYTES = 4096;
+
+  private SizeLabel() {}
+
+  /** The size the labels ask for, if they carry {@value #LABEL}. */
+  static OptionalLong parse(Map<String, String> labels)
+      throws SnapshotterException.InvalidArgument {
+    String v = labels.get(LABEL);
+    if (v == null) {
+      return OptionalLong.empty();
+    }
+    String s = v.strip().toLowerCase(Locale.ROOT);
+    s = s.endsWith("ib") ? s.substring(0, s.length() - 2) : s;
+    s = s.endsWith("b") ? s.substring(0, s.length() - 1) : s;
+    int shift = 0;
+    if (!s.isEmpty() && "kmgt".indexOf(s.charAt(s.length() - 1)) >= 0) {
+      shift = 10 * (1 + "kmgt".indexOf(s.charAt(s.length() - 1)));
+      s = s.substring(0, s.length() - 1);
+    }
+    long n;
+    try {
+      n = Long.parseLong(s);
+    } catch (NumberFormatException e) {
+      throw new SnapshotterException.InvalidArgument(
+          "label " + LABEL + "=" + v + ": not a size (e.g. 20G, 512M, 1073741824)");
+    }
+    if (n <= 0 || n > (ThinPool.MAX_THIN_SIZE_BYTES >> shift)) {
+      throw new SnapshotterException.InvalidArgument(
+          "label " + LABEL + "=" + v + ": size out of range (1 byte to 1 EiB)");
+    }
+    long bytes = n << shift;
+    return OptionalLong.of((bytes + ALIGN_BYTES - 1) / ALIGN_BYTES * ALIGN_BYTES);
+  }
+
+  /**
+   * Grows device {@code deviceId} (a new snapshot, mounted by no one) to {@code sizeBytes} and its
+   * file system to fill it. The device's file is exposed again after the resize (an exposure may
+   * keep the size it started with). The file system is mounted on a private folder and grown online
+   * (resize2fs on its loop device, xfs_growfs), then unmounted.
+   */
+  static void grow(ThinPool pool, DeviceFiles files, long deviceId, FsType fs, long sizeBytes)
+      throws IOException {
+    long old = pool.device(deviceId).sizeBytes();
+    if (sizeBytes < old) {
+      throw new SnapshotterException.InvalidArgument(
+          "label "
+              + LABEL
+              + ": "
+              + sizeBytes
+              + " bytes is smaller than the parent's "
+              + old
+              + " (snapshots cannot shrink)");
+    }
+    if (sizeBytes == old) {
+      return;
+    }
+    files.release(deviceId);
+    pool.resize(deviceId, sizeBytes);
+    Path file = files.expose(deviceId);
+    // Both grow online, through the loop device the kernel would use anyway: resize2fs and
+    // xfs_growfs on a mounted file system need no fsck first and keep its journal consistent.
+    Path dir = Files.createTempDirectory("thinpool-grow");
+    try {
+      String options = fs == FsType.XFS ? "loop,nouuid" : "loop";
+      run(List.of("mount", "-t", fs.type(), "-o", options, file.toString(), dir.toString()), 0);
+      try {
+        if (fs == FsType.XFS) {
+          run(List.of("xfs_growfs", dir.toString()), 0);
+        } else {
+          run(
+              List.of(
+                  "sh", "-c", "resize2fs \"$(findmnt -n -o SOURCE \"$1\")\"", "-", dir.toString()),
+              0);
+        }
+      } finally {
+        run(List.of("umount", dir.toString()), 0);
+      }
+    } finally {
+      Files.deleteIfExists(dir);
+    }
+    pool.commit();
+  }
+
+  /** Runs a tool; an exit code above {@code maxOkExit} is an error carrying its output. */
+  private static void run(List<String> command, int maxOkExit) throws IOException {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    byte[] out;
+    try (var in = p.getInputStream()) {
+      out = in.readAllBytes();
+    }
+    try {
+      if (!p.waitFor(BaseFormat.MKFS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+        throw new IOException(String.join(" ", command) + " did not finish");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      p.destroyForcibly();
+      throw new IOException(command.getFirst() + " interrupted", e);
+    }
+    if (p.exitValue() > maxOkExit) {
+      throw new IOException(
+          String.join(" ", command)
+              + " failed ("
+              + p.exitValue()
+              + "): "
+              + new String(out, StandardCharsets.UTF_8).strip());
+    }
+  }
+}
