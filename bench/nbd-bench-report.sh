@@ -22,7 +22,19 @@ row() {
   unit=IOPS; [ "$field" = mib_s ] && unit=MiB/s
   add "$what" "$a" "$unit" "$pname" "$b" "$goal" "$ours/$job" "$peer/$job"
 }
-# add WHAT A UNIT PEER_NAME B GOAL SRC_A SRC_B: one table row and one JSON entry.
+# chain WHAT OURS_PREFIX PEER_NAME PEER_PREFIX GOAL: 4 KiB random reads, REPS runs on one server
+# each (labels PREFIX-repN); the cells list every run, the ratio is of the last (warm) runs.
+chain() {
+  local what=$1 ours=$2 pname=$3 peer=$4 goal=$5 r a= b=
+  for r in $(seq "$REPS"); do
+    a="$a${a:+ / }$(fmt "$(get "$ours-rep$r" randread-4k iops)")"
+    b="$b${b:+ / }$(fmt "$(get "$peer-rep$r" randread-4k iops)")"
+  done
+  add "$what" "$(get "$ours-rep$REPS" randread-4k iops)" IOPS "$pname" \
+    "$(get "$peer-rep$REPS" randread-4k iops)" "$goal" "$ours-rep$REPS/randread-4k" \
+    "$peer-rep$REPS/randread-4k" "$a" "$b"
+}
+# add WHAT A UNIT PEER_NAME B GOAL SRC_A SRC_B [A_CELL B_CELL]: one table row and one JSON entry.
 add() {
   local ratio met
   ratio=$(awk -v a="$2" -v b="$5" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
@@ -30,7 +42,7 @@ add() {
   if [ -n "$6" ]; then
     met=$(awk -v r="$ratio" -v g="$6" 'BEGIN { print (r != "n/a" && r + 0 >= g) ? "met" : "**not met**" }')
   fi
-  rows+=("| $1 | $(fmt "$2") $3 | $4 $(fmt "$5") $3 | **$ratio** | ${6:+≥ $6 — }$met |")
+  rows+=("| $1 | ${9:-$(fmt "$2")} $3 | $4 ${10:-$(fmt "$5")} $3 | **$ratio** | ${6:+≥ $6 — }$met |")
   json+=("{\"row\":\"$1\",\"thinpool\":$2,\"peer\":\"$4\",\"peer_value\":$5,\"unit\":\"$3\",\
 \"ratio\":\"$ratio\",\"goal\":\"${6:-none}\",\"met\":\"${met//\*/}\",\"from\":[\"$7\",\"$8\"]}")
 }
@@ -41,7 +53,6 @@ fmt() {
     s = substr(s, 1, length(s) - 3) } printf "%s%s", s, o }'
 }
 
-R=rep$REPS
 row "first 4 KiB random writes into a snapshot of a written device" tp-snap \
   "qcow2-snap (64 KiB clusters)" qcow2-snap randwrite-4k iops 1.5
 row "first 4 KiB random writes into a snapshot of a written device" tp-snap \
@@ -59,12 +70,12 @@ for c in "" -4conn; do
   row "4 KiB random writes, written blocks, $n conn" "tp-written$c" "raw" "raw-written$c" \
     randwrite-4k iops ""
 done
-row "4 KiB random reads, $CHAIN device, top of a $DEPTH-deep chain" "tp-chain-d$DEPTH-$R" \
-  "thinpool, depth 1" "tp-chain-d1-$R" randread-4k iops 0.9
-row "4 KiB random reads, $CHAIN device, top of a $DEPTH-deep chain" "tp-chain-d$DEPTH-$R" \
-  "qemu-nbd, default cache" "qcow2-chain-d$DEPTH-default-$R" randread-4k iops 10
-row "4 KiB random reads, $CHAIN device, top of a $DEPTH-deep chain" "tp-chain-d$DEPTH-$R" \
-  "qemu-nbd, l2-cache-size=64M" "qcow2-chain-d$DEPTH-l2-cache-size-64M-$R" randread-4k iops 2
+w="4 KiB random reads, $CHAIN device, top of a $DEPTH-deep chain"
+[ "$REPS" -gt 1 ] && w="$w (runs $(seq -s ' / ' "$REPS") on one server; ratio: run $REPS)"
+chain "$w" "tp-chain-d$DEPTH" "thinpool, depth 1" tp-chain-d1 0.9
+chain "$w" "tp-chain-d$DEPTH" "qemu-nbd, default cache" "qcow2-chain-d$DEPTH-default" 10
+chain "$w" "tp-chain-d$DEPTH" "qemu-nbd, l2-cache-size=64M" \
+  "qcow2-chain-d$DEPTH-l2-cache-size-64M" 2
 
 # Heap: the GC log's "BEFORE->AFTER(CAPACITY)" of every collection: the largest BEFORE is the
 # most heap the server ever had in use, the largest AFTER its largest live set.

@@ -46,6 +46,8 @@ public final class NbdBenchPool {
   static final long DEEP_BASE_ID = 100;
   static final long SHALLOW_BASE_ID = 200;
   static final long STRIDE = 128;
+
+  /** The size of the four devices of the 1 GiB rows (issue 9 item 11: 1 GiB devices). */
   static final long DEVICE_BYTES = 1L << 30;
 
   /** The pool of the heap row: 1 TiB of data (sparse: only what is written takes disk). */
@@ -81,18 +83,23 @@ public final class NbdBenchPool {
         List.of(
             new Chain(DEEP_BASE_ID, deepDepth, chainBytes),
             new Chain(SHALLOW_BASE_ID, 1, chainBytes));
-    build(Path.of(args[0]), chains, System.out);
+    build(Path.of(args[0]), DEVICE_BYTES, chains, System.out);
   }
 
-  static void build(Path dir, List<Chain> chains, PrintStream out) throws IOException {
+  /**
+   * Creates the pool in {@code dir} with the four devices of {@code deviceBytes} and {@code chains}
+   * (the deep one first, then the shallow one) and prints the device roles' ids.
+   */
+  static void build(Path dir, long deviceBytes, List<Chain> chains, PrintStream out)
+      throws IOException {
     long t0 = System.nanoTime();
     try (ThinPool pool =
         ThinPool.create(dir, PoolOptions.ofDataSize(DATA_BYTES).withZeroing(false))) {
-      pool.createThin(WRITTEN_ID, DEVICE_BYTES);
-      PoolBenchSupport.filledThin(pool, ORIGIN_ID, DEVICE_BYTES, 11);
+      pool.createThin(WRITTEN_ID, deviceBytes);
+      PoolBenchSupport.filledThin(pool, ORIGIN_ID, deviceBytes, 11);
       pool.commit();
       pool.createSnapshot(SNAPSHOT_ID, ORIGIN_ID);
-      pool.createThin(FRESH_ID, DEVICE_BYTES);
+      pool.createThin(FRESH_ID, deviceBytes);
       for (Chain c : chains) {
         buildChain(pool, c);
       }
