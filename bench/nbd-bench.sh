@@ -18,8 +18,9 @@
 #   --only LIST   run only these groups of rows (comma list of io,fresh,snap,chain; default all;
 #                 the report then shows the missing rows as n/a)
 # Environment: SHARED_BENCH (default ../shared/bench next to the checkout), NBD_BENCH_IMG (qcow2
-# chains, kept for reuse: the 512G 64-deep one takes 3-5 min to build; default
-# /tmp/nbd-bench-imgs), NBD_BENCH_PORT (first of two loopback ports, default 10971).
+# chains, kept for reuse, default /tmp/nbd-bench-imgs: the 512G 64-deep one takes ~3.5 min to
+# build on a quiet machine, 35 min on a loaded one), NBD_BENCH_PORT (first of two loopback
+# ports, default 10971).
 #
 # One thinpool server (-Xmx256m, GC log) serves the whole run: a 1 TiB pool with 71 devices
 # built in-process by org.thinpool.bench.NbdBenchPool (1 GiB devices, the two 512 GiB chains); it
@@ -53,6 +54,7 @@ IMG="${NBD_BENCH_IMG:-/tmp/nbd-bench-imgs}"
 P0="${NBD_BENCH_PORT:-10971}" P1=$((${NBD_BENCH_PORT:-10971} + 1))
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 export PEER_NBD_DIR="$OUT/peer"
+case $OUT in /|/tmp|/tmp/|"$HOME"|.|'') echo "nbd-bench.sh: -o $OUT would be emptied" >&2; exit 2 ;; esac
 rm -rf "$OUT"; mkdir -p "$OUT/json" "$IMG"
 exec > >(tee "$OUT/run.log") 2>&1
 t_start=$SECONDS
