@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# nbd-bench-report.sh OUT T REPS DEPTH CHAIN JVM - the table of bench/nbd-bench.sh from the JSON
+# files of one run (OUT/json, written by ../shared/bench/fio-nbd.sh) and the server's GC log:
+# OUT/table.md (markdown, for docs/BENCHMARKS.md) and OUT/results.json (every figure and ratio).
+# nbd-bench.sh runs it at the end; run it again by hand to redo the table of a finished run.
+set -euo pipefail
+OUT=$1 T=$2 REPS=$3 DEPTH=$4 CHAIN=$5 JVM=$6
+J="$OUT/json"
+
+# get LABEL JOB FIELD: one number of one job (fio-nbd.sh writes one job per line); 0 if missing.
+get() {
+  local v
+  v=$(sed -n "s/.*\"name\":\"$2\"[^}]*\"$3\":\([0-9.]*\).*/\1/p" "$J/$1.json" 2>/dev/null)
+  echo "${v:-0}"
+}
+
+rows=() json=()
+# row WHAT OURS_LABEL PEER_NAME PEER_LABEL JOB FIELD GOAL: thinpool vs a peer, ratio ours/peer.
+row() {
+  local what=$1 ours=$2 pname=$3 peer=$4 job=$5 field=$6 goal=$7 a b unit
+  a=$(get "$ours" "$job" "$field") b=$(get "$peer" "$job" "$field")
+  unit=IOPS; [ "$field" = mib_s ] && unit=MiB/s
+  add "$what" "$a" "$unit" "$pname" "$b" "$goal" "$ours/$job" "$peer/$job"
+}
+# chain WHAT OURS_PREFIX PEER_NAME PEER_PREFIX GOAL: 4 KiB random reads, REPS runs on one server
+# each (labels PREFIX-repN); the cells list every run, the ratio is of the last (warm) runs.
+chain() {
+  local what=$1 ours=$2 pname=$3 peer=$4 goal=$5 r a= b=
+  for r in $(seq "$REPS"); do
+    a="$a${a:+ / }$(fmt "$(get "$ours-rep$r" randread-4k iops)")"
+    b="$b${b:+ / }$(fmt "$(get "$peer-rep$r" randread-4k iops)")"
+  done
+  add "$what" "$(get "$ours-rep$REPS" randread-4k iops)" IOPS "$pname" \
+    "$(get "$peer-rep$REPS" randread-4k iops)" "$goal" "$ours-rep$REPS/randread-4k" \
+    "$peer-rep$REPS/randread-4k" "$a" "$b"
+}
+# add WHAT A UNIT PEER_NAME B GOAL SRC_A SRC_B [A_CELL B_CELL]: one table row and one JSON entry.
+add() {
+  local ratio met
+  ratio=$(awk -v a="$2" -v b="$5" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+  met="—"
+  if [ -n "$6" ]; then
+    met=$(awk -v r="$ratio" -v g="$6" 'BEGIN { print (r != "n/a" && r + 0 >= g) ? "met" : "**not met**" }')
+  fi
+  rows+=("| $1 | ${9:-$(fmt "$2")} $3 | $4 ${10:-$(fmt "$5")} $3 | **$ratio** | ${6:+≥ $6 — }$met |")
+  json+=("{\"row\":\"$1\",\"thinpool\":$2,\"peer\":\"$4\",\"peer_value\":$5,\"unit\":\"$3\",\
+\"ratio\":\"$ratio\",\"goal\":\"${6:-none}\",\"met\":\"${met//\*/}\",\"from\":[\"$7\",\"$8\"]}")
+}
+# fmt N: 12,345 for whole numbers of 1,000 and more; others (MiB/s) as they are.
+fmt() {
+  awk -v v="$1" 'BEGIN { if (v < 1000 || v != int(v)) { printf "%s", v; exit }
+    s = sprintf("%d", v); while (length(s) > 3) { o = "," substr(s, length(s) - 2) o
+    s = substr(s, 1, length(s) - 3) } printf "%s%s", s, o }'
+}
+
+row "first 4 KiB random writes into a snapshot of a written device" tp-snap \
+  "qcow2-snap (64 KiB clusters)" qcow2-snap randwrite-4k iops 1.5
+row "first 4 KiB random writes into a snapshot of a written device" tp-snap \
+  "qcow2-snap extended_l2, 128 KiB" qcow2-snap-l2ext randwrite-4k iops 1.0
+row "4 KiB random writes, fresh device" tp-fresh "qcow2 fresh" qcow2-fresh randwrite-4k iops 1.5
+row "4 KiB random writes, fresh device" tp-fresh "raw (nbdkit file)" raw-fresh randwrite-4k iops 0.8
+for c in "" -4conn; do
+  n=1; [ -n "$c" ] && n=4
+  row "4 KiB random reads, written blocks, $n conn" "tp-written$c" "raw" "raw-written$c" \
+    randread-4k iops 0.9
+  row "1 MiB sequential reads, written, $n conn" "tp-written$c" "raw" "raw-written$c" \
+    seqread-1m mib_s 0.9
+  row "1 MiB sequential writes, written, $n conn" "tp-written$c" "raw" "raw-written$c" \
+    seqwrite-1m mib_s 0.9
+  row "4 KiB random writes, written blocks, $n conn" "tp-written$c" "raw" "raw-written$c" \
+    randwrite-4k iops ""
+done
+w="4 KiB random reads, $CHAIN device, top of a $DEPTH-deep chain"
+[ "$REPS" -gt 1 ] && w="$w (runs $(seq -s ' / ' "$REPS") on one server; ratio: run $REPS)"
+chain "$w" "tp-chain-d$DEPTH" "thinpool, depth 1" tp-chain-d1 0.9
+chain "$w" "tp-chain-d$DEPTH" "qemu-nbd, default cache" "qcow2-chain-d$DEPTH-default" 10
+chain "$w" "tp-chain-d$DEPTH" "qemu-nbd, l2-cache-size=64M" \
+  "qcow2-chain-d$DEPTH-l2-cache-size-64M" 2
+
+# Heap: the GC log's "BEFORE->AFTER(CAPACITY)" of every collection: the largest BEFORE is the
+# most heap the server ever had in use, the largest AFTER its largest live set.
+read -r hmax hlive hcap ngc <<< "$(awk '
+  function mib(s) { u = substr(s, length(s)); v = substr(s, 1, length(s) - 1) + 0
+                    return u == "G" ? v * 1024 : u == "K" ? v / 1024 : v }
+  match($0, /[0-9]+[KMG]->[0-9]+[KMG]\([0-9]+[KMG]\)/) {
+    split(substr($0, RSTART, RLENGTH), p, /->|\(|\)/)
+    if (mib(p[1]) > a) a = mib(p[1]); if (mib(p[2]) > l) l = mib(p[2])
+    if (mib(p[3]) > c) c = mib(p[3]); n++ }
+  END { printf "%.0f %.0f %.0f %d\n", a, l, c, n }' "$OUT/gc.log")"
+# jcmd GC.heap_info samples (between groups of rows): heap in use at that moment, the largest.
+jmax=$(awk '/^[0-9]+:$/ { if (u > m) m = u; u = 0 }
+  /^ *(garbage-first heap|DefNew|Tenured|PSYoungGen|ParOldGen) / {
+    match($0, /used [0-9]+K/); u += substr($0, RSTART + 5, RLENGTH - 6) / 1024 }
+  END { if (u > m) m = u; printf "%.0f\n", m }' "$OUT/heap-info.txt" 2>/dev/null || echo 0)
+if [ "$ngc" -gt 0 ]; then
+  heap="max used $hmax MiB (GC log; live after GC ≤ $hlive MiB; $ngc GCs; jcmd samples ≤ $jmax MiB)"
+else
+  hmax=$jmax
+  heap="max used $jmax MiB (jcmd samples; no GC log with this launcher)"
+fi
+devices=$(sed -n 's/^DEVICES=//p' "$OUT/pool-ids.txt")
+
+{
+  echo "| job (1 GiB exports unless said, iodepth 8, ${T} s per job) | thinpool | peer (same run)"\
+    "| ratio thinpool / peer | goal |"
+  echo "|---|---|---|---|---|"
+  printf '%s\n' "${rows[@]}"
+  echo "| server heap, 1 TiB pool, $devices devices, -Xmx256m, during every job above |"\
+    "$heap | — | — |"\
+    "≤ 256 MiB — $([ "$hmax" -le 256 ] && echo met || echo '**not met**') |"
+} > "$OUT/table.md"
+{
+  printf '{\n  "tool": "bench/nbd-bench.sh",\n  "date": "%s",\n' "$(date -u +%FT%TZ)"
+  printf '  "seconds_per_job": %s,\n  "chain_reps": %s,\n  "chain_depth": %s,\n' "$T" "$REPS" "$DEPTH"
+  printf '  "chain_size": "%s",\n  "jvm": "%s",\n  "nproc": %s,\n' "$CHAIN" "$JVM" "$(nproc)"
+  printf '  "heap_mib": {"max_used": %s, "max_live": %s, "capacity": %s, "gcs": %s, "jcmd_max": %s},\n' \
+    "$hmax" "$hlive" "$hcap" "$ngc" "$jmax"
+  printf '  "devices": %s,\n  "rows": [\n' "$devices"
+  for i in "${!json[@]}"; do
+    sep=,; [ "$i" -eq $((${#json[@]} - 1)) ] && sep=
+    printf '    %s%s\n' "${json[$i]}" "$sep"
+  done
+  printf '  ]\n}\n'
+} > "$OUT/results.json"
+cat "$OUT/table.md"

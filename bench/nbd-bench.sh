@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# nbd-bench.sh - every row of issue 9 item 11 in one run: `thinpool serve` against the peer NBD
+# servers of ../shared/bench/peer-nbd.sh, measured with ../shared/bench/fio-nbd.sh (fio's nbd
+# engine), 1 GiB exports, iodepth 8, ratios thinpool / peer from the same run.
+#
+# Usage: bench/nbd-bench.sh [-t SECONDS] [-o OUT_DIR] [--reps N] [--chain-size SIZE]
+#                           [--depth N] [--jvm jar|release] [--no-build]
+#   -t            seconds per fio job (default 10)
+#   -o            results directory (default /tmp/nbd-bench; emptied first)
+#   --reps        fio runs of each chain read on one server; the last (warm) one is the figure
+#                 (default 2)
+#   --chain-size  virtual size of the chains (default 512G; smaller for a quick try)
+#   --depth       snapshots on top of the base of the deep chain (default 64)
+#   --jvm         jar: `java -Xmx256m -jar target/thinpool.jar serve` with the JDK's server
+#                 defaults (default); release: the release launcher (bin/thinpool, the CLI's
+#                 start-up flags), -Xmx256m through JAVA_TOOL_OPTIONS
+#   --no-build    use the jars as they are (else `mvn -o -q -DskipTests package` first)
+#   --only LIST   run only these groups of rows (comma list of io,fresh,snap,chain; default all;
+#                 the report then shows the missing rows as n/a)
+# Environment: SHARED_BENCH (default ../shared/bench next to the checkout), NBD_BENCH_IMG (qcow2
+# chains, kept for reuse, default /tmp/nbd-bench-imgs: the 512G 64-deep one takes ~3.5 min to
+# build on a quiet machine, 35 min on a loaded one), NBD_BENCH_PORT (first of two loopback
+# ports, default 10971).
+#
+# One thinpool server (-Xmx256m, GC log) serves the whole run: a 1 TiB pool with 71 devices
+# built in-process by org.thinpool.bench.NbdBenchPool (1 GiB devices, the two 512 GiB chains); it
+# stays up, idle, while the peers run, so each thinpool row and its peers run minutes apart at
+# most. Peers start and stop through peer-nbd.sh, which only ever signals its own pids; ours is
+# stopped by its pid (SIGTERM: drain, commit, exit 0, checked).
+# Writes OUT/json/*.json (fio-nbd.sh), OUT/results.json, OUT/table.md, OUT/gc.log, OUT/run.log.
+set -euo pipefail
+here="$(cd "$(dirname "$0")/.." && pwd)"
+B="${SHARED_BENCH:-$here/../shared/bench}"
+[ -x "$B/fio-nbd.sh" ] || B=/work/shared/bench
+T=10 OUT=/tmp/nbd-bench REPS=2 CHAIN=512G DEPTH=64 JVM=jar BUILD=1 ONLY=io,fresh,snap,chain
+while [ $# -gt 0 ]; do
+  case $1 in
+    -t) T=$2; shift 2 ;;
+    -o) OUT=$2; shift 2 ;;
+    --reps) REPS=$2; shift 2 ;;
+    --chain-size) CHAIN=$2; shift 2 ;;
+    --depth) DEPTH=$2; shift 2 ;;
+    --jvm) JVM=$2; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --only) ONLY=$2; shift 2 ;;
+    -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "nbd-bench.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
+  esac
+done
+for t in fio nbdinfo qemu-nbd qemu-img nbdkit; do
+  command -v $t >/dev/null || { echo "nbd-bench.sh: $t is not installed" >&2; exit 1; }
+done
+IMG="${NBD_BENCH_IMG:-/tmp/nbd-bench-imgs}"
+P0="${NBD_BENCH_PORT:-10971}" P1=$((${NBD_BENCH_PORT:-10971} + 1))
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PEER_NBD_DIR="$OUT/peer"
+case $OUT in /|/tmp|/tmp/|"$HOME"|.|'') echo "nbd-bench.sh: -o $OUT would be emptied" >&2; exit 2 ;; esac
+rm -rf "$OUT"; mkdir -p "$OUT/json" "$IMG"
+exec > >(tee "$OUT/run.log") 2>&1
+t_start=$SECONDS
+log() { echo "nbd-bench [$((SECONDS - t_start)) s] $*"; }
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
+
+# run_fio LABEL URI [fio-nbd.sh options]: one fio-nbd.sh run, JSON in OUT/json/LABEL.json.
+run_fio() {
+  local label=$1 uri=$2; shift 2
+  echo "nbd-bench [$(date +%T)] fio $label"
+  "$B/fio-nbd.sh" -d 8 -t "$T" -l "$label" -o "$OUT/json/$label.json" "$@" "$uri"
+}
+# peer KIND [N] SIZE [peer options] -- SNIPPET: peer-nbd.sh starts the peer, runs the bash SNIPPET
+# with $NBD_URI set and run_fio defined, and always stops the peer.
+peer() {
+  local args=()
+  while [ "$1" != -- ]; do args+=("$1"); shift; done
+  shift
+  "$B/peer-nbd.sh" run "${args[@]}" -- bash -c "$(declare -f run_fio); $1"
+}
+export B T OUT
+
+log "thinpool checkout $(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet \
+  HEAD -- src || echo +changes); $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ $BUILD = 1 ]; then
+  log "building (mvn -o -q -DskipTests package)"
+  (cd "$here" && mvn -B -o -q -DskipTests package >"$OUT/build.log" 2>&1) \
+    || { cat "$OUT/build.log"; exit 1; }
+fi
+
+# The qcow2 chain first: the longest build, kept in IMG for the next run.
+chain_dir="$IMG/$CHAIN-d$DEPTH-s128-w4K"
+chain_opts=(--stride 128 --write-size 4K --image-dir "$chain_dir")
+if want chain; then
+  log "qcow2 chain: base + $DEPTH overlays, $CHAIN ($chain_dir; reused when there)"
+  "$B/peer-nbd.sh" run qcow2-chain "$DEPTH" "$CHAIN" "$P1" "${chain_opts[@]}" -- true
+fi
+
+log "thinpool pool: NbdBenchPool (1 TiB, chains of $CHAIN at depth $DEPTH and 1)"
+"$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED \
+  -cp "$here/target/classes:$here/target/test-classes" org.thinpool.bench.NbdBenchPool \
+  "$OUT/pool" "$(numfmt --from=iec "$CHAIN")" "$DEPTH" > "$OUT/pool-ids.txt"
+. "$OUT/pool-ids.txt"
+log "pool built in $BUILD_SECONDS s: $DEVICES devices; syncing it"
+# The build leaves GiBs of dirty pages; their writeback must not land on the first rows.
+sync -f "$OUT/pool/data"
+# Like `lvchange --zero y` on an LVM thin pool: the chains were written with zeroing off (as the
+# peer's chain is filled by fallocate); the 1 GiB rows run with the default, zeroing on.
+sed -i 's/^zeroing=false$/zeroing=true/' "$OUT/pool/pool.conf"
+grep -qx 'zeroing=true' "$OUT/pool/pool.conf"
+
+jvm_opts=(-Xmx256m "-Xlog:gc:file=$OUT/gc.log:uptime")
+if [ "$JVM" = release ]; then
+  rel=("$here"/target/thinpool-*-linux-x64/bin/thinpool)
+  JAVA_TOOL_OPTIONS="${jvm_opts[*]}" "${rel[0]}" --pool "$OUT/pool" serve \
+    --listen "127.0.0.1:$P0" > "$OUT/serve.log" 2>&1 &
+else
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED "${jvm_opts[@]}" \
+    -jar "$here/target/thinpool.jar" --pool "$OUT/pool" serve --listen "127.0.0.1:$P0" \
+    > "$OUT/serve.log" 2>&1 &
+fi
+spid=$!
+trap 'kill -TERM $spid 2>/dev/null || true' EXIT
+for _ in $(seq 300); do grep -q ready "$OUT/serve.log" && break; sleep 0.2; done
+grep -q ready "$OUT/serve.log" || { cat "$OUT/serve.log"; exit 1; }
+U="nbd://127.0.0.1:$P0"
+log "thinpool serving on $U, pid $spid, $JVM JVM"
+heap_sample() { jcmd "$spid" GC.heap_info >> "$OUT/heap-info.txt" 2>&1 || true; }
+
+if want io; then
+log "rows: 4 KiB random / 1 MiB sequential I/O on written blocks, 1 and 4 connections"
+run_fio tp-written "$U/$WRITTEN" --prefill
+run_fio tp-written-4conn "$U/$WRITTEN" -j 4
+heap_sample
+peer raw 1G "$P1" -- 'run_fio raw-written "$NBD_URI" --prefill && run_fio raw-written-4conn "$NBD_URI" -j 4'
+
+fi
+if want fresh; then
+log "rows: 4 KiB random writes to a fresh device"
+run_fio tp-fresh "$U/$FRESH" --only randwrite-4k
+peer qcow2 1G "$P1" -- 'run_fio qcow2-fresh "$NBD_URI" --only randwrite-4k'
+peer raw 1G "$P1" -- 'run_fio raw-fresh "$NBD_URI" --only randwrite-4k'
+
+fi
+if want snap; then
+log "rows: first 4 KiB random writes into a snapshot of a fully written device"
+run_fio tp-snap "$U/$SNAPSHOT" --only randwrite-4k
+heap_sample
+peer qcow2-snap 1G "$P1" -- 'run_fio qcow2-snap "$NBD_URI" --only randwrite-4k'
+peer qcow2-snap 1G "$P1" --create-opts extended_l2=on,cluster_size=128k -- \
+  'run_fio qcow2-snap-l2ext "$NBD_URI" --only randwrite-4k'
+
+fi
+if want chain; then
+log "rows: 4 KiB random reads over the $CHAIN device at the top of the chains"
+for r in $(seq "$REPS"); do
+  run_fio "tp-chain-d1-rep$r" "$U/$SHALLOW_TOP" --only randread-4k
+  run_fio "tp-chain-d$DEPTH-rep$r" "$U/$DEEP_TOP" --only randread-4k
+done
+heap_sample
+# qemu-nbd reads its L2 tables with pread from the layer files: read every file once so they
+# are in the page cache, as in ../shared/bench/README.md's chain figures (a chain built minutes
+# earlier may have been evicted by then: on a busy machine the first run of this script measured
+# 6-84 IOPS, i.e. L2 table reads from the disk). Our pool's metadata was just written, so cached.
+t0=$SECONDS
+cat "$chain_dir"/*.qcow2 > /dev/null
+log "qcow2 chain read into the page cache in $((SECONDS - t0)) s"
+for o in default l2-cache-size=64M; do
+  qo=(); [ $o = default ] || qo=(--qcow2-opts "$o")
+  peer qcow2-chain "$DEPTH" "$CHAIN" "$P1" "${chain_opts[@]}" "${qo[@]}" -- \
+    "for r in \$(seq $REPS); do run_fio qcow2-chain-d$DEPTH-${o//=/-}-rep\$r \"\$NBD_URI\" \
+       --only randread-4k || exit 1; done"
+done
+fi
+
+log "stopping thinpool (SIGTERM: drain, commit, exit 0)"
+kill -TERM $spid
+src=0; wait $spid || src=$?
+trap - EXIT
+[ $src = 0 ] || { log "thinpool serve exited $src"; tail "$OUT/serve.log"; exit 1; }
+
+"$here/bench/nbd-bench-report.sh" "$OUT" "$T" "$REPS" "$DEPTH" "$CHAIN" "$JVM"
+log "done in $((SECONDS - t_start)) s; table: $OUT/table.md, results: $OUT/results.json"
