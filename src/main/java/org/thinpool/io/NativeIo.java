@@ -55,6 +55,12 @@ final class NativeIo {
   /** lseek(SEEK_DATA) past the last data: "no such device or address". */
   static final int ENXIO = 6;
 
+  /** No such system call (an old kernel): copy through user space instead. */
+  static final int ENOSYS = 38;
+
+  /** Full file system. */
+  static final int ENOSPC = 28;
+
   /** {@code _IOR(0x12, 114, size_t)}: the device's size in bytes, as a u64. */
   private static final long BLKGETSIZE64 = 0x80081272L;
 
@@ -68,6 +74,7 @@ final class NativeIo {
   private static final MethodHandle LSEEK;
   private static final MethodHandle ISATTY;
   private static final MethodHandle FLOCK;
+  private static final MethodHandle COPY_FILE_RANGE;
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO =
       CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
@@ -80,6 +87,7 @@ final class NativeIo {
     MethodHandle lseek = null;
     MethodHandle isatty = null;
     MethodHandle flock = null;
+    MethodHandle copyFileRange = null;
     try {
       Linker.Option errno = Linker.Option.captureCallState("errno");
       Linker.Option varargsFrom2 = Linker.Option.firstVariadicArg(2);
@@ -98,6 +106,12 @@ final class NativeIo {
       lseek = libc("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), errno);
       isatty = libc("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
       flock = libc("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
+      copyFileRange =
+          libc(
+              "copy_file_range",
+              FunctionDescriptor.of(
+                  JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
+              errno);
     } catch (RuntimeException | LinkageError e) {
       open = null;
     }
@@ -108,6 +122,7 @@ final class NativeIo {
     LSEEK = lseek;
     ISATTY = isatty;
     FLOCK = flock;
+    COPY_FILE_RANGE = copyFileRange;
   }
 
   private NativeIo() {}
@@ -170,6 +185,59 @@ final class NativeIo {
       throw e;
     } catch (Throwable t) {
       throw new DeviceIoException("fallocate(PUNCH_HOLE) on " + path + " failed", t);
+    }
+  }
+
+  /**
+   * {@code fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length)}: reserves the file system's blocks
+   * for the range (unwritten extents, reading as zeros) without changing the file's size. False
+   * where it is not possible (no native call, a file system without fallocate, or no room left):
+   * the caller goes on without, since preallocation only saves time.
+   */
+  static boolean preallocate(int fd, long offsetBytes, long lengthBytes) throws IOException {
+    if (fd < 0 || FALLOCATE == null || lengthBytes <= 0) {
+      return false;
+    }
+    try {
+      return (int) FALLOCATE.invokeExact(fd, FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes) == 0;
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("fallocate on fd " + fd + " failed", t);
+    }
+  }
+
+  /**
+   * {@code copy_file_range(fd, &src, fd, &dst, length, 0)} within one file: the kernel copies the
+   * bytes (on XFS or btrfs by sharing the extents, a reflink; on ext4 page cache to page cache),
+   * never through user space. Returns the bytes copied (may be fewer than asked, 0 at the end of
+   * the file), or minus the errno.
+   */
+  static long copyFileRange(int fd, long srcOffsetBytes, long dstOffsetBytes, long lengthBytes)
+      throws DeviceIoException {
+    if (fd < 0 || COPY_FILE_RANGE == null) {
+      return -ENOSYS;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment offsets = arena.allocate(ValueLayout.JAVA_LONG, 2);
+      offsets.setAtIndex(ValueLayout.JAVA_LONG, 0, srcOffsetBytes);
+      offsets.setAtIndex(ValueLayout.JAVA_LONG, 1, dstOffsetBytes);
+      long n =
+          (long)
+              COPY_FILE_RANGE.invokeExact(
+                  state,
+                  fd,
+                  offsets,
+                  fd,
+                  offsets.asSlice(ValueLayout.JAVA_LONG.byteSize()),
+                  lengthBytes,
+                  0);
+      return n >= 0 ? n : -errno(state);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("copy_file_range on fd " + fd + " failed", t);
     }
   }
 
