@@ -6,7 +6,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -24,6 +26,8 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 import org.thinpool.io.FileBlockDevice;
 
 /**
@@ -80,6 +84,11 @@ public class CowCopyBench {
   SplittableRandom rng = new SplittableRandom(5);
   long nextId = 100;
 
+  /** Raw / pool time of each measured (not warm-up) {@link #interleaved} iteration. */
+  final List<Double> ratios = new ArrayList<>();
+
+  boolean measuring;
+
   private boolean preallocated() {
     return variant.startsWith("preallocated");
   }
@@ -129,7 +138,8 @@ public class CowCopyBench {
 
   /** A fresh snapshot of the origin and a fresh raw target; new random distinct offsets. */
   @Setup(Level.Iteration)
-  public void fresh() throws IOException {
+  public void fresh(IterationParams iteration) throws IOException {
+    measuring = iteration.getType() == IterationType.MEASUREMENT;
     snapshot = pool.createSnapshot(nextId++, ORIGIN);
     offsets = distinctBlockOffsets();
     rawTarget.truncate(0); // every block a hole again
@@ -153,6 +163,12 @@ public class CowCopyBench {
 
   @TearDown(Level.Trial)
   public void tearDown() throws IOException {
+    if (!ratios.isEmpty()) {
+      double[] r = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+      System.out.printf(
+          "%n%s: interleaved ratio raw/pool per iteration %s, median %.3f%n",
+          variant, ratios, r[r.length / 2]);
+    }
     try {
       rawSource.close();
       rawTarget.close();
@@ -178,15 +194,43 @@ public class CowCopyBench {
   @OperationsPerInvocation(WRITES)
   public void rawCopy64k() throws IOException {
     for (long off : offsets) {
-      long block = off - off % BLOCK_BYTES;
-      buf64k.clear();
-      while (buf64k.hasRemaining()) {
-        if (rawSource.read(buf64k, block + buf64k.position()) < 0) {
-          throw new IOException("short read at " + block);
-        }
-      }
-      writeFully(rawTarget, block, buf64k.flip());
+      copyBlock(off - off % BLOCK_BYTES);
     }
+  }
+
+  /**
+   * Both jobs alternating write by write, each timed on its own: on a machine whose load moves
+   * while the benchmark runs (this one is shared), the two separate benchmarks above may run under
+   * different loads; here every pool write and its raw copy see the same moment. Reports the pool's
+   * time per write; the per-iteration ratio (raw time / pool time) is printed, and the median of
+   * the trial at its end.
+   */
+  @Benchmark
+  @OperationsPerInvocation(WRITES)
+  public void interleaved() throws IOException {
+    long pool = 0;
+    long raw = 0;
+    for (long off : offsets) {
+      long t0 = System.nanoTime();
+      snapshot.write(off, buf4k.clear());
+      long t1 = System.nanoTime();
+      copyBlock(off - off % BLOCK_BYTES);
+      pool += t1 - t0;
+      raw += System.nanoTime() - t1;
+    }
+    if (measuring) {
+      ratios.add((double) raw / pool);
+    }
+  }
+
+  private void copyBlock(long block) throws IOException {
+    buf64k.clear();
+    while (buf64k.hasRemaining()) {
+      if (rawSource.read(buf64k, block + buf64k.position()) < 0) {
+        throw new IOException("short read at " + block);
+      }
+    }
+    writeFully(rawTarget, block, buf64k.flip());
   }
 
   private static ByteBuffer random(int sizeBytes, long seed) {
