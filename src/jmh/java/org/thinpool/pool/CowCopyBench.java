@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -166,7 +167,7 @@ public class CowCopyBench {
     if (!ratios.isEmpty()) {
       double[] r = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
       System.out.printf(
-          "%n%s: interleaved ratio raw/pool per iteration %s, median %.3f%n",
+          "%n%s: interleaved ratio of medians raw/pool per iteration %s, median %.3f%n",
           variant, ratios, r[r.length / 2]);
     }
     try {
@@ -202,26 +203,31 @@ public class CowCopyBench {
    * Both jobs alternating write by write, each timed on its own: on a machine whose load moves
    * while the benchmark runs (this one is shared), the two separate benchmarks above may run under
    * different loads; here every pool write and its raw copy see the same moment. Reports the pool's
-   * time per write; the per-iteration ratio (raw time / pool time) is printed, and the median of
-   * the trial at its end.
+   * time per write; per iteration it records the ratio of the median raw copy to the median pool
+   * write (medians: a write preempted by another process is an outlier, not the figure), printed
+   * with the median over the trial at its end.
    */
   @Benchmark
   @OperationsPerInvocation(WRITES)
   public void interleaved() throws IOException {
-    long pool = 0;
-    long raw = 0;
-    for (long off : offsets) {
+    for (int i = 0; i < WRITES; i++) {
+      long off = offsets[i];
       long t0 = System.nanoTime();
       snapshot.write(off, buf4k.clear());
       long t1 = System.nanoTime();
       copyBlock(off - off % BLOCK_BYTES);
-      pool += t1 - t0;
-      raw += System.nanoTime() - t1;
+      poolNanos[i] = t1 - t0;
+      rawNanos[i] = System.nanoTime() - t1;
     }
     if (measuring) {
-      ratios.add((double) raw / pool);
+      Arrays.sort(poolNanos);
+      Arrays.sort(rawNanos);
+      ratios.add((double) rawNanos[WRITES / 2] / poolNanos[WRITES / 2]);
     }
   }
+
+  private final long[] poolNanos = new long[WRITES];
+  private final long[] rawNanos = new long[WRITES];
 
   private void copyBlock(long block) throws IOException {
     buf64k.clear();
