@@ -37,6 +37,7 @@ class DataPathTest {
     final BlockDevice inner;
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
+    final AtomicInteger preallocations = new AtomicInteger();
     final AtomicLong stallAt = new AtomicLong(-1);
     final CountDownLatch stalled = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
@@ -73,6 +74,12 @@ class DataPathTest {
       writes.incrementAndGet();
       maybeStall(offsetBytes);
       inner.write(offsetBytes, src);
+    }
+
+    @Override
+    public boolean preallocate(long offsetBytes, long lengthBytes) throws IOException {
+      preallocations.incrementAndGet();
+      return inner.preallocate(offsetBytes, lengthBytes);
     }
 
     @Override
@@ -129,6 +136,28 @@ class DataPathTest {
             .as("data writes for 1 MiB at %d", off)
             .isEqualTo(callsFor(7, off / BLOCK, 16));
       }
+    }
+  }
+
+  @Test
+  void aChunkIsPreallocatedOnceAndAgainAfterAPunchInIt() throws IOException {
+    Path file = dir.resolve("data");
+    try (Probe dev = new Probe(org.thinpool.io.FileBlockDevice.create(file, 64 * BLOCK));
+        DataArea data = new DataArea(dev, "data", BLOCK, 64, new DataArea.Tuning(false, 4))) {
+      ByteBuffer w = ByteBuffer.wrap(bytes(1, 4096));
+      data.fill(0, -1, true, 0, w.clear());
+      data.fill(1, -1, true, 0, w.clear());
+      data.fill(3, -1, true, 0, w.clear());
+      assertThat(dev.preallocations.get()).as("blocks 0-3: one chunk, one call").isEqualTo(1);
+      data.fill(5, -1, true, 0, w.clear());
+      assertThat(dev.preallocations.get()).as("block 5: the next chunk").isEqualTo(2);
+      data.punch(new long[] {1});
+      data.fill(2, -1, true, 0, w.clear());
+      assertThat(dev.preallocations.get()).as("chunk 0 again after its punch").isEqualTo(3);
+      assertThat(PoolAssertions.allocatedBytes(file)).isGreaterThanOrEqualTo(7 * BLOCK);
+      ByteBuffer got = ByteBuffer.allocate((int) BLOCK);
+      data.read(1, 0, got);
+      assertThat(got.array()).as("a punched block reads as zeros").isEqualTo(new byte[(int) BLOCK]);
     }
   }
 

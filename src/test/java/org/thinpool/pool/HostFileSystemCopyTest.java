@@ -20,12 +20,13 @@ import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.LoopDevices;
 
 /**
- * Copy-on-write through {@code copy_file_range} and chunk preallocation on the file systems a
- * loop-mode pool lives on (issue 9 item 10), each made fresh on a loop device: XFS with reflink
- * (the copy shares the old block's extents: {@code filefrag} shows them shared) and ext4 (an
- * in-kernel copy). Every snapshot block is broken by a 4 KiB write at a different place; both
- * devices must read back exactly, and the metadata must check clean. Needs root, losetup, mount and
- * the mkfs tools: fails under CI without them, skips loudly elsewhere.
+ * Copy-on-write through {@code copy_file_range} and chunk preallocation (the data area's measured
+ * options, {@link DataArea.Tuning}; not the default) on the file systems a loop-mode pool lives on
+ * (issue 9 item 10), each made fresh on a loop device: XFS with reflink (the copy shares the old
+ * block's extents: {@code filefrag} shows them shared) and ext4 (an in-kernel copy). Every snapshot
+ * block is broken by a 4 KiB write at a different place; both devices must read back exactly, and
+ * the metadata must check clean. Needs root, losetup, mount and the mkfs tools: fails under CI
+ * without them, skips loudly elsewhere.
  */
 class HostFileSystemCopyTest {
   private static final int BLOCK = 64 * 1024;
@@ -72,7 +73,8 @@ class HostFileSystemCopyTest {
     int blocks = 64;
     byte[] origin = bytes(1, blocks * BLOCK);
     byte[] snap = origin.clone();
-    try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(64 * MIB))) {
+    PoolHooks hooks = PoolHooks.NONE.withDataTuning(new DataArea.Tuning(true, 16));
+    try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(64 * MIB), hooks)) {
       ThinDevice o = pool.createThin(1, (long) blocks * BLOCK);
       o.write(0, ByteBuffer.wrap(origin));
       ThinDevice s = pool.createSnapshot(2, 1);
