@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -166,9 +167,13 @@ public class CowCopyBench {
   public void tearDown() throws IOException {
     if (!ratios.isEmpty()) {
       double[] r = ratios.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      System.out.printf(
-          "%n%s: interleaved ratio of medians raw/pool per iteration %s, median %.3f%n",
-          variant, ratios, r[r.length / 2]);
+      System.out.println(
+          String.format(
+              Locale.ROOT,
+              "%n%s: interleaved ratio of medians raw/pool per iteration %s, median %.3f",
+              variant,
+              ratios,
+              r[r.length / 2]));
     }
     try {
       rawSource.close();
