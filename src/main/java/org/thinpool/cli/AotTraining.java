@@ -10,6 +10,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.thinpool.pool.ThinPool;
+import org.thinpool.server.ControlService;
+import org.thinpool.server.ThinpoolServer;
 import picocli.CommandLine;
 
 /**
@@ -52,6 +55,7 @@ public final class AotTraining {
     quiet("--no-such-option");
     quiet("--pool", tmp.resolve("missing").toString(), "status");
     ok("--pool", pool, "create", "--data-size", "256M", "--metadata-size", "8M");
+    LockWarmUp.start(new String[] {"--pool", pool, "thin", "ls"}); // as Main.main does
     ok("--pool", pool, "thin", "create", "1", "64M");
     ok("--pool", pool, "import", "1", image.toString());
     ok("--pool", pool, "thin", "snapshot", "2", "1");
@@ -64,6 +68,7 @@ public final class AotTraining {
       ok("--pool", pool, "check");
       ok("--pool", pool, "check", "--json");
     }
+    trainServed(Path.of(pool));
     ok("--pool", pool, "export", "2", out.toString());
     ok("--pool", pool, "dump", "--output", tmp.resolve("dump.xml").toString());
     ok("--pool", tmp.resolve("restored").toString(), "restore", tmp.resolve("dump.xml").toString());
@@ -71,6 +76,20 @@ public final class AotTraining {
     ok("--pool", pool, "thin", "resize", "1", "128M");
     ok("--pool", pool, "thin", "delete", "2");
     ok("--pool", pool, "grow", "--data-size", "512M", "--json");
+  }
+
+  /**
+   * Commands on a pool a server owns: the client sends them through the control socket (a path of
+   * its own: Unix-domain socket channels, the control protocol), the server runs them.
+   */
+  private static void trainServed(Path pool) throws IOException {
+    ControlService control = new ControlService((req, ctx) -> Served.run(req, ctx, null));
+    try (ThinpoolServer server = ThinpoolServer.start(ThinPool.open(pool), List.of(control))) {
+      for (int i = 0; i < 2; i++) {
+        ok("--pool", pool.toString(), "thin", "ls");
+        ok("--pool", pool.toString(), "status", "--json");
+      }
+    }
   }
 
   private static void quiet(String... args) {

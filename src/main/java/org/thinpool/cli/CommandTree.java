@@ -12,7 +12,11 @@ import picocli.CommandLine;
  * {@code --}) gets the whole level, so picocli's messages are unchanged.
  */
 final class CommandTree {
-  /** A command: its name (as in its {@code @Command}), factory and subcommands. */
+  /**
+   * A command: its name (as in its model), factory and subcommands. The factory gives either the
+   * command object, whose annotations picocli reads, or the model built in code ({@link
+   * CodedModel}) of a command on the start path of short commands.
+   */
   record Node(String name, Supplier<Object> factory, List<Node> children) {
     Node(String name, Supplier<Object> factory) {
       this(name, factory, List.of());
@@ -27,15 +31,15 @@ final class CommandTree {
           new Node("restore", RestoreCommand::new),
           new Node(
               "thin",
-              ThinCommand::new,
+              ThinCommand::model,
               List.of(
-                  new Node("ls", ThinLsCommand::new),
+                  new Node("ls", ThinLsCommand::model),
                   new Node("create", ThinCreateCommand::new),
                   new Node("snapshot", ThinSnapshotCommand::new),
                   new Node("delete", ThinDeleteCommand::new),
                   new Node("resize", ThinResizeCommand::new))),
           new Node("create", PoolCreateCommand::new),
-          new Node("status", PoolStatusCommand::new),
+          new Node("status", PoolStatusCommand::model),
           new Node("import", ImportCommand::new),
           new Node("export", ExportCommand::new),
           new Node("discard", DiscardCommand::new),

@@ -5,19 +5,30 @@ import java.io.PrintWriter;
 import org.thinpool.nbd.Exports;
 import org.thinpool.pool.ThinPool;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** Entry point of the {@code thinpool} command. */
-@Command(
-    name = "thinpool",
-    mixinStandardHelpOptions = true,
-    versionProvider = BuildInfo.class,
-    description = "User-space dm-thin thin provisioning, on-disk compatible with Linux.")
-// Subcommands are registered by CommandTree (lazily for a run), not listed here.
+/**
+ * Entry point of the {@code thinpool} command. Its model is built in code ({@link CodedModel}: it
+ * is on every command's start path); subcommands are registered by {@link CommandTree}, lazily for
+ * a run.
+ */
 public final class Main implements Runnable {
-  @CommandLine.Mixin PoolOption pool;
+  final PoolOption pool = new PoolOption();
 
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private CommandSpec spec;
+
+  /** The root command's model, running {@code main}. */
+  private static CommandSpec model(Main main) {
+    CommandSpec spec =
+        CodedModel.command(
+            main,
+            "thinpool",
+            "User-space dm-thin thin provisioning, on-disk compatible with Linux.",
+            main.pool.option());
+    spec.versionProvider(new BuildInfo());
+    main.spec = spec;
+    return spec;
+  }
 
   /** The --pool option, given before or after the subcommand. */
   static PoolOption pool(CommandLine.Model.CommandSpec spec) {
@@ -52,7 +63,7 @@ public final class Main implements Runnable {
 
   /** The whole command tree with the project's error handling: one clear line per error. */
   public static CommandLine commandLine() {
-    return configure(CommandTree.full(new CommandLine(new Main())));
+    return configure(CommandTree.full(new CommandLine(model(new Main()))));
   }
 
   /** The same as {@link #commandLine()} for running {@code args}: only the commands it names. */
@@ -62,7 +73,7 @@ public final class Main implements Runnable {
 
   /** The same on a given root object (a served pool's control request sets it up). */
   static CommandLine commandLine(Main main, String... args) {
-    return configure(CommandTree.forArgs(new CommandLine(main), args));
+    return configure(CommandTree.forArgs(new CommandLine(model(main)), args));
   }
 
   private static CommandLine configure(CommandLine cl) {
@@ -101,6 +112,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    LockWarmUp.start(args);
     System.exit(commandLine(args).execute(args));
   }
 }

@@ -9,19 +9,26 @@ import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.RawBlockDevice;
 import org.thinpool.pool.PoolStateException;
 import org.thinpool.pool.ThinPool;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
 
 /** {@code --pool DIR}: defaults to $THINPOOL_POOL, else ./thinpool-data. */
 final class PoolOption {
-  @Option(
-      names = "--pool",
-      paramLabel = "DIR",
-      scope = ScopeType.INHERIT,
-      description =
-          "Pool directory (files 'metadata' and 'data'). Default: $THINPOOL_POOL, "
-              + "else ./thinpool-data.")
   Path dir;
+
+  /** The option, given to every command (inherited): its value goes to {@link #dir}. */
+  OptionSpec option() {
+    return CodedModel.option(
+            new String[] {"--pool"},
+            Path.class,
+            "Pool directory (files 'metadata' and 'data'). Default: $THINPOOL_POOL, "
+                + "else ./thinpool-data.",
+            () -> dir,
+            d -> dir = d)
+        .paramLabel("DIR")
+        .scopeType(ScopeType.INHERIT)
+        .build();
+  }
 
   /** The pool when this command runs inside the server that owns it (the control socket). */
   ThinPool served;

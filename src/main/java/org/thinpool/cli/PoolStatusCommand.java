@@ -5,21 +5,32 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.thinpool.pool.PoolStatus;
 import org.thinpool.pool.ThinPool;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
-/** {@code thinpool status}: the pool's state, like {@code dmsetup status} of a thin-pool. */
-@Command(
-    name = "status",
-    mixinStandardHelpOptions = true,
-    description = "Show transaction id, metadata and data usage, mode and discard mode.")
+/**
+ * {@code thinpool status}: the pool's state, like {@code dmsetup status} of a thin-pool. Its model
+ * is built in code ({@link CodedModel}): scripts poll it.
+ */
 final class PoolStatusCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
+  private CommandSpec spec;
 
-  @Option(names = "--json", description = "JSON output (docs/cli-json.md).")
-  boolean json;
+  private boolean json;
+
+  /** The model of a new {@code status}. */
+  static CommandSpec model() {
+    PoolStatusCommand c = new PoolStatusCommand();
+    c.spec =
+        CodedModel.command(
+            c,
+            "status",
+            "Show transaction id, metadata and data usage, mode and discard mode.",
+            CodedModel.flag(
+                new String[] {"--json"},
+                "JSON output (docs/cli-json.md).",
+                () -> c.json,
+                v -> c.json = v));
+    return c.spec;
+  }
 
   @Override
   public Integer call() throws Exception {

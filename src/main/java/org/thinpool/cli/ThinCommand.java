@@ -1,13 +1,21 @@
 package org.thinpool.cli;
 
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code thinpool thin ...}: thin device commands. */
-@Command(name = "thin", mixinStandardHelpOptions = true, description = "Thin device commands.")
-// Subcommands are registered by CommandTree (lazily for a run), not listed here.
+/**
+ * {@code thinpool thin ...}: thin device commands. Its model is built in code ({@link CodedModel}:
+ * {@code thin ls} starts here); subcommands are registered by {@link CommandTree}.
+ */
 final class ThinCommand implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+  private CommandSpec spec;
+
+  /** The model of a new {@code thin} command. */
+  static CommandSpec model() {
+    ThinCommand c = new ThinCommand();
+    c.spec = CodedModel.command(c, "thin", "Thin device commands.");
+    return c.spec;
+  }
 
   @Override
   public void run() {

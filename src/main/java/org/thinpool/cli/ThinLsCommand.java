@@ -18,61 +18,72 @@ import org.thinpool.thin.check.ThinLsField;
 import org.thinpool.thin.check.ThinLsReport;
 import org.thinpool.thin.check.ThinLsRow;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code thinpool thin ls}: per device mapped, exclusive and shared blocks, like thin_ls (every
  * thin_ls field and option), and the virtual size from the pool's sizes file (field SIZE, in the
  * default columns too). Reads the committed metadata read-only under a reader's lock, so it works
  * on a bare metadata file; a pool another process has open for writing is refused (its metadata
- * changes under a reader).
+ * changes under a reader). Its model is built in code ({@link CodedModel}): it is the command
+ * scripts run most.
  */
-@Command(
-    name = "ls",
-    mixinStandardHelpOptions = true,
-    description =
-        "List thin devices with size, mapped, exclusive and shared blocks (like " + "thin_ls).")
 final class ThinLsCommand implements Callable<Integer> {
-  @Spec CommandSpec spec;
-
-  private PoolOption pool() {
-    return Main.pool(spec);
-  }
+  private CommandSpec spec;
 
   /** The columns without {@code -o}: thin_ls's, with the virtual size second. */
   static final String DEFAULT_FIELDS =
       "DEV,SIZE,MAPPED_BLOCKS,EXCLUSIVE_BLOCKS,SHARED_BLOCKS,"
           + "MAPPED,EXCLUSIVE,SHARED,TRANSACTION,CREATE_TIME,SNAP_TIME";
 
-  @Option(
-      names = "--json",
-      description =
-          "JSON output (docs/cli-json.md): version, "
-              + "devices[] with id, size, mapped_blocks, exclusive_blocks, shared_blocks, ...")
-  boolean json;
+  private boolean json;
+  private String fields;
+  private boolean metadataSnap;
+  private boolean noHeaders;
 
-  @Option(
-      names = {"-o", "--format"},
-      paramLabel = "FIELDS",
-      description =
-          "Comma-separated fields: thin_ls's DEV, {MAPPED,EXCLUSIVE,SHARED}_BLOCKS, "
-              + "_SECTORS, _BYTES and MAPPED, EXCLUSIVE, SHARED (human units), TRANSACTION, "
-              + "CREATE_TIME, SNAP_TIME; and SIZE, SIZE_SECTORS, SIZE_BYTES (virtual size, '-' if "
-              + "unknown). Default: "
-              + DEFAULT_FIELDS
-              + ".")
-  String fields;
+  /** The model of a new {@code thin ls}: built in code, see {@link CodedModel}. */
+  static CommandSpec model() {
+    ThinLsCommand c = new ThinLsCommand();
+    c.spec =
+        CodedModel.command(
+            c,
+            "ls",
+            "List thin devices with size, mapped, exclusive and shared blocks (like thin_ls).",
+            CodedModel.flag(
+                new String[] {"--json"},
+                "JSON output (docs/cli-json.md): version, devices[] with id, size, "
+                    + "mapped_blocks, exclusive_blocks, shared_blocks, ...",
+                () -> c.json,
+                v -> c.json = v),
+            CodedModel.option(
+                    new String[] {"-o", "--format"},
+                    String.class,
+                    "Comma-separated fields: thin_ls's DEV, {MAPPED,EXCLUSIVE,SHARED}_BLOCKS, "
+                        + "_SECTORS, _BYTES and MAPPED, EXCLUSIVE, SHARED (human units), "
+                        + "TRANSACTION, CREATE_TIME, SNAP_TIME; and SIZE, SIZE_SECTORS, SIZE_BYTES "
+                        + "(virtual size, '-' if unknown). Default: "
+                        + DEFAULT_FIELDS
+                        + ".",
+                    () -> c.fields,
+                    v -> c.fields = v)
+                .paramLabel("FIELDS")
+                .build(),
+            CodedModel.flag(
+                new String[] {"-m", "--metadata-snap"},
+                "List the devices of the metadata snapshot (sizes unknown).",
+                () -> c.metadataSnap,
+                v -> c.metadataSnap = v),
+            CodedModel.flag(
+                new String[] {"--no-headers"},
+                "Omit the header line.",
+                () -> c.noHeaders,
+                v -> c.noHeaders = v));
+    return c.spec;
+  }
 
-  @Option(
-      names = {"-m", "--metadata-snap"},
-      description = "List the devices of the metadata snapshot (sizes unknown).")
-  boolean metadataSnap;
-
-  @Option(names = "--no-headers", description = "Omit the header line.")
-  boolean noHeaders;
+  private PoolOption pool() {
+    return Main.pool(spec);
+  }
 
   @Override
   public Integer call() throws Exception {

@@ -45,6 +45,14 @@ public final class DirectoryLock implements AutoCloseable {
     return new DirectoryLock(dir, fd);
   }
 
+  /**
+   * Makes the native calls the lock needs ready: their first use generates code (tens of ms of
+   * CPU), which a caller can start on another thread before it knows what to lock. Never fails.
+   */
+  public static void linkNativeCalls() {
+    NativeIo.linkLockCalls();
+  }
+
   public Path directory() {
     return dir;
   }

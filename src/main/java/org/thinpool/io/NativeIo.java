@@ -67,72 +67,86 @@ final class NativeIo {
   /** {@code _IO(0x12, 119)}: discard {@code uint64_t range[2] = {start, length}} in bytes. */
   private static final long BLKDISCARD = 0x1277L;
 
-  private static final MethodHandle OPEN;
-  private static final MethodHandle CLOSE;
-  private static final MethodHandle FALLOCATE;
-  private static final MethodHandle IOCTL;
-  private static final MethodHandle LSEEK;
-  private static final MethodHandle ISATTY;
-  private static final MethodHandle FLOCK;
-  private static final MethodHandle COPY_FILE_RANGE;
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
   private static final VarHandle ERRNO =
       CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
 
-  static {
-    MethodHandle open = null;
-    MethodHandle close = null;
-    MethodHandle fallocate = null;
-    MethodHandle ioctl = null;
-    MethodHandle lseek = null;
-    MethodHandle isatty = null;
-    MethodHandle flock = null;
-    MethodHandle copyFileRange = null;
-    try {
-      Linker.Option errno = Linker.Option.captureCallState("errno");
-      Linker.Option varargsFrom2 = Linker.Option.firstVariadicArg(2);
-      open = libc("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT), varargsFrom2, errno);
-      close = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-      fallocate =
-          libc(
-              "fallocate",
-              FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
-      ioctl =
-          libc(
-              "ioctl",
-              FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-              varargsFrom2,
-              errno);
-      lseek = libc("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), errno);
-      isatty = libc("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-      flock = libc("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), errno);
-      copyFileRange =
-          libc(
-              "copy_file_range",
-              FunctionDescriptor.of(
-                  JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
-              errno);
-    } catch (RuntimeException | LinkageError e) {
-      open = null;
-    }
-    OPEN = open;
-    CLOSE = close;
-    FALLOCATE = fallocate;
-    IOCTL = ioctl;
-    LSEEK = lseek;
-    ISATTY = isatty;
-    FLOCK = flock;
-    COPY_FILE_RANGE = copyFileRange;
+  /*
+   * One holder class per function, so a downcall handle is made on its first use only: each one
+   * costs a stub class and method-handle forms generated at run time, which the AOT cache cannot
+   * hold (15-40 ms of CPU each on a 2-core machine). A read-only command that only takes the
+   * pool's reader lock links open, flock and close, not all seven. A handle is null where the
+   * platform has no native linker or no such function.
+   */
+  private static final class Open {
+    static final MethodHandle H =
+        libc(
+            "open",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
+            Linker.Option.firstVariadicArg(2),
+            Linker.Option.captureCallState("errno"));
+  }
+
+  private static final class Close {
+    static final MethodHandle H = libc("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
+
+  private static final class Flock {
+    static final MethodHandle H =
+        libc(
+            "flock",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+  }
+
+  private static final class Fallocate {
+    static final MethodHandle H =
+        libc(
+            "fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+  }
+
+  private static final class Ioctl {
+    static final MethodHandle H =
+        libc(
+            "ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(2),
+            Linker.Option.captureCallState("errno"));
+  }
+
+  private static final class Lseek {
+    static final MethodHandle H =
+        libc(
+            "lseek",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+  }
+
+  private static final class Isatty {
+    static final MethodHandle H = libc("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
+
+  private static final class CopyFileRange {
+    static final MethodHandle H =
+        libc(
+            "copy_file_range",
+            FunctionDescriptor.of(
+                JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
   }
 
   private NativeIo() {}
 
-  /** A downcall handle for the C library function {@code name}. */
+  /** A downcall handle for the C library function {@code name}; null if it cannot be linked. */
   private static MethodHandle libc(
       String name, FunctionDescriptor signature, Linker.Option... options) {
-    Linker linker = Linker.nativeLinker();
-    return linker.downcallHandle(
-        linker.defaultLookup().find(name).orElseThrow(), signature, options);
+    try {
+      Linker linker = Linker.nativeLinker();
+      return linker.downcallHandle(
+          linker.defaultLookup().find(name).orElseThrow(), signature, options);
+    } catch (RuntimeException | LinkageError e) {
+      return null;
+    }
   }
 
   /**
@@ -140,7 +154,7 @@ final class NativeIo {
    * are missing or the open fails: then punching falls back to writing zeros.
    */
   static int openForPunch(Path path) {
-    if (OPEN == null || FALLOCATE == null) {
+    if (Open.H == null || Fallocate.H == null) {
       return -1;
     }
     try {
@@ -178,7 +192,7 @@ final class NativeIo {
     try {
       int rc =
           (int)
-              FALLOCATE.invokeExact(
+              Fallocate.H.invokeExact(
                   fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes);
       return rc == 0;
     } catch (RuntimeException | Error e) {
@@ -189,17 +203,27 @@ final class NativeIo {
   }
 
   /**
+   * Links open, flock and close now (what {@link DirectoryLock} calls), so that a command can do it
+   * on another thread while it parses its arguments. Idempotent; never fails.
+   */
+  static void linkLockCalls() {
+    if (Open.H == null || Flock.H == null || Close.H == null) {
+      return; // unavailable: tryLock says so when it is called
+    }
+  }
+
+  /**
    * {@code fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length)}: reserves the file system's blocks
    * for the range (unwritten extents, reading as zeros) without changing the file's size. False
    * where it is not possible (no native call, a file system without fallocate, or no room left):
    * the caller goes on without, since preallocation only saves time.
    */
   static boolean preallocate(int fd, long offsetBytes, long lengthBytes) throws IOException {
-    if (fd < 0 || FALLOCATE == null || lengthBytes <= 0) {
+    if (fd < 0 || Fallocate.H == null || lengthBytes <= 0) {
       return false;
     }
     try {
-      return (int) FALLOCATE.invokeExact(fd, FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes) == 0;
+      return (int) Fallocate.H.invokeExact(fd, FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes) == 0;
     } catch (RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {
@@ -215,7 +239,7 @@ final class NativeIo {
    */
   static long copyFileRange(int fd, long srcOffsetBytes, long dstOffsetBytes, long lengthBytes)
       throws DeviceIoException {
-    if (fd < 0 || COPY_FILE_RANGE == null) {
+    if (fd < 0 || CopyFileRange.H == null) {
       return -ENOSYS;
     }
     try (Arena arena = Arena.ofConfined()) {
@@ -225,7 +249,7 @@ final class NativeIo {
       offsets.setAtIndex(ValueLayout.JAVA_LONG, 1, dstOffsetBytes);
       long n =
           (long)
-              COPY_FILE_RANGE.invokeExact(
+              CopyFileRange.H.invokeExact(
                   state,
                   fd,
                   offsets,
@@ -241,18 +265,18 @@ final class NativeIo {
     }
   }
 
-  /** True when the native calls are linked (Linux with a C library). */
+  /** True when open can be linked (Linux with a C library); the others are checked on use. */
   static boolean available() {
-    return OPEN != null && IOCTL != null && FLOCK != null;
+    return Open.H != null;
   }
 
   /** {@code open(path, flags | O_CLOEXEC)}; fails with the errno. */
   static int openFd(Path path, int flags) throws DeviceIoException {
-    requireAvailable(path);
+    requireAvailable(Open.H, path);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CALL_STATE);
       MemorySegment cpath = arena.allocateFrom(path.toAbsolutePath().toString());
-      int fd = (int) OPEN.invokeExact(state, cpath, flags | O_CLOEXEC);
+      int fd = (int) Open.H.invokeExact(state, cpath, flags | O_CLOEXEC);
       if (fd < 0) {
         int e = errno(state);
         throw new DeviceIoException(
@@ -274,8 +298,11 @@ final class NativeIo {
   }
 
   static void closeFd(int fd) throws DeviceIoException {
+    if (Close.H == null) {
+      throw new DeviceIoException("native close is not available for fd " + fd);
+    }
     try {
-      int rc = (int) CLOSE.invokeExact(fd);
+      int rc = (int) Close.H.invokeExact(fd);
       if (rc != 0) {
         throw new DeviceIoException("close of fd " + fd + " failed");
       }
@@ -288,11 +315,11 @@ final class NativeIo {
 
   /** {@code ioctl(fd, BLKGETSIZE64)}: the block device's size in bytes. */
   static long blockDeviceSizeBytes(int fd, Path path) throws DeviceIoException {
-    requireAvailable(path);
+    requireAvailable(Ioctl.H, path);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CALL_STATE);
       MemorySegment size = arena.allocate(ValueLayout.JAVA_LONG);
-      int rc = (int) IOCTL.invokeExact(state, fd, BLKGETSIZE64, size);
+      int rc = (int) Ioctl.H.invokeExact(state, fd, BLKGETSIZE64, size);
       if (rc != 0) {
         throw new DeviceIoException(
             "ioctl(BLKGETSIZE64) on "
@@ -312,13 +339,13 @@ final class NativeIo {
   /** {@code ioctl(fd, BLKDISCARD, {offset, length})}; both must be multiples of 512. */
   static void blockDiscard(int fd, Path path, long offsetBytes, long lengthBytes)
       throws DeviceIoException {
-    requireAvailable(path);
+    requireAvailable(Ioctl.H, path);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CALL_STATE);
       MemorySegment range = arena.allocate(ValueLayout.JAVA_LONG, 2);
       range.setAtIndex(ValueLayout.JAVA_LONG, 0, offsetBytes);
       range.setAtIndex(ValueLayout.JAVA_LONG, 1, lengthBytes);
-      int rc = (int) IOCTL.invokeExact(state, fd, BLKDISCARD, range);
+      int rc = (int) Ioctl.H.invokeExact(state, fd, BLKDISCARD, range);
       if (rc != 0) {
         throw new DeviceIoException(
             "ioctl(BLKDISCARD) of "
@@ -342,12 +369,10 @@ final class NativeIo {
    * found, or -1 where there is no data at or after {@code offsetBytes} (ENXIO).
    */
   static long seek(int fd, Path path, long offsetBytes, int whence) throws DeviceIoException {
-    if (LSEEK == null) {
-      throw new DeviceIoException("native lseek is not available for " + path);
-    }
+    requireAvailable(Lseek.H, path);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CALL_STATE);
-      long r = (long) LSEEK.invokeExact(state, fd, offsetBytes, whence);
+      long r = (long) Lseek.H.invokeExact(state, fd, offsetBytes, whence);
       if (r >= 0) {
         return r;
       }
@@ -373,11 +398,11 @@ final class NativeIo {
 
   /** True if {@code fd} is a terminal; false where isatty is not available. */
   static boolean isTerminal(int fd) {
-    if (ISATTY == null) {
+    if (Isatty.H == null) {
       return false;
     }
     try {
-      return (int) ISATTY.invokeExact(fd) == 1;
+      return (int) Isatty.H.invokeExact(fd) == 1;
     } catch (RuntimeException | Error e) {
       throw e;
     } catch (Throwable t) {
@@ -390,11 +415,11 @@ final class NativeIo {
    * description holds a conflicting lock (in this process or another); fails on other errors.
    */
   static boolean tryFlock(int fd, Path path, boolean shared) throws DeviceIoException {
-    requireAvailable(path);
+    requireAvailable(Flock.H, path);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CALL_STATE);
       while (true) {
-        int rc = (int) FLOCK.invokeExact(state, fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB);
+        int rc = (int) Flock.H.invokeExact(state, fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB);
         if (rc == 0) {
           return true;
         }
@@ -417,9 +442,9 @@ final class NativeIo {
     return (int) ERRNO.get(state, 0L);
   }
 
-  private static void requireAvailable(Path path) throws DeviceIoException {
-    if (!available()) {
-      throw new DeviceIoException("native calls (open, ioctl) are not available for " + path);
+  private static void requireAvailable(MethodHandle call, Path path) throws DeviceIoException {
+    if (call == null) {
+      throw new DeviceIoException("native calls are not available for " + path);
     }
   }
 }

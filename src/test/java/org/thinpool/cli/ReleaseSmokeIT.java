@@ -135,6 +135,63 @@ class ReleaseSmokeIT {
     assertThat(r.exit()).as(r.out() + r.err()).isZero();
   }
 
+  /**
+   * The start path of the short commands scripts run in loops ({@code --version}, {@code thin ls},
+   * {@code status}) loads every class of thinpool and picocli from the AOT cache. Left to load at
+   * run time: what the first FFM downcall of the pool lock generates (stubs, method-handle forms
+   * and species, which the cache cannot hold) and a few JDK classes that depend on the environment
+   * (the exit logger, the charset of an unset locale). Annotation proxies (a picocli model read
+   * from annotations) or classes the training run missed fail here.
+   */
+  @Test
+  void shortCommandsLoadOnlyGeneratedClassesOutsideTheAotCache() throws Exception {
+    String pool = tmp.resolve("pool").toString();
+    thinpool(home.resolve("bin/thinpool"), "--pool", pool, "create", "--data-size", "64M");
+    thinpool(home.resolve("bin/thinpool"), "--pool", pool, "thin", "create", "1", "16M");
+    for (List<String> args :
+        List.of(
+            List.of("--version"),
+            List.of("--pool", pool, "thin", "ls"),
+            List.of("--pool", pool, "status", "--json"))) {
+      Path log = tmp.resolve("class-load.log");
+      List<String> cmd =
+          new ArrayList<>(
+              List.of(
+                  home.resolve("runtime/bin/java").toString(),
+                  "@" + home.resolve("lib/jvm.args"),
+                  "-XX:AOTCache=" + home.resolve("lib/thinpool.aot"),
+                  "-Xlog:class+load=info:file=" + log,
+                  "-cp",
+                  home.resolve("lib/thinpool.jar").toString(),
+                  "org.thinpool.cli.Main"));
+      cmd.addAll(args);
+      Result r = exec(cmd, bare());
+      assertThat(r.exit()).as(args + ": " + r.err()).isZero();
+      List<String> lines = Files.readAllLines(log);
+      assertThat(lines)
+          .as("the log works")
+          .anyMatch(l -> l.contains(" org.thinpool.cli.Main source: shared objects file"));
+      List<String> outsideCache =
+          lines.stream()
+              .filter(l -> !l.contains("source: shared objects file"))
+              .map(l -> l.replaceFirst("^\\[[^ ]* ", ""))
+              .toList();
+      assertThat(outsideCache)
+          .as(args.toString())
+          .allMatch(
+              l ->
+                  !l.contains("source: file:")
+                      && !l.contains("source: jar:")
+                      && !l.contains("__dynamic_proxy__"),
+              "generated at run time (FFM stubs, method-handle forms, lambdas, type switches) "
+                  + "or a JDK class for this environment (the exit logger, the locale's charset); "
+                  + "never from the jar, never an annotation proxy")
+          // The pool lock's three calls (open, flock, close); none for --version.
+          .filteredOn(l -> l.startsWith("jdk.internal.foreign.abi.DowncallStub/"))
+          .hasSize(args.contains("--version") ? 0 : 3);
+    }
+  }
+
   @Test
   void installerPutsCommandManPagesAndCompletionUnderThePrefix() throws Exception {
     Path prefix = tmp.resolve("prefix");
