@@ -23,7 +23,7 @@ echo "modules: $modules" >> "$log"
   --no-man-pages --no-header-files --generate-cds-archive >> "$log" 2>&1
 
 cp "$target/thinpool.jar" "$out/lib/thinpool.jar"
-cp "$src/jvm.args" "$out/lib/jvm.args"
+cp "$src/jvm.args" "$src/serve.args" "$out/lib/"
 # One training process runs every command (AotTraining); -XX:AOTCacheOutput records and then
 # writes the cache in a second JVM, which inherits these options through JDK_JAVA_OPTIONS.
 if ! "$out/runtime/bin/java" "@$out/lib/jvm.args" -XX:AOTCacheOutput="$out/lib/thinpool.aot" \

@@ -111,6 +111,49 @@ class ReleaseSmokeIT {
   }
 
   @Test
+  void serveRunsWithTheDaemonFlagsAndShortCommandsWithTheStartUpFlags() throws Exception {
+    Path tp = home.resolve("bin/thinpool");
+    Path pool = tmp.resolve("served");
+    thinpool(tp, "--pool", pool.toString(), "create", "--data-size", "64M");
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                tp.toString(),
+                "--pool",
+                pool.toString(),
+                "serve",
+                "--listen",
+                "none",
+                "--socket",
+                tmp.resolve("nbd.sock").toString())
+            .redirectOutput(tmp.resolve("serve.out").toFile())
+            .redirectError(tmp.resolve("serve.err").toFile());
+    pb.environment().clear();
+    pb.environment().putAll(bare());
+    Process serve = pb.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.exists(pool.resolve("control.sock"))) {
+        assertThat(serve.isAlive()).as("serve running").isTrue();
+        assertThat(System.nanoTime()).as("control socket within 60 s").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      String cmdline =
+          Files.readString(Path.of("/proc/" + serve.pid() + "/cmdline"), StandardCharsets.UTF_8);
+      // the launcher execs the JVM: the process is java with the daemon's option file
+      assertThat(cmdline).contains("lib/serve.args").doesNotContain("lib/jvm.args");
+      assertThat(Files.readString(home.resolve("lib/serve.args"), StandardCharsets.UTF_8))
+          .doesNotContain("TieredStopAtLevel")
+          .doesNotContain("UseSerialGC");
+      // a short command beside it still starts with the start-up flags (and goes to the server)
+      assertThat(thinpool(tp, "--pool", pool.toString(), "status")).isNotEmpty();
+    } finally {
+      serve.destroy(); // SIGTERM: drain, commit, exit 0
+      assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(serve.exitValue()).as(Files.readString(tmp.resolve("serve.err"))).isZero();
+  }
+
+  @Test
   void holdsOnlyTheModulesUsedAndAnAotCacheThatLoadsWhereUnpacked() throws Exception {
     Path java = home.resolve("runtime/bin/java");
     Result modules = exec(List.of(java.toString(), "--list-modules"), bare());
