@@ -25,6 +25,32 @@ public interface BlockDevice extends AutoCloseable {
 
   void discard(long offsetBytes, long lengthBytes) throws IOException;
 
+  /**
+   * Copies {@code lengthBytes} from {@code srcOffsetBytes} to {@code dstOffsetBytes} (the ranges do
+   * not overlap), as a {@link #read} and a {@link #write} would: not durable until {@link #sync}. A
+   * file does it in the kernel ({@code copy_file_range}); this default goes through a buffer.
+   */
+  default void copy(long srcOffsetBytes, long dstOffsetBytes, long lengthBytes) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate((int) Math.min(lengthBytes, COPY_BUFFER_BYTES));
+    for (long done = 0; done < lengthBytes; done += b.limit()) {
+      b.clear().limit((int) Math.min(b.capacity(), lengthBytes - done));
+      read(srcOffsetBytes + done, b);
+      write(dstOffsetBytes + done, b.flip());
+    }
+  }
+
+  /** The buffer of the default {@link #copy}: 1 MiB, so a copy needs no more heap than that. */
+  int COPY_BUFFER_BYTES = 1 << 20;
+
+  /**
+   * Reserves storage for the range ahead of the writes that will fill it, if the device can (a
+   * file: {@code fallocate}, keeping its size); the range still reads as before. Returns false
+   * where it cannot, which is no error: preallocation only makes the later writes cheaper.
+   */
+  default boolean preallocate(long offsetBytes, long lengthBytes) throws IOException {
+    return false;
+  }
+
   /** Grows the device (files only); never shrinks it. */
   void resize(long sizeBytes) throws IOException;
 

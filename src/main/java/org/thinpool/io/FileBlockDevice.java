@@ -13,12 +13,18 @@ public final class FileBlockDevice implements BlockDevice {
   private final FileChannel channel;
 
   /**
-   * The native fd discards punch holes through, opened on the first discard and kept: not one open
-   * and close per punch. -1 until then, or when punching falls back to writing zeros.
+   * The native fd for hole punching, preallocation and in-kernel copies, opened on first use and
+   * kept: not one open and close per call. -1 until then, or when the native calls are missing
+   * (punching then writes zeros, copies go through a buffer, nothing is preallocated).
    */
-  private int punchFd = -1;
+  private volatile int nativeFd = -1;
 
-  private boolean punchFdOpened;
+  private boolean nativeFdOpened;
+
+  /**
+   * False once copy_file_range has failed as unsupported here: copies use a buffer from then on.
+   */
+  private volatile boolean copyInKernel = true;
 
   private FileBlockDevice(Path path, FileChannel channel) {
     this.path = path;
@@ -109,12 +115,63 @@ public final class FileBlockDevice implements BlockDevice {
   }
 
   @Override
-  public synchronized void discard(long offsetBytes, long lengthBytes) throws IOException {
-    if (!punchFdOpened) {
-      punchFd = NativeIo.openForPunch(path);
-      punchFdOpened = true;
+  public void discard(long offsetBytes, long lengthBytes) throws IOException {
+    NativeIo.punchHole(channel, nativeFd(), path, offsetBytes, lengthBytes);
+  }
+
+  private int nativeFd() {
+    int fd = nativeFd;
+    if (fd >= 0) {
+      return fd;
     }
-    NativeIo.punchHole(channel, punchFd, path, offsetBytes, lengthBytes);
+    synchronized (this) {
+      if (!nativeFdOpened) {
+        nativeFd = NativeIo.openForPunch(path);
+        nativeFdOpened = true;
+      }
+      return nativeFd;
+    }
+  }
+
+  @Override
+  public boolean preallocate(long offsetBytes, long lengthBytes) throws IOException {
+    return NativeIo.preallocate(nativeFd(), offsetBytes, lengthBytes);
+  }
+
+  /**
+   * In the kernel, with {@code copy_file_range}: on XFS (reflink) and btrfs the new range shares
+   * the old one's extents, on ext4 the page cache copies it; no bytes pass through the JVM. Where
+   * the call is missing or refused (EXDEV, EINVAL, EOPNOTSUPP), through a buffer.
+   */
+  @Override
+  public void copy(long srcOffsetBytes, long dstOffsetBytes, long lengthBytes) throws IOException {
+    long done = 0;
+    while (copyInKernel && done < lengthBytes) {
+      long n =
+          NativeIo.copyFileRange(
+              nativeFd(), srcOffsetBytes + done, dstOffsetBytes + done, lengthBytes - done);
+      if (n > 0) {
+        done += n;
+      } else if (n == -NativeIo.ENOSPC) {
+        throw writeFailed(
+            new IOException("No space left on device (copy_file_range)"), dstOffsetBytes + done);
+      } else if (n == 0) {
+        break; // past the end of the file: the rest reads as zeros, copied below
+      } else if (unsupported(-n)) {
+        copyInKernel = false;
+      } else {
+        throw writeFailed(
+            new IOException("copy_file_range failed: errno " + -n), dstOffsetBytes + done);
+      }
+    }
+    if (done < lengthBytes) {
+      BlockDevice.super.copy(srcOffsetBytes + done, dstOffsetBytes + done, lengthBytes - done);
+    }
+  }
+
+  /** EXDEV, EINVAL, ENOSYS, EOPNOTSUPP: not possible here, not an I/O error. */
+  private static boolean unsupported(long errno) {
+    return errno == 18 || errno == 22 || errno == NativeIo.ENOSYS || errno == 95;
   }
 
   @Override
@@ -127,9 +184,9 @@ public final class FileBlockDevice implements BlockDevice {
   @Override
   public synchronized void close() throws IOException {
     try (FileChannel ch = channel) {
-      if (punchFd >= 0) {
-        NativeIo.closeFd(punchFd);
-        punchFd = -1;
+      if (nativeFd >= 0) {
+        NativeIo.closeFd(nativeFd);
+        nativeFd = -1;
       }
     }
   }

@@ -55,6 +55,12 @@ final class NativeIo {
   /** lseek(SEEK_DATA) past the last data: "no such device or address". */
   static final int ENXIO = 6;
 
+  /** No such system call (an old kernel): copy through user space instead. */
+  static final int ENOSYS = 38;
+
+  /** Full file system. */
+  static final int ENOSPC = 28;
+
   /** {@code _IOR(0x12, 114, size_t)}: the device's size in bytes, as a u64. */
   private static final long BLKGETSIZE64 = 0x80081272L;
 
@@ -118,6 +124,15 @@ final class NativeIo {
 
   private static final class Isatty {
     static final MethodHandle H = libc("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  }
+
+  private static final class CopyFileRange {
+    static final MethodHandle H =
+        libc(
+            "copy_file_range",
+            FunctionDescriptor.of(
+                JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
   }
 
   private NativeIo() {}
@@ -194,6 +209,59 @@ final class NativeIo {
   static void linkLockCalls() {
     if (Open.H == null || Flock.H == null || Close.H == null) {
       return; // unavailable: tryLock says so when it is called
+    }
+  }
+
+  /**
+   * {@code fallocate(fd, FALLOC_FL_KEEP_SIZE, offset, length)}: reserves the file system's blocks
+   * for the range (unwritten extents, reading as zeros) without changing the file's size. False
+   * where it is not possible (no native call, a file system without fallocate, or no room left):
+   * the caller goes on without, since preallocation only saves time.
+   */
+  static boolean preallocate(int fd, long offsetBytes, long lengthBytes) throws IOException {
+    if (fd < 0 || Fallocate.H == null || lengthBytes <= 0) {
+      return false;
+    }
+    try {
+      return (int) Fallocate.H.invokeExact(fd, FALLOC_FL_KEEP_SIZE, offsetBytes, lengthBytes) == 0;
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("fallocate on fd " + fd + " failed", t);
+    }
+  }
+
+  /**
+   * {@code copy_file_range(fd, &src, fd, &dst, length, 0)} within one file: the kernel copies the
+   * bytes (on XFS or btrfs by sharing the extents, a reflink; on ext4 page cache to page cache),
+   * never through user space. Returns the bytes copied (may be fewer than asked, 0 at the end of
+   * the file), or minus the errno.
+   */
+  static long copyFileRange(int fd, long srcOffsetBytes, long dstOffsetBytes, long lengthBytes)
+      throws DeviceIoException {
+    if (fd < 0 || CopyFileRange.H == null) {
+      return -ENOSYS;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment offsets = arena.allocate(ValueLayout.JAVA_LONG, 2);
+      offsets.setAtIndex(ValueLayout.JAVA_LONG, 0, srcOffsetBytes);
+      offsets.setAtIndex(ValueLayout.JAVA_LONG, 1, dstOffsetBytes);
+      long n =
+          (long)
+              CopyFileRange.H.invokeExact(
+                  state,
+                  fd,
+                  offsets,
+                  fd,
+                  offsets.asSlice(ValueLayout.JAVA_LONG.byteSize()),
+                  lengthBytes,
+                  0);
+      return n >= 0 ? n : -errno(state);
+    } catch (RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("copy_file_range on fd " + fd + " failed", t);
     }
   }
 

@@ -86,10 +86,10 @@ final class Connection implements Runnable {
 
   private void transmit(Handshake.Negotiated n) throws IOException {
     Transmission t = new Transmission(wire, n.export(), n.structuredReplies(), observer);
+    ByteBuffer header = ByteBuffer.allocate(Nbd.REQUEST_HEADER_BYTES); // decoded before reuse
     try {
       while (true) {
-        ByteBuffer header = wire.read(Nbd.REQUEST_HEADER_BYTES);
-        Request r = RequestCodec.decode(header, shape(n));
+        Request r = RequestCodec.decode(wire.readFully(header.clear()), shape(n));
         if (r instanceof Request.Disc) {
           return;
         }
@@ -129,10 +129,13 @@ final class Connection implements Runnable {
     return new Request.Invalid(r.cookie(), Nbd.ESHUTDOWN, "the server is shutting down", payload);
   }
 
+  /** The WRITE's data, in a pooled buffer that {@link #dispatch} gives back once written. */
   private ByteBuffer readPayload(int lengthBytes, int budget) throws IOException {
+    ByteBuffer b = Buffers.SHARED.take(lengthBytes);
     try {
-      return wire.readFully(ByteBuffer.allocate(lengthBytes));
+      return wire.readFully(b);
     } catch (IOException e) {
+      Buffers.SHARED.give(b);
       byteBudget.release(budget); // a client vanishing mid-write: the write never happens
       throw e;
     }
@@ -149,6 +152,9 @@ final class Connection implements Runnable {
               } catch (IOException e) {
                 LOG.log(Level.DEBUG, "reply not sent: {0}", e.toString());
               } finally {
+                if (payload != null) {
+                  Buffers.SHARED.give(payload);
+                }
                 byteBudget.release(budget);
                 slots.release();
               }

@@ -43,21 +43,29 @@ final class Transmission {
   /** Serves one request and writes its reply; fails only if the reply cannot be sent. */
   void serve(Request r, ByteBuffer payload) throws IOException {
     long start = System.nanoTime();
-    ByteBuffer[] reply = reply(r, payload);
-    observer.request(
-        r.commandName(),
-        r.affectedBytes(),
-        System.nanoTime() - start,
-        ReplyCodec.errorOf(reply[0]));
-    wire.write(reply);
+    // A READ's data buffer comes from the pool and goes back once the reply is on the wire.
+    ByteBuffer data = r instanceof Request.Read rd ? Buffers.SHARED.take(rd.lengthBytes()) : null;
+    try {
+      ByteBuffer[] reply = reply(r, payload, data);
+      observer.request(
+          r.commandName(),
+          r.affectedBytes(),
+          System.nanoTime() - start,
+          ReplyCodec.errorOf(reply[0]));
+      wire.write(reply);
+    } finally {
+      if (data != null) {
+        Buffers.SHARED.give(data);
+      }
+    }
   }
 
-  private ByteBuffer[] reply(Request r, ByteBuffer payload) {
+  private ByteBuffer[] reply(Request r, ByteBuffer payload, ByteBuffer data) {
     ByteBuffer[] reply;
     try {
       reply =
           switch (r) {
-            case Request.Read rd -> read(rd);
+            case Request.Read rd -> read(rd, data);
             case Request.Write w -> {
               device.write(w.offsetBytes(), payload, w.fua());
               yield ok(w.cookie());
@@ -104,8 +112,8 @@ final class Transmission {
     return ok(z.cookie());
   }
 
-  private ByteBuffer[] read(Request.Read r) throws IOException {
-    ByteBuffer data = ByteBuffer.allocate(r.lengthBytes());
+  /** {@code data}: a buffer of the read's length, position 0, for the reply's data. */
+  private ByteBuffer[] read(Request.Read r, ByteBuffer data) throws IOException {
     if (!structured) {
       device.read(r.offsetBytes(), data);
       return new ByteBuffer[] {ReplyCodec.simple(r.cookie(), 0), data.flip()};

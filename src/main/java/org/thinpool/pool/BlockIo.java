@@ -25,26 +25,187 @@ final class BlockIo {
   }
 
   /**
-   * Reads [inBlock, inBlock + dst.remaining()) of one virtual block; unmapped reads as zeros.
-   * Allocates nothing (a mapped read is a lookup of primitives and one data read).
+   * Reads from byte {@code pos} of the device into {@code dst} as far as one data call goes: the
+   * virtual blocks from {@code pos} on that map to consecutive data blocks are one read of the data
+   * device (preadv's job, done by one positional read); a run of unmapped blocks is one zero fill.
+   * Returns the bytes read (at least one; {@code dst} advanced by them). Allocates nothing.
+   *
+   * <p>The metadata lock is held for the lookups only, never across the data read. The stripes of
+   * the run are read-locked (the first waiting, the next ones tried under the metadata lock, see
+   * {@link BlockLocks}) until the read is done, so no discard can free a block while it is read.
    */
-  void readBlock(long id, long vblock, int inBlock, ByteBuffer dst) throws IOException {
-    StampedLock stripe = core.blockLocks().forBlock(id, vblock);
-    long stamp = stripe.readLock();
+  int readRun(long id, long pos, ByteBuffer dst) throws IOException {
+    long bs = core.blockSizeBytes();
+    long vblock = pos / bs;
+    int inBlock = (int) (pos % bs);
+    int window = runWindow(id, vblock, inBlock, dst.remaining());
+    BlockLocks locks = core.blockLocks();
+    StampedLock firstStripe = locks.forBlock(id, vblock);
+    long stamp = firstStripe.readLock();
+    int blocks = 1;
     try {
-      long dataBlock;
+      long first;
       try (LockedMetadata m = core.lockMetadata()) {
-        dataBlock = m.metadata().findDataBlock(id, vblock);
+        ThinMetadata md = m.metadata();
+        first = md.findDataBlock(id, vblock);
+        while (blocks < window && extendsReadRun(md, id, vblock, first, blocks)) {
+          blocks++;
+        }
       }
-      if (dataBlock < 0) {
-        DataArea.zeroFill(dst);
-      } else {
-        core.checkMapped(dataBlock);
-        core.data().read(dataBlock, inBlock, dst);
+      int n = (int) Math.min(blocks * bs - inBlock, dst.remaining());
+      int limit = dst.limit();
+      dst.limit(dst.position() + n);
+      try {
+        if (first < 0) {
+          DataArea.zeroFill(dst);
+        } else {
+          core.checkMapped(first);
+          core.checkMapped(first + blocks - 1);
+          core.data().read(first, inBlock, dst);
+        }
+      } finally {
+        dst.limit(limit);
       }
+      return n;
     } finally {
-      stripe.unlockRead(stamp);
+      for (int i = blocks - 1; i > 0; i--) {
+        locks.forBlock(id, vblock + i).tryUnlockRead();
+      }
+      firstStripe.unlockRead(stamp);
     }
+  }
+
+  /**
+   * Under the metadata lock: read-locks the stripe of block {@code vblock + k} if it is free now
+   * and keeps it if the block continues the run (the next data block, or unmapped after unmapped).
+   */
+  private boolean extendsReadRun(ThinMetadata md, long id, long vblock, long first, int k)
+      throws IOException {
+    StampedLock s = core.blockLocks().forBlock(id, vblock + k);
+    if (s.tryReadLock() == 0) {
+      return false;
+    }
+    boolean continues = false;
+    try {
+      long d = md.findDataBlock(id, vblock + k);
+      continues = first < 0 ? d < 0 : d == first + k;
+      return continues;
+    } finally {
+      if (!continues) {
+        s.tryUnlockRead();
+      }
+    }
+  }
+
+  /**
+   * The blocks a run starting at {@code vblock} may cover: those the request spans, at most up to
+   * the wrap of the stripe index (so the run's stripes stay ascending).
+   */
+  private int runWindow(long id, long vblock, int inBlock, int lengthBytes) {
+    long bs = core.blockSizeBytes();
+    long spanned = (inBlock + (long) lengthBytes + bs - 1) / bs;
+    return (int) Math.max(1, Math.min(spanned, BlockLocks.blocksBeforeWrap(id, vblock)));
+  }
+
+  /**
+   * Writes from byte {@code pos} of the device as far as one data call goes: virtual blocks that
+   * are mapped, not shared and map to consecutive data blocks are written in place by one write of
+   * the data device (pwritev's job); a block that needs a new data block (provision or copy) is
+   * written alone by {@link #writeBlock}. Returns the bytes written ({@code src} advanced by them).
+   */
+  int writeRun(long id, long pos, ByteBuffer src) throws IOException {
+    long bs = core.blockSizeBytes();
+    long vblock = pos / bs;
+    int inBlock = (int) (pos % bs);
+    int window = runWindow(id, vblock, inBlock, src.remaining());
+    int done = window > 1 ? writeInPlace(id, vblock, inBlock, window, src) : 0;
+    if (done > 0) {
+      return done;
+    }
+    int n = (int) Math.min(bs - inBlock, src.remaining());
+    int start = src.position();
+    if (n == src.remaining()) {
+      writeBlock(id, vblock, inBlock, src); // the whole rest: no slice
+    } else {
+      writeBlock(id, vblock, inBlock, src.slice(start, n));
+    }
+    src.position(start + n);
+    return n;
+  }
+
+  /**
+   * The in-place part of {@link #writeRun}: the run of exclusively mapped blocks from {@code
+   * vblock} on, written in one call holding their stripes and the commit gate (shared), the
+   * metadata lock only for the lookups. Returns 0, having written nothing, if the first block is
+   * not mapped in place (it needs a new data block, or its mapping is off the data device).
+   */
+  private int writeInPlace(long id, long vblock, int inBlock, int window, ByteBuffer src)
+      throws IOException {
+    BlockLocks locks = core.blockLocks();
+    StampedLock firstStripe = locks.forBlock(id, vblock);
+    long stamp = firstStripe.writeLock();
+    int blocks = 0;
+    Lock gate = core.commitGateShared();
+    gate.lock();
+    try {
+      long first;
+      try (LockedMetadata m = core.lockMetadata()) {
+        core.checkWritable();
+        ThinMetadata md = m.metadata();
+        first = inPlaceBlock(md, id, vblock);
+        if (first < 0) {
+          return 0;
+        }
+        blocks = 1;
+        while (blocks < window && extendsWriteRun(md, id, vblock, first, blocks)) {
+          blocks++;
+        }
+      }
+      long bs = core.blockSizeBytes();
+      int n = (int) Math.min(blocks * bs - inBlock, src.remaining());
+      int limit = src.limit();
+      src.limit(src.position() + n);
+      try {
+        core.dataWritten();
+        core.data().write(first, inBlock, src);
+      } finally {
+        src.limit(limit);
+      }
+      return n;
+    } finally {
+      gate.unlock();
+      for (int i = blocks - 1; i > 0; i--) {
+        locks.forBlock(id, vblock + i).tryUnlockWrite();
+      }
+      firstStripe.unlockWrite(stamp);
+    }
+  }
+
+  /** Under the metadata lock, as {@link #extendsReadRun}, for a run written in place. */
+  private boolean extendsWriteRun(ThinMetadata md, long id, long vblock, long first, int k)
+      throws IOException {
+    StampedLock s = core.blockLocks().forBlock(id, vblock + k);
+    if (s.tryWriteLock() == 0) {
+      return false;
+    }
+    boolean continues = false;
+    try {
+      continues = inPlaceBlock(md, id, vblock + k) == first + k;
+      return continues;
+    } finally {
+      if (!continues) {
+        s.tryUnlockWrite();
+      }
+    }
+  }
+
+  /** The data block a write goes to in place (mapped, not shared, on the data device), or -1. */
+  private long inPlaceBlock(ThinMetadata md, long id, long vblock) throws IOException {
+    return md.find(id, vblock) instanceof BlockLookup.Mapped b
+            && !b.shared()
+            && core.data().isInside(b.dataBlock())
+        ? b.dataBlock()
+        : -1;
   }
 
   /**

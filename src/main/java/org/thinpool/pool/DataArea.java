@@ -2,6 +2,7 @@ package org.thinpool.pool;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.DeviceIoException;
@@ -18,6 +19,34 @@ import org.thinpool.io.OutOfSpaceException;
  * file: the request fails, the pool does not.
  */
 final class DataArea implements AutoCloseable {
+  /**
+   * How new blocks are filled: measured choices (docs/BENCHMARKS.md, {@code CowCopyBench}), a seam
+   * for the benchmark and the tests ({@link PoolHooks}), not a user setting.
+   *
+   * @param copyInKernel a copy-on-write copies the old block's bytes around the written part with
+   *     {@link BlockDevice#copy} (copy_file_range: no bytes through the JVM, a reflink on XFS), not
+   *     by reading the old block and writing the merged one
+   * @param preallocateChunkBlocks when a block is allocated in a chunk of this many data blocks
+   *     that has not been preallocated since it was last punched, the whole chunk is preallocated
+   *     ({@link BlockDevice#preallocate}), so the copies and writes into it never land in holes of
+   *     the sparse file; 0 preallocates nothing
+   */
+  record Tuning(boolean copyInKernel, int preallocateChunkBlocks) {
+    /**
+     * Copies through a buffer, no preallocation: on ext4 the in-kernel copy measured slower (0.77x
+     * of the bare Java copy cold, 0.65x preallocated, against 1.01x and 0.91x through a buffer),
+     * and chunks kept the data file less sparse for a gain only the in-kernel copy showed
+     * (docs/BENCHMARKS.md, "Data path").
+     */
+    static final Tuning DEFAULT = new Tuning(false, 0);
+
+    Tuning {
+      if (preallocateChunkBlocks < 0) {
+        throw new AssertionError("preallocation chunk of " + preallocateChunkBlocks + " blocks");
+      }
+    }
+  }
+
   /** Blocks are filled in chunks of at most 1 MiB, so a 1 GiB block never needs 1 GiB of heap. */
   static final int CHUNK_BYTES = 1 << 20;
 
@@ -45,18 +74,37 @@ final class DataArea implements AutoCloseable {
    */
   private final ConcurrentLinkedDeque<ByteBuffer> fillBuffers = new ConcurrentLinkedDeque<>();
 
+  private final Tuning tuning;
+
+  /**
+   * One bit per preallocation chunk: set when the chunk was preallocated, cleared when a block in
+   * it is punched (so passdown gives the host its space back, and the next allocation there
+   * preallocates again). Guarded by {@link #chunkLock}.
+   */
+  private long[] preallocated = new long[0];
+
+  private final Object chunkLock = new Object();
+
+  /** False once the device said it cannot preallocate, before it ever did: no more tries. */
+  private volatile boolean preallocating;
+
+  private boolean everPreallocated;
+
   /** The data device {@code name} (its path) with the pool's {@code nrBlocks} data blocks. */
-  DataArea(BlockDevice device, String name, long blockSizeBytes, long nrBlocks) {
+  DataArea(BlockDevice device, String name, long blockSizeBytes, long nrBlocks, Tuning tuning) {
     this.device = device;
     this.name = name;
     this.blockSizeBytes = blockSizeBytes;
     this.nrBlocks = nrBlocks;
     this.fillChunkBytes = (int) Math.min(blockSizeBytes, CHUNK_BYTES);
+    this.tuning = tuning;
+    this.preallocating = tuning.preallocateChunkBlocks() > 0;
   }
 
   /** A data area over the whole device (tests and benchmarks). */
   DataArea(BlockDevice device, long blockSizeBytes) throws IOException {
-    this(device, "data device", blockSizeBytes, device.sizeBytes() / blockSizeBytes);
+    this(
+        device, "data device", blockSizeBytes, device.sizeBytes() / blockSizeBytes, Tuning.DEFAULT);
   }
 
   BlockDevice device() {
@@ -127,19 +175,91 @@ final class DataArea implements AutoCloseable {
    */
   void fill(long newBlock, long oldBlock, boolean zeroing, int inBlock, ByteBuffer src)
       throws IOException {
+    checkInside(newBlock);
+    preallocateChunkOf(newBlock);
     int n = src.remaining();
     if (n == blockSizeBytes || (oldBlock < 0 && !zeroing)) {
       write(newBlock, inBlock, src);
       return;
     }
-    checkInside(newBlock);
     if (oldBlock >= 0) {
       checkInside(oldBlock);
     }
     try {
-      fillChunks(newBlock, oldBlock, inBlock, src);
+      if (oldBlock >= 0 && tuning.copyInKernel()) {
+        copyAround(newBlock, oldBlock, inBlock, src);
+      } else {
+        fillChunks(newBlock, oldBlock, inBlock, src);
+      }
     } catch (IOException e) {
       throw refused(e, newBlock);
+    }
+  }
+
+  /**
+   * Breaks sharing without moving the old bytes through the JVM: the parts of the old block before
+   * and after the written range are copied by the device ({@link BlockDevice#copy}), and the
+   * written range is written once.
+   */
+  private void copyAround(long newBlock, long oldBlock, int inBlock, ByteBuffer src)
+      throws IOException {
+    long end = inBlock + (long) src.remaining();
+    if (inBlock > 0) {
+      device.copy(offsetOf(oldBlock, 0), offsetOf(newBlock, 0), inBlock);
+    }
+    device.write(offsetOf(newBlock, inBlock), src);
+    if (end < blockSizeBytes) {
+      device.copy(offsetOf(oldBlock, end), offsetOf(newBlock, end), blockSizeBytes - end);
+    }
+  }
+
+  /**
+   * Preallocates the chunk of a newly allocated block unless it was since its last punch (see
+   * {@link Tuning}). Outside the metadata lock: a fallocate is file-system work, like a write. Two
+   * writers entering a new chunk at once preallocate it once; one that finds the bit set while the
+   * other's call runs writes into the hole as it would without preallocation.
+   */
+  private void preallocateChunkOf(long dataBlock) throws IOException {
+    if (!preallocating) {
+      return;
+    }
+    int chunk = tuning.preallocateChunkBlocks();
+    long c = dataBlock / chunk;
+    synchronized (chunkLock) {
+      int word = (int) (c >>> 6);
+      if (word >= preallocated.length) {
+        preallocated = Arrays.copyOf(preallocated, Math.max(word + 1, 2 * preallocated.length));
+      }
+      if ((preallocated[word] & (1L << c)) != 0) {
+        return;
+      }
+      preallocated[word] |= 1L << c;
+    }
+    long first = c * chunk;
+    long count = Math.min(chunk, nrBlocks - first);
+    boolean done = device.preallocate(offsetOf(first, 0), count * blockSizeBytes);
+    synchronized (chunkLock) {
+      if (done) {
+        everPreallocated = true;
+      } else if (!everPreallocated) {
+        preallocating = false; // the device cannot (not a file, no fallocate here)
+      }
+    }
+  }
+
+  /** The blocks [first, first + count) were punched: their chunks are holes again, in part. */
+  private void forgetPreallocated(long first, long count) {
+    int chunk = tuning.preallocateChunkBlocks();
+    if (chunk == 0) {
+      return;
+    }
+    synchronized (chunkLock) {
+      for (long c = first / chunk; c <= (first + count - 1) / chunk; c++) {
+        int word = (int) (c >>> 6);
+        if (word < preallocated.length) {
+          preallocated[word] &= ~(1L << c);
+        }
+      }
     }
   }
 
@@ -201,6 +321,7 @@ final class DataArea implements AutoCloseable {
         j++;
       }
       device.discard(offsetOf(sortedBlocks[i], 0), (j - i) * blockSizeBytes);
+      forgetPreallocated(sortedBlocks[i], j - i);
       i = j;
     }
   }

@@ -32,7 +32,8 @@ import org.thinpool.thin.ThinMetadata;
  *       ever records an allocated block without its mapping, and the data device is synced before
  *       every commit, so no committed mapping names a block whose data is not durable.
  *   <li>A <b>block stripe</b> makes a write of one (thin id, virtual block) atomic with respect to
- *       other writes, reads and discards of it: a shared block is copied once.
+ *       other writes, reads and discards of it: a shared block is copied once. A run of blocks read
+ *       or written in one data call holds the stripes of all its blocks ({@link BlockIo#readRun}).
  * </ul>
  *
  * <p>Read-only states: <b>failed</b> (a metadata update failed half-way and was aborted, or

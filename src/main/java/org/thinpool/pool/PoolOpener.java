@@ -287,7 +287,9 @@ final class PoolOpener {
         md.resizeDataDevice(deviceBlocks);
         md.commit();
       }
-      DataArea data = new DataArea(dataDev, dataPath.toString(), bs, md.dataSpaceMap().nrBlocks());
+      DataArea data =
+          new DataArea(
+              dataDev, dataPath.toString(), bs, md.dataSpaceMap().nrBlocks(), hooks.dataTuning());
       PoolCore core = new PoolCore(dir, lock, md, data, settings, sizes, failed, hooks.clock());
       core.setOpenWarnings(warnings);
       return core;

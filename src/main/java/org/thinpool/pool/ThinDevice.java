@@ -35,22 +35,15 @@ public final class ThinDevice {
     return core.sizeOf(id);
   }
 
-  /** Reads {@code dst.remaining()} bytes at {@code offsetBytes}. */
+  /**
+   * Reads {@code dst.remaining()} bytes at {@code offsetBytes}: each run of blocks mapped to
+   * consecutive data blocks is one read of the data device, and the request allocates nothing.
+   */
   public void read(long offsetBytes, ByteBuffer dst) throws IOException {
     checkRange(offsetBytes, dst.remaining());
-    long bs = core.blockSizeBytes();
     long pos = offsetBytes;
-    int inFirst = (int) (pos % bs);
-    if (dst.hasRemaining() && dst.remaining() <= bs - inFirst) { // one block: no slice
-      core.io().readBlock(id, pos / bs, inFirst, dst);
-      return;
-    }
     while (dst.hasRemaining()) {
-      int inBlock = (int) (pos % bs);
-      int n = (int) Math.min(bs - inBlock, dst.remaining());
-      core.io().readBlock(id, pos / bs, inBlock, dst.slice(dst.position(), n));
-      dst.position(dst.position() + n);
-      pos += n;
+      pos += core.io().readRun(id, pos, dst);
     }
   }
 
@@ -63,17 +56,15 @@ public final class ThinDevice {
     write(offsetBytes, src, false);
   }
 
-  /** Writes; with {@code fua} the write (and everything before it) is durable on return. */
+  /**
+   * Writes; with {@code fua} the write (and everything before it) is durable on return. Each run of
+   * blocks written in place to consecutive data blocks is one write of the data device.
+   */
   public void write(long offsetBytes, ByteBuffer src, boolean fua) throws IOException {
     checkRange(offsetBytes, src.remaining());
-    long bs = core.blockSizeBytes();
     long pos = offsetBytes;
     while (src.hasRemaining()) {
-      int inBlock = (int) (pos % bs);
-      int n = (int) Math.min(bs - inBlock, src.remaining());
-      core.io().writeBlock(id, pos / bs, inBlock, src.slice(src.position(), n));
-      src.position(src.position() + n);
-      pos += n;
+      pos += core.io().writeRun(id, pos, src);
     }
     if (fua) {
       core.commit();

@@ -61,6 +61,31 @@ abstract class BlockDeviceContractTest {
     }
   }
 
+  @Test
+  void copiesAsAReadAndAWriteWould() throws IOException {
+    try (BlockDevice dev = newDevice()) {
+      byte[] model = new byte[(int) SIZE_BYTES];
+      Random rng = new Random(11);
+      rng.nextBytes(model);
+      dev.write(0, ByteBuffer.wrap(model.clone()));
+      dev.discard(SIZE_BYTES / 2, 65536); // a hole to copy from: it copies as zeros
+      java.util.Arrays.fill(model, (int) SIZE_BYTES / 2, (int) SIZE_BYTES / 2 + 65536, (byte) 0);
+      for (int i = 0; i < 100; i++) {
+        int len = 1 + rng.nextInt(70_000);
+        int src = rng.nextInt(model.length - len);
+        int dst = rng.nextInt(model.length - len);
+        if (Math.abs(src - dst) < len) {
+          continue; // ranges must not overlap
+        }
+        dev.copy(src, dst, len);
+        System.arraycopy(model, src, model, dst, len);
+      }
+      ByteBuffer got = ByteBuffer.allocate(model.length);
+      dev.read(0, got);
+      assertThat(got.array()).isEqualTo(model);
+    }
+  }
+
   static final class Memory extends BlockDeviceContractTest {
     @Override
     BlockDevice newDevice() {
@@ -85,6 +110,41 @@ abstract class BlockDeviceContractTest {
     @Override
     BlockDevice newDevice() throws IOException {
       return FileBlockDevice.create(dir.resolve("dev"), SIZE_BYTES);
+    }
+
+    @Test
+    void preallocationReservesSpaceAndChangesNoByteNorTheSize() throws IOException {
+      Path file = dir.resolve("sparse");
+      try (FileBlockDevice dev = FileBlockDevice.create(file, SIZE_BYTES)) {
+        dev.write(4096, ByteBuffer.wrap(new byte[] {7, 7, 7}));
+        long before = allocatedBytes(file);
+        assertThat(dev.preallocate(0, SIZE_BYTES)).isTrue();
+        assertThat(allocatedBytes(file)).isGreaterThanOrEqualTo(before + SIZE_BYTES - 8192);
+        assertThat(dev.sizeBytes()).isEqualTo(SIZE_BYTES);
+        ByteBuffer got = ByteBuffer.allocate(8192);
+        dev.read(0, got);
+        byte[] want = new byte[8192];
+        want[4096] = want[4097] = want[4098] = 7;
+        assertThat(got.array()).isEqualTo(want);
+      }
+    }
+
+    /** The file's allocated bytes (st_blocks * 512), from stat(1). */
+    private static long allocatedBytes(Path file) throws IOException {
+      Process p = new ProcessBuilder("stat", "-c", "%b", file.toString()).start();
+      try {
+        if (!p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroyForcibly();
+          throw new IOException("stat did not finish");
+        }
+        String out =
+            new String(
+                p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII);
+        return Long.parseLong(out.trim()) * 512;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
     }
 
     @Test

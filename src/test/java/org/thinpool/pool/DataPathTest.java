@@ -1,0 +1,257 @@
+package org.thinpool.pool;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.thinpool.pool.PoolAssertions.MIB;
+import static org.thinpool.pool.PoolAssertions.assertMetadataClean;
+import static org.thinpool.pool.PoolAssertions.bytes;
+import static org.thinpool.pool.PoolAssertions.read;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.thinpool.io.BlockDevice;
+import org.thinpool.testing.Allocations;
+
+/**
+ * The data path (issue 9 item 10), counted, not timed: contiguous data blocks of one request are
+ * one call to the data device, requests allocate nothing, and the metadata lock is never held
+ * across data I/O (a data read or write stuck in the device does not stop lookups, reads and writes
+ * of other blocks and devices).
+ */
+class DataPathTest {
+  private static final long BLOCK = 64 * 1024;
+
+  @TempDir Path dir;
+
+  /** Counts data calls; a read or write at {@link #stallAt} waits until released. */
+  static final class Probe implements BlockDevice {
+    final BlockDevice inner;
+    final AtomicInteger reads = new AtomicInteger();
+    final AtomicInteger writes = new AtomicInteger();
+    final AtomicInteger preallocations = new AtomicInteger();
+    final AtomicLong stallAt = new AtomicLong(-1);
+    final CountDownLatch stalled = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    Probe(BlockDevice inner) {
+      this.inner = inner;
+    }
+
+    private void maybeStall(long offsetBytes) {
+      if (offsetBytes == stallAt.get()) {
+        stalled.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    }
+
+    @Override
+    public long sizeBytes() throws IOException {
+      return inner.sizeBytes();
+    }
+
+    @Override
+    public void read(long offsetBytes, ByteBuffer dst) throws IOException {
+      reads.incrementAndGet();
+      maybeStall(offsetBytes);
+      inner.read(offsetBytes, dst);
+    }
+
+    @Override
+    public void write(long offsetBytes, ByteBuffer src) throws IOException {
+      writes.incrementAndGet();
+      maybeStall(offsetBytes);
+      inner.write(offsetBytes, src);
+    }
+
+    @Override
+    public boolean preallocate(long offsetBytes, long lengthBytes) throws IOException {
+      preallocations.incrementAndGet();
+      return inner.preallocate(offsetBytes, lengthBytes);
+    }
+
+    @Override
+    public void sync() throws IOException {
+      inner.sync();
+    }
+
+    @Override
+    public void discard(long offsetBytes, long lengthBytes) throws IOException {
+      inner.discard(offsetBytes, lengthBytes);
+    }
+
+    @Override
+    public void resize(long sizeBytes) throws IOException {
+      inner.resize(sizeBytes);
+    }
+
+    @Override
+    public void close() throws IOException {
+      inner.close();
+    }
+  }
+
+  private Probe probe;
+
+  private ThinPool create(long dataBytes) throws IOException {
+    PoolHooks hooks =
+        PoolHooks.NONE.withDevices(PoolHooks.AS_IS, (path, dev) -> probe = new Probe(dev));
+    return ThinPool.create(dir.resolve("pool"), PoolOptions.ofDataSize(dataBytes), hooks);
+  }
+
+  /** Data calls a request over the 16 blocks from {@code vblock} makes: 2 if the stripes wrap. */
+  private static int callsFor(long id, long vblock, int blocks) {
+    return BlockLocks.blocksBeforeWrap(id, vblock) >= blocks ? 1 : 2;
+  }
+
+  @Test
+  void contiguousDataBlocksOfOneRequestAreOneDataCall() throws IOException {
+    try (ThinPool pool = create(64 * MIB)) {
+      ThinDevice dev = pool.createThin(7, 16 * MIB);
+      byte[] image = bytes(7, (int) (16 * MIB));
+      dev.write(0, ByteBuffer.wrap(image)); // provisions 256 blocks, in order
+      pool.commit();
+      for (long off = 0; off < 16 * MIB; off += MIB) {
+        int reads = probe.reads.get();
+        assertThat(read(dev, off, (int) MIB))
+            .isEqualTo(java.util.Arrays.copyOfRange(image, (int) off, (int) (off + MIB)));
+        assertThat(probe.reads.get() - reads)
+            .as("data reads for 1 MiB at %d", off)
+            .isEqualTo(callsFor(7, off / BLOCK, 16));
+        int writes = probe.writes.get();
+        dev.write(off + 100, ByteBuffer.wrap(bytes(off, (int) MIB - 200))); // in place
+        assertThat(probe.writes.get() - writes)
+            .as("data writes for 1 MiB at %d", off)
+            .isEqualTo(callsFor(7, off / BLOCK, 16));
+      }
+    }
+  }
+
+  @Test
+  void aChunkIsPreallocatedOnceAndAgainAfterAPunchInIt() throws IOException {
+    Path file = dir.resolve("data");
+    try (Probe dev = new Probe(org.thinpool.io.FileBlockDevice.create(file, 64 * BLOCK));
+        DataArea data = new DataArea(dev, "data", BLOCK, 64, new DataArea.Tuning(false, 4))) {
+      ByteBuffer w = ByteBuffer.wrap(bytes(1, 4096));
+      data.fill(0, -1, true, 0, w.clear());
+      data.fill(1, -1, true, 0, w.clear());
+      data.fill(3, -1, true, 0, w.clear());
+      assertThat(dev.preallocations.get()).as("blocks 0-3: one chunk, one call").isEqualTo(1);
+      data.fill(5, -1, true, 0, w.clear());
+      assertThat(dev.preallocations.get()).as("block 5: the next chunk").isEqualTo(2);
+      data.punch(new long[] {1});
+      data.fill(2, -1, true, 0, w.clear());
+      assertThat(dev.preallocations.get()).as("chunk 0 again after its punch").isEqualTo(3);
+      assertThat(PoolAssertions.allocatedBytes(file)).isGreaterThanOrEqualTo(7 * BLOCK);
+      ByteBuffer got = ByteBuffer.allocate((int) BLOCK);
+      data.read(1, 0, got);
+      assertThat(got.array()).as("a punched block reads as zeros").isEqualTo(new byte[(int) BLOCK]);
+    }
+  }
+
+  @Test
+  void aRunStopsWhereTheDataBlocksStopBeingConsecutive() throws IOException {
+    try (ThinPool pool = create(64 * MIB)) {
+      ThinDevice dev = pool.createThin(1, 4 * MIB);
+      ThinDevice other = pool.createThin(2, 4 * MIB);
+      byte[] a = bytes(1, (int) (2 * BLOCK));
+      byte[] b = bytes(2, (int) BLOCK);
+      dev.write(0, a); // data blocks 0, 1
+      other.write(0, b); // data block 2
+      dev.write(3 * BLOCK, b); // data block 3, after a hole at virtual block 2
+      pool.createSnapshot(3, 1); // blocks 0, 1 and 3 of device 1 are shared now
+      dev.write(BLOCK, ByteBuffer.wrap(a), false); // copies block 1, provisions block 2
+      int reads = probe.reads.get();
+      byte[] got = read(dev, 0, (int) (4 * BLOCK));
+      byte[] want = new byte[(int) (4 * BLOCK)];
+      System.arraycopy(a, 0, want, 0, (int) BLOCK);
+      System.arraycopy(a, 0, want, (int) BLOCK, a.length);
+      System.arraycopy(b, 0, want, (int) (3 * BLOCK), b.length);
+      assertThat(got).isEqualTo(want);
+      // block 0 (old data block), blocks 1-2 (new blocks, allocated one after another), block 3
+      assertThat(probe.reads.get() - reads).isBetween(3, 4);
+      ThinDevice snap = pool.device(3);
+      reads = probe.reads.get();
+      byte[] old = read(snap, 0, (int) (4 * BLOCK));
+      assertThat(java.util.Arrays.copyOfRange(old, 0, a.length)).isEqualTo(a);
+      assertThat(java.util.Arrays.copyOfRange(old, (int) (2 * BLOCK), (int) (3 * BLOCK)))
+          .isEqualTo(new byte[(int) BLOCK]);
+      assertThat(probe.reads.get() - reads)
+          .as("blocks 0-1 one read, 2 a hole, 3 one read")
+          .isLessThanOrEqualTo(3);
+    }
+    assertMetadataClean(dir.resolve("pool"));
+  }
+
+  @Test
+  void readsAllocateNothingAndWritesNoBuffers() throws IOException {
+    try (ThinPool pool = create(64 * MIB)) {
+      ThinDevice dev = pool.createThin(300, 16 * MIB); // an id Long.valueOf would box
+      dev.write(0, ByteBuffer.allocateDirect((int) (16 * MIB)));
+      pool.commit();
+      ByteBuffer buf = ByteBuffer.allocateDirect((int) MIB);
+      long readBytes =
+          Allocations.bytesAllocated(2_000, i -> dev.read((i % 16) * MIB, buf.clear()));
+      assertThat(readBytes).as("bytes allocated by 2 000 reads of 1 MiB").isLessThan(2_000);
+      // A write's lookup still answers with small records (the sharing answer and the device's
+      // details, 128 bytes a block); what must not be there is a buffer or a slice per request.
+      ByteBuffer small = ByteBuffer.allocateDirect(4096);
+      long smallWrite =
+          Allocations.bytesAllocated(2_000, i -> dev.write((i % 4096) * 4096L, small.clear()));
+      assertThat(smallWrite / 2_000).as("bytes per in-place write of 4 KiB").isLessThan(160);
+      long bigWrite = Allocations.bytesAllocated(200, i -> dev.write((i % 16) * MIB, buf.clear()));
+      assertThat(bigWrite / 200).as("bytes per in-place write of 1 MiB").isLessThan(16 * 160);
+    }
+  }
+
+  @Test
+  void aDataCallStuckInTheDeviceHoldsNoMetadataLock() throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try (ThinPool pool = create(64 * MIB)) {
+      ThinDevice slow = pool.createThin(1, 4 * MIB);
+      ThinDevice fast = pool.createThin(2, 4 * MIB);
+      slow.write(0, bytes(1, (int) (4 * BLOCK)));
+      fast.write(0, bytes(2, (int) (4 * BLOCK)));
+      pool.commit();
+      long stuckBlock = 0; // virtual block 0 of device 1 is data block 0
+      probe.stallAt.set(stuckBlock);
+      Future<byte[]> stuckRead = threads.submit(() -> read(slow, 0, 4096));
+      assertThat(probe.stalled.await(60, TimeUnit.SECONDS)).isTrue();
+      Future<?> others =
+          threads.submit(
+              () -> {
+                assertThat(read(fast, BLOCK, 4096)).isEqualTo(slice(bytes(2, (int) (4 * BLOCK))));
+                fast.write(2 * BLOCK, bytes(3, 4096)); // in place
+                fast.write(3 * MIB, bytes(4, 4096)); // provisions: allocates and maps
+                assertThat(slow.isMapped(3)).isTrue(); // a lookup on the stuck device
+                assertThat(read(slow, 2 * BLOCK, 4096)).hasSize(4096);
+                assertThat(pool.status().dataBlocksUsed()).isEqualTo(9);
+                return null;
+              });
+      // Fails (times out) if any of those waited for the lock the stuck read would hold.
+      others.get(60, TimeUnit.SECONDS);
+      assertThat(stuckRead.isDone()).isFalse();
+      probe.release.countDown();
+      assertThat(stuckRead.get(60, TimeUnit.SECONDS)).hasSize(4096);
+    } finally {
+      probe.release.countDown();
+      threads.shutdownNow();
+    }
+  }
+
+  private static byte[] slice(byte[] all) {
+    return java.util.Arrays.copyOfRange(all, (int) BLOCK, (int) BLOCK + 4096);
+  }
+}
