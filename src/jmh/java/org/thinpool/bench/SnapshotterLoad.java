@@ -85,6 +85,7 @@ public final class SnapshotterLoad {
       commit[i] = t2 - t1;
     }
     System.out.printf(
+        java.util.Locale.ROOT,
         "%-32s Prepare median %.2f ms p90 %.2f ms | Commit median %.2f ms p90 %.2f ms | %s%n",
         what,
         percentile(prepare, 50),

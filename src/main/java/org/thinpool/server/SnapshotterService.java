@@ -37,6 +37,14 @@ import org.thinpool.snapshotter.Snapshotter;
  * #MAX_CALLS_PER_CONNECTION} per client; a client that drops mid-call cancels only its call.
  */
 public final class SnapshotterService implements Service {
+  /**
+   * grpc-java asks every accepted channel for SO_KEEPALIVE, which a Unix socket does not have, and
+   * Netty warns about it once per connection; the warning is noise on the daemon's terminal. Held
+   * here so the level sticks (java.util.logging keeps loggers weakly).
+   */
+  private static final java.util.logging.Logger NETTY_BOOTSTRAP_LOG =
+      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
   /** containerd's own requests are small; this is gRPC's default cap. */
   static final int MAX_MESSAGE_BYTES = 4 << 20;
 
@@ -97,6 +105,7 @@ public final class SnapshotterService implements Service {
     snapshotter = Snapshotter.open(context.pool(), files, state, options, InstantSource.system());
     try {
       removeStaleSocket();
+      NETTY_BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
       executor =
           Executors.newFixedThreadPool(WORKER_THREADS, Thread.ofPlatform().daemon().factory());
       loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());

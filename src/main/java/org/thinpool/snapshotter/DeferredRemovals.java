@@ -14,7 +14,8 @@ import org.thinpool.pool.ThinPool;
  * the device here until no one holds it; {@link #retry} deletes the ones released since. A crash
  * loses nothing: a device without a record is an orphan that the next start deletes.
  *
- * <p>Thread-safe; {@link #retry} runs the deletions outside this object's lock.
+ * <p>Thread-safe; {@link #retry} runs the deletions outside this object's lock, one retry at a time
+ * (the timer and Cleanup may both call it: each device is deleted once).
  */
 final class DeferredRemovals {
   private static final System.Logger LOG = System.getLogger(DeferredRemovals.class.getName());
@@ -22,6 +23,7 @@ final class DeferredRemovals {
   private final ThinPool pool;
   private final DeviceFiles files;
   private final TreeSet<Long> pending = new TreeSet<>();
+  private final Object retrying = new Object();
 
   DeferredRemovals(ThinPool pool, DeviceFiles files) {
     this.pool = pool;
@@ -48,20 +50,22 @@ final class DeferredRemovals {
 
   /** Deletes every pending device no one holds any more; returns how many are still pending. */
   int retry() throws IOException {
-    List<Long> free = new ArrayList<>();
-    for (long id : pending()) {
-      if (!files.inUse(id)) {
-        free.add(id);
+    synchronized (retrying) {
+      List<Long> free = new ArrayList<>();
+      for (long id : pending()) {
+        if (!files.inUse(id)) {
+          free.add(id);
+        }
       }
-    }
-    for (long id : free) {
-      files.release(id);
-      pool.delete(id);
-      synchronized (this) {
-        pending.remove(id);
+      for (long id : free) {
+        files.release(id);
+        pool.delete(id);
+        synchronized (this) {
+          pending.remove(id);
+        }
+        LOG.log(Level.INFO, "deferred deletion of thin device {0} done", id);
       }
-      LOG.log(Level.INFO, "deferred deletion of thin device {0} done", id);
+      return count();
     }
-    return count();
   }
 }

@@ -118,7 +118,9 @@ class ContainersTest {
     long perContainer = (usedBlocks() - before) / 20;
     Map<String, Long> excl = exclusiveBlocks();
     System.out.printf(
-        "item 8a: %d data blocks per container (mount, run, unmount)%n", perContainer);
+        java.util.Locale.ROOT,
+        "item 8a: %d data blocks per container (mount, run, unmount)%n",
+        perContainer);
     assertThat(perContainer).isLessThanOrEqualTo(MAX_FEW_BLOCKS);
     for (int i = 0; i < 20; i++) {
       assertThat(excl.get("a" + i)).as("a" + i).isLessThanOrEqualTo(MAX_FEW_BLOCKS);
@@ -139,7 +141,11 @@ class ContainersTest {
     run("b", "head -c 1048576 /dev/urandom > /tmp/new; ls -l /tmp/new");
     long added = usedBlocks() - before;
     long own = exclusiveBlocks().get("b");
-    System.out.printf("item 8b: 1 MiB file: %d blocks added, container b holds %d%n", added, own);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "item 8b: 1 MiB file: %d blocks added, container b holds %d%n",
+        added,
+        own);
     assertThat(added).isBetween(16L, 16 + MAX_FEW_BLOCKS);
     assertThat(own).isEqualTo(added); // every new block is container b's alone
   }
@@ -150,7 +156,10 @@ class ContainersTest {
     long before = usedBlocks();
     run("c", "printf X | dd of=/data/big bs=1 seek=5000000 conv=notrunc 2>/dev/null; sync");
     long added = usedBlocks() - before;
-    System.out.printf("item 8c: 1 byte of a 10 MiB lower-layer file: %d blocks added%n", added);
+    System.out.printf(
+        java.util.Locale.ROOT,
+        "item 8c: 1 byte of a 10 MiB lower-layer file: %d blocks added%n",
+        added);
     assertThat(added).isBetween(1L, MAX_FEW_BLOCKS + 2); // the changed block plus metadata
     assertThat(exclusiveBlocks().get("c")).isEqualTo(added);
   }
