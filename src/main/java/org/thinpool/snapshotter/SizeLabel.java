@@ -60,8 +60,8 @@ final class SizeLabel {
   /**
    * Grows device {@code deviceId} (a new snapshot, mounted by no one) to {@code sizeBytes} and its
    * file system to fill it. The device's file is exposed again after the resize (an exposure may
-   * keep the size it started with). The file system is mounted on a private folder and grown online
-   * (resize2fs on its loop device, xfs_growfs), then unmounted.
+   * keep the size it started with). ext4 grows offline (e2fsck, resize2fs on the file); xfs only
+   * grows mounted, so it is mounted on a private folder, grown (xfs_growfs) and unmounted.
    */
   static void grow(ThinPool pool, DeviceFiles files, long deviceId, FsType fs, long sizeBytes)
       throws IOException {
@@ -82,28 +82,31 @@ final class SizeLabel {
     files.release(deviceId);
     pool.resize(deviceId, sizeBytes);
     Path file = files.expose(deviceId);
-    // Both grow online, through the loop device the kernel would use anyway: resize2fs and
-    // xfs_growfs on a mounted file system need no fsck first and keep its journal consistent.
+    if (fs == FsType.XFS) {
+      growXfsOnline(file);
+    } else {
+      // ext4 grows offline: its online grow (EXT4_IOC_RESIZE_FS) needs CAP_SYS_RESOURCE, which
+      // containers and sandboxes often drop, and the snapshot is mounted by no one yet. resize2fs
+      // wants a checked file system first; preen replays a journal the parent left (exit 1 =
+      // fixed).
+      run(List.of("e2fsck", "-f", "-p", file.toString()), 1);
+      run(List.of("resize2fs", file.toString()), 0);
+    }
+    pool.commit();
+  }
+
+  private static void growXfsOnline(Path file) throws IOException {
     Path dir = Files.createTempDirectory("thinpool-grow");
     try {
-      String options = fs == FsType.XFS ? "loop,nouuid" : "loop";
-      run(List.of("mount", "-t", fs.type(), "-o", options, file.toString(), dir.toString()), 0);
+      run(List.of("mount", "-t", "xfs", "-o", "loop,nouuid", file.toString(), dir.toString()), 0);
       try {
-        if (fs == FsType.XFS) {
-          run(List.of("xfs_growfs", dir.toString()), 0);
-        } else {
-          run(
-              List.of(
-                  "sh", "-c", "resize2fs \"$(findmnt -n -o SOURCE \"$1\")\"", "-", dir.toString()),
-              0);
-        }
+        run(List.of("xfs_growfs", dir.toString()), 0);
       } finally {
         run(List.of("umount", dir.toString()), 0);
       }
     } finally {
       Files.deleteIfExists(dir);
     }
-    pool.commit();
   }
 
   /** Runs a tool; an exit code above {@code maxOkExit} is an error carrying its output. */

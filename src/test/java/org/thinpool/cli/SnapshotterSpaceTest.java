@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.testing.CliRun;
@@ -153,9 +152,6 @@ class SnapshotterSpaceTest {
   }
 
   @Test
-  @Disabled(
-      "issue 10 item 6 size label: the kernel refuses the online ext4 grow of the base's layout"
-          + " (resize2fs: Permission denied); the offline path is not done yet")
   void sizeLabelGivesALargerDeviceWithItsFileSystemGrown() throws Exception {
     Path pool = tmp.resolve("pool");
     try (ServeProcess serve = serve(pool);
