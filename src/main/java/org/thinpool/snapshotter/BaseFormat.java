@@ -40,6 +40,11 @@ final class BaseFormat {
   }
 
   static void run(List<String> command) throws IOException {
+    run(command, 0);
+  }
+
+  /** Runs a tool; an exit code above {@code maxOkExit} is an error carrying its output. */
+  static void run(List<String> command, int maxOkExit) throws IOException {
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     byte[] out;
     try (var in = p.getInputStream()) {
@@ -48,14 +53,14 @@ final class BaseFormat {
     try {
       if (!p.waitFor(MKFS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
         p.destroyForcibly();
-        throw new IOException(command.getFirst() + " did not finish");
+        throw new IOException(String.join(" ", command) + " did not finish");
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       p.destroyForcibly();
       throw new IOException(command.getFirst() + " interrupted", e);
     }
-    if (p.exitValue() != 0) {
+    if (p.exitValue() > maxOkExit) {
       throw new IOException(
           String.join(" ", command)
               + " failed ("

@@ -1,14 +1,12 @@
 package org.thinpool.snapshotter;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.TimeUnit;
 import org.thinpool.pool.ThinPool;
 
 /**
@@ -89,8 +87,8 @@ final class SizeLabel {
       // containers and sandboxes often drop, and the snapshot is mounted by no one yet. resize2fs
       // wants a checked file system first; preen replays a journal the parent left (exit 1 =
       // fixed).
-      run(List.of("e2fsck", "-f", "-p", file.toString()), 1);
-      run(List.of("resize2fs", file.toString()), 0);
+      BaseFormat.run(List.of("e2fsck", "-f", "-p", file.toString()), 1);
+      BaseFormat.run(List.of("resize2fs", file.toString()), 0);
     }
     pool.commit();
   }
@@ -98,41 +96,15 @@ final class SizeLabel {
   private static void growXfsOnline(Path file) throws IOException {
     Path dir = Files.createTempDirectory("thinpool-grow");
     try {
-      run(List.of("mount", "-t", "xfs", "-o", "loop,nouuid", file.toString(), dir.toString()), 0);
+      BaseFormat.run(
+          List.of("mount", "-t", "xfs", "-o", "loop,nouuid", file.toString(), dir.toString()), 0);
       try {
-        run(List.of("xfs_growfs", dir.toString()), 0);
+        BaseFormat.run(List.of("xfs_growfs", dir.toString()), 0);
       } finally {
-        run(List.of("umount", dir.toString()), 0);
+        BaseFormat.run(List.of("umount", dir.toString()), 0);
       }
     } finally {
       Files.deleteIfExists(dir);
-    }
-  }
-
-  /** Runs a tool; an exit code above {@code maxOkExit} is an error carrying its output. */
-  private static void run(List<String> command, int maxOkExit) throws IOException {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    byte[] out;
-    try (var in = p.getInputStream()) {
-      out = in.readAllBytes();
-    }
-    try {
-      if (!p.waitFor(BaseFormat.MKFS_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", command) + " did not finish");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      p.destroyForcibly();
-      throw new IOException(command.getFirst() + " interrupted", e);
-    }
-    if (p.exitValue() > maxOkExit) {
-      throw new IOException(
-          String.join(" ", command)
-              + " failed ("
-              + p.exitValue()
-              + "): "
-              + new String(out, StandardCharsets.UTF_8).strip());
     }
   }
 }
