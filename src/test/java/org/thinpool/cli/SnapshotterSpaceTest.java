@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.testing.CliRun;
@@ -27,6 +28,24 @@ import org.thinpool.testing.SnapshotsClient;
  */
 class SnapshotterSpaceTest {
   @TempDir Path tmp;
+
+  /** What this test mounted and has not unmounted yet (a failed assertion leaves them). */
+  private final List<Path> mounted = new ArrayList<>();
+
+  /**
+   * A failing test must not leave its mounts (and their autoclear loop devices) behind, nor the
+   * FUSE mount of its killed server: lazily unmounted here, by path, ours only.
+   */
+  @AfterEach
+  void unmountLeftovers() throws IOException {
+    for (Path dir : mounted) {
+      ExternalTool.run("umount", "-l", dir.toString());
+    }
+    Path devices = tmp.resolve("pool/snapshotter/devices");
+    if (ExternalTool.run("mountpoint", "-q", devices.toString()).exitCode() == 0) {
+      ExternalTool.run("umount", "-l", devices.toString());
+    }
+  }
 
   private ServeProcess serve(Path pool, String... extra) throws Exception {
     List<String> args =
@@ -79,11 +98,13 @@ class SnapshotterSpaceTest {
             String.join(",", m.getOptionsList()),
             m.getSource(),
             dir.toString()));
+    mounted.add(dir);
     return dir;
   }
 
-  private static void umount(Path dir) throws IOException {
+  private void umount(Path dir) throws IOException {
     ok(ExternalTool.run("umount", dir.toString()));
+    mounted.remove(dir);
   }
 
   private static void ok(ExternalTool.Result r) {
