@@ -15,7 +15,9 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.server.AutoextendService;
@@ -218,8 +220,16 @@ final class ServeCommand implements Callable<Integer> {
     }
     AtomicInteger exit = new AtomicInteger(ExitCodes.ERROR);
     CountDownLatch closed = new CountDownLatch(1);
+    // The hook goes in before any socket exists: a SIGTERM right after the sockets appear (a
+    // supervisor that stops at once) still drains, commits and exits 0.
+    AtomicReference<ThinpoolServer> running = new AtomicReference<>();
+    AtomicBoolean signalled = new AtomicBoolean();
+    Thread hook = onSignal(running, signalled, closed, exit);
     try (ThinpoolServer server = ThinpoolServer.start(pool, services)) {
-      Thread hook = onSignal(server, closed, exit);
+      running.set(server);
+      if (signalled.get()) {
+        server.requestShutdown();
+      }
       if (metricsService != null) {
         out.println(
             "thinpool: metrics on http://"
@@ -259,12 +269,20 @@ final class ServeCommand implements Callable<Integer> {
    * the drain and commit, and ends the process with exit code 0 (or 1 if closing failed) instead of
    * the signal's 128+n.
    */
-  private Thread onSignal(ThinpoolServer server, CountDownLatch closed, AtomicInteger exit) {
+  private Thread onSignal(
+      AtomicReference<ThinpoolServer> running,
+      AtomicBoolean signalled,
+      CountDownLatch closed,
+      AtomicInteger exit) {
     PrintWriter out = spec.commandLine().getOut();
     Thread hook =
         new Thread(
             () -> {
-              server.requestShutdown();
+              signalled.set(true);
+              ThinpoolServer server = running.get();
+              if (server != null) { // else the starting thread sees the flag once it is up
+                server.requestShutdown();
+              }
               try {
                 closed.await(SHUTDOWN_WAIT.toSeconds(), TimeUnit.SECONDS);
               } catch (InterruptedException e) {
