@@ -51,6 +51,16 @@ public interface BlockDevice extends AutoCloseable {
     return false;
   }
 
+  /**
+   * True if the whole range is known to hold no data and so reads as zeros without being written: a
+   * hole of a sparse file, or space reserved and never written. False where it may hold data or the
+   * device cannot tell (this default, a block device): a caller writing part of a hole needs to
+   * write only that part, anywhere else it must write what the rest should read as.
+   */
+  default boolean isHole(long offsetBytes, long lengthBytes) throws IOException {
+    return false;
+  }
+
   /** Grows the device (files only); never shrinks it. */
   void resize(long sizeBytes) throws IOException;
 

@@ -139,6 +139,27 @@ public final class FileBlockDevice implements BlockDevice {
   }
 
   /**
+   * {@code lseek(SEEK_DATA)} from the range's start: a hole if the next data lies past its end (or
+   * there is none). The file system answers, so a range freed without a punch, or whose punch
+   * failed, holds data and is no hole. A file system without hole support reports all data (never a
+   * hole that is not one); without the native call, or on an error, the answer is "may hold data",
+   * which only costs the caller a write.
+   */
+  @Override
+  public boolean isHole(long offsetBytes, long lengthBytes) {
+    int fd = nativeFd();
+    if (fd < 0) {
+      return false;
+    }
+    try {
+      long data = NativeIo.seek(fd, path, offsetBytes, NativeIo.SEEK_DATA);
+      return data < 0 || data >= offsetBytes + lengthBytes;
+    } catch (DeviceIoException e) {
+      return false;
+    }
+  }
+
+  /**
    * In the kernel, with {@code copy_file_range}: on XFS (reflink) and btrfs the new range shares
    * the old one's extents, on ext4 the page cache copies it; no bytes pass through the JVM. Where
    * the call is missing or refused (EXDEV, EINVAL, EOPNOTSUPP), through a buffer.

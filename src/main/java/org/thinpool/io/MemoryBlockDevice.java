@@ -67,6 +67,18 @@ public final class MemoryBlockDevice implements BlockDevice {
     }
   }
 
+  /** No page of the range was ever written (or each was discarded whole since). */
+  @Override
+  public synchronized boolean isHole(long offsetBytes, long lengthBytes) {
+    long end = offsetBytes + lengthBytes;
+    for (long page = offsetBytes / PAGE_BYTES; page * PAGE_BYTES < end; page++) {
+      if (pages.containsKey(page)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static int inPage(long pos) {
     return (int) (pos % PAGE_BYTES);
   }

@@ -170,15 +170,16 @@ final class DataArea implements AutoCloseable {
   /**
    * Writes {@code src} at {@code inBlock} of the new block {@code newBlock}; the rest of the block
    * comes from {@code oldBlock} when it is not negative (breaking sharing), else is zeroed when
-   * {@code zeroing}, else is left as the data file holds it. Each chunk of the block (the whole
-   * block up to {@value #CHUNK_BYTES} bytes) is one read of the old block, at most, and one write.
+   * {@code zeroing} (unless the block is a hole of the data file, which reads as zeros), else is
+   * left as the data file holds it. Each chunk of the block (the whole block up to {@value
+   * #CHUNK_BYTES} bytes) is one read of the old block, at most, and one write.
    */
   void fill(long newBlock, long oldBlock, boolean zeroing, int inBlock, ByteBuffer src)
       throws IOException {
     checkInside(newBlock);
     preallocateChunkOf(newBlock);
     int n = src.remaining();
-    if (n == blockSizeBytes || (oldBlock < 0 && !zeroing)) {
+    if (n == blockSizeBytes || (oldBlock < 0 && (!zeroing || isHole(newBlock)))) {
       write(newBlock, inBlock, src);
       return;
     }
@@ -194,6 +195,19 @@ final class DataArea implements AutoCloseable {
     } catch (IOException e) {
       throw refused(e, newBlock);
     }
+  }
+
+  /**
+   * True if the host says the whole block holds no data, so the zeroing of a new block is done
+   * already: dm-thin writes zeros around a partial first write (16 times the bytes of a 4 KiB write
+   * into a 64 KiB block) unless told to skip it, but a hole of the data file reads as zeros, and
+   * writing only the written part keeps the file sparse. Asked of the file system on each
+   * allocation, not kept in a bitmap: a block freed without a punch (nopassdown or ignore discards,
+   * a failed punch, a punch lost in a crash, a raw device) holds another device's old bytes and
+   * must still be zeroed, and only the file system knows that for sure.
+   */
+  private boolean isHole(long dataBlock) throws IOException {
+    return device.isHole(offsetOf(dataBlock, 0), blockSizeBytes);
   }
 
   /**

@@ -86,6 +86,22 @@ abstract class BlockDeviceContractTest {
     }
   }
 
+  @Test
+  void aRangeIsAHoleUntilWrittenEvenWithZerosAndAgainAfterADiscard() throws IOException {
+    try (BlockDevice dev = newDevice()) {
+      assertThat(dev.isHole(0, SIZE_BYTES / 2)).as("a new device").isTrue();
+      dev.write(65536 + 100, ByteBuffer.wrap(new byte[] {1}));
+      assertThat(dev.isHole(65536, 65536)).as("one byte written").isFalse();
+      assertThat(dev.isHole(0, 65537)).as("a range ending after it").isFalse();
+      assertThat(dev.isHole(0, 65536)).as("the range before it").isTrue();
+      assertThat(dev.isHole(131072, 65536)).as("the range after it").isTrue();
+      dev.write(262144, ByteBuffer.allocate(4096));
+      assertThat(dev.isHole(262144 - 8192, 65536)).as("zeros written are data").isFalse();
+      dev.discard(65536, 65536);
+      assertThat(dev.isHole(65536, 65536)).as("discarded").isTrue();
+    }
+  }
+
   static final class Memory extends BlockDeviceContractTest {
     @Override
     BlockDevice newDevice() {

@@ -37,6 +37,7 @@ class DataPathTest {
     final BlockDevice inner;
     final AtomicInteger reads = new AtomicInteger();
     final AtomicInteger writes = new AtomicInteger();
+    final AtomicLong bytesWritten = new AtomicLong();
     final AtomicInteger preallocations = new AtomicInteger();
     final AtomicLong stallAt = new AtomicLong(-1);
     final CountDownLatch stalled = new CountDownLatch(1);
@@ -72,6 +73,7 @@ class DataPathTest {
     @Override
     public void write(long offsetBytes, ByteBuffer src) throws IOException {
       writes.incrementAndGet();
+      bytesWritten.addAndGet(src.remaining());
       maybeStall(offsetBytes);
       inner.write(offsetBytes, src);
     }
@@ -80,6 +82,11 @@ class DataPathTest {
     public boolean preallocate(long offsetBytes, long lengthBytes) throws IOException {
       preallocations.incrementAndGet();
       return inner.preallocate(offsetBytes, lengthBytes);
+    }
+
+    @Override
+    public boolean isHole(long offsetBytes, long lengthBytes) throws IOException {
+      return inner.isHole(offsetBytes, lengthBytes);
     }
 
     @Override
