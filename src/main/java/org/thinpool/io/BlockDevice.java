@@ -21,6 +21,16 @@ public interface BlockDevice extends AutoCloseable {
 
   void write(long offsetBytes, ByteBuffer src) throws IOException;
 
+  /**
+   * Reads as {@link #read} does if that needs no wait for the storage (a file: the bytes are in the
+   * page cache) and returns true; else returns false with {@code dst}'s position unchanged (its
+   * bytes past the position may have changed). For callers that must not block, such as the thread
+   * reading a connection's requests. This default cannot tell, and says false.
+   */
+  default boolean readIfCached(long offsetBytes, ByteBuffer dst) throws IOException {
+    return false;
+  }
+
   void sync() throws IOException;
 
   void discard(long offsetBytes, long lengthBytes) throws IOException;

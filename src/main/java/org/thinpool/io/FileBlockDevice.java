@@ -72,11 +72,29 @@ public final class FileBlockDevice implements BlockDevice {
   @Override
   public void read(long offsetBytes, ByteBuffer dst) throws IOException {
     if (ChannelIo.readFully(channel, offsetBytes, dst) >= 0) {
-      // Past the end of the file: zeros, like an unwritten region.
-      while (dst.hasRemaining()) {
-        dst.put((byte) 0);
+      zeroFill(dst); // past the end of the file: zeros, like an unwritten region
+    }
+  }
+
+  /** {@code preadv2(RWF_NOWAIT)}: false where a part is not in the page cache (direct buffers). */
+  @Override
+  public boolean readIfCached(long offsetBytes, ByteBuffer dst) throws IOException {
+    int fd = nativeFd();
+    if (fd < 0 || !dst.isDirect()) {
+      return false;
+    }
+    int start = dst.position();
+    while (dst.hasRemaining()) {
+      int n = NativeIo.readNoWait(fd, offsetBytes + dst.position() - start, dst);
+      if (n < 0) {
+        dst.position(start);
+        return false;
+      }
+      if (n == 0) {
+        zeroFill(dst); // past the end of the file, as in read
       }
     }
+    return true;
   }
 
   @Override
@@ -117,6 +135,13 @@ public final class FileBlockDevice implements BlockDevice {
   @Override
   public void discard(long offsetBytes, long lengthBytes) throws IOException {
     NativeIo.punchHole(channel, nativeFd(), path, offsetBytes, lengthBytes);
+  }
+
+  /** Zeros for the rest of {@code dst}. */
+  private static void zeroFill(ByteBuffer dst) {
+    while (dst.hasRemaining()) {
+      dst.put((byte) 0);
+    }
   }
 
   private int nativeFd() {

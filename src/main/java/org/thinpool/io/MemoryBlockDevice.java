@@ -38,6 +38,13 @@ public final class MemoryBlockDevice implements BlockDevice {
     }
   }
 
+  /** Memory never waits: always read. */
+  @Override
+  public boolean readIfCached(long offsetBytes, ByteBuffer dst) {
+    read(offsetBytes, dst);
+    return true;
+  }
+
   @Override
   public synchronized void write(long offsetBytes, ByteBuffer src) {
     long end = offsetBytes + src.remaining();

@@ -47,6 +47,13 @@ final class NativeIo {
   private static final int FALLOC_FL_KEEP_SIZE = 0x01;
   private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
 
+  /** preadv2 flag: fail with EAGAIN rather than wait for the storage (data not in the cache). */
+  private static final int RWF_NOWAIT = 0x08;
+
+  private static final int EAGAIN = 11;
+  private static final int EINVAL = 22;
+  private static final int EOPNOTSUPP = 95;
+
   /** lseek whences: the next offset at or after the given one in data, or in a hole. */
   static final int SEEK_DATA = 3;
 
@@ -119,6 +126,14 @@ final class NativeIo {
         libc(
             "lseek",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+  }
+
+  private static final class Preadv2 {
+    static final MethodHandle H =
+        libc(
+            "preadv2",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT),
             Linker.Option.captureCallState("errno"));
   }
 
@@ -393,6 +408,38 @@ final class NativeIo {
       throw e;
     } catch (Throwable t) {
       throw new DeviceIoException("lseek in " + path + " failed", t);
+    }
+  }
+
+  /**
+   * {@code preadv2(fd, {dst}, 1, offsetBytes, RWF_NOWAIT)} into the direct buffer {@code dst}: the
+   * bytes read ({@code dst} advanced by them; 0 at the end of the file), or -1 where the read would
+   * wait for the storage (EAGAIN: not in the page cache), or cannot be asked that way here (no
+   * preadv2, a kernel or file system without RWF_NOWAIT, a heap buffer).
+   */
+  static int readNoWait(int fd, long offsetBytes, ByteBuffer dst) throws DeviceIoException {
+    if (Preadv2.H == null || !dst.isDirect()) {
+      return -1;
+    }
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      MemorySegment iov = arena.allocate(16, 8); // struct iovec { void *base; size_t len; }
+      iov.set(JAVA_LONG, 0, MemorySegment.ofBuffer(dst).address());
+      iov.set(JAVA_LONG, 8, dst.remaining());
+      long r = (long) Preadv2.H.invokeExact(state, fd, iov, 1, offsetBytes, RWF_NOWAIT);
+      if (r >= 0) {
+        dst.position(dst.position() + (int) r);
+        return (int) r;
+      }
+      int errno = errno(state);
+      if (errno == EAGAIN || errno == EOPNOTSUPP || errno == EINVAL || errno == ENOSYS) {
+        return -1;
+      }
+      throw new DeviceIoException("preadv2 at byte " + offsetBytes + " failed: errno " + errno);
+    } catch (DeviceIoException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("preadv2 failed", t);
     }
   }
 

@@ -13,12 +13,14 @@ import org.thinpool.pool.PoolStateException;
  * One client connection: the handshake, then transmission. One reader (this thread) reads and
  * validates requests and WRITE payloads; each request then runs on its own virtual thread, so
  * requests in flight are served concurrently and answered in any order; replies go out whole
- * through {@link Wire}. Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and
- * the server's shared byte budget for READ/WRITE buffers; when either is spent the reader stops
- * reading the socket. DISC or EOF: requests in flight finish (their replies are sent while the
- * socket lasts), then the connection closes. While the server shuts down, requests still arriving
- * are answered ESHUTDOWN (a WRITE's payload read and dropped), so that the client sends DISC. Any
- * failure ends this connection only, and is kept for the metrics ({@link #error}).
+ * through {@link Wire}. A small READ whose data is in the page cache is the exception: it is
+ * answered by the reader itself, which cannot block on it, so a cached read costs no thread.
+ * Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and the server's shared
+ * byte budget for READ/WRITE buffers; when either is spent the reader stops reading the socket.
+ * DISC or EOF: requests in flight finish (their replies are sent while the socket lasts), then the
+ * connection closes. While the server shuts down, requests still arriving are answered ESHUTDOWN (a
+ * WRITE's payload read and dropped), so that the client sends DISC. Any failure ends this
+ * connection only, and is kept for the metrics ({@link #error}).
  */
 final class Connection implements Runnable {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -105,6 +107,9 @@ final class Connection implements Runnable {
           payload = readPayload(w.lengthBytes(), budget);
         } else if (r instanceof Request.Read rd) {
           budget = acquireBudget(rd.lengthBytes());
+          if (servedHere(t, rd, budget)) {
+            continue;
+          }
         }
         dispatch(t, r, payload, budget);
       }
@@ -138,6 +143,19 @@ final class Connection implements Runnable {
       Buffers.SHARED.give(b);
       byteBudget.release(budget); // a client vanishing mid-write: the write never happens
       throw e;
+    }
+  }
+
+  /** A cached small READ answered on this thread ({@link Transmission#serveIfCached}). */
+  private boolean servedHere(Transmission t, Request.Read r, int budget) throws IOException {
+    boolean dispatch = false;
+    try {
+      dispatch = !t.serveIfCached(r);
+      return !dispatch;
+    } finally {
+      if (!dispatch) { // answered, or the reply failed and the connection ends
+        byteBudget.release(budget);
+      }
     }
   }
 

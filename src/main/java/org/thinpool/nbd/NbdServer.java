@@ -40,6 +40,15 @@ public final class NbdServer implements AutoCloseable {
   /** Connections at once: each costs a virtual thread and a socket; above this, refuse. */
   public static final int MAX_CONNECTIONS = 4096;
 
+  /**
+   * Connections whose reader is a platform thread; later ones get a virtual thread. A virtual
+   * thread blocked on a socket is woken through the poller and then a carrier thread, two thread
+   * wake-ups per idle read; a platform thread is woken by the socket itself. With cached reads
+   * answered by the reader ({@code Connection}), that is most of a 4 KiB read's cost at queue depth
+   * 8. Bounded: a platform thread costs a kernel thread, and thousands of clients must not.
+   */
+  static final int PLATFORM_READERS = 64;
+
   /** A client that has not finished the handshake by then is closed (slowloris). */
   public static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(30);
 
@@ -60,6 +69,7 @@ public final class NbdServer implements AutoCloseable {
 
   private final Exports exports;
   private final Semaphore byteBudget = new Semaphore(MAX_BUFFERED_BYTES);
+  private final Semaphore platformReaders = new Semaphore(PLATFORM_READERS);
   private final AtomicBoolean closing = new AtomicBoolean();
   private final List<ServerSocketChannel> listeners = new CopyOnWriteArrayList<>();
   private final List<Path> socketFiles = new CopyOnWriteArrayList<>();
@@ -172,8 +182,10 @@ public final class NbdServer implements AutoCloseable {
             closing::get,
             () -> deadline.cancel(false),
             observer);
+    boolean platform = platformReaders.tryAcquire();
+    Thread.Builder builder = platform ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
     Thread t =
-        Thread.ofVirtual()
+        builder
             .name("nbd-connection")
             .unstarted(
                 () -> {
@@ -185,6 +197,9 @@ public final class NbdServer implements AutoCloseable {
                     observer.connectionClosed();
                     open.remove(ch);
                     connectionThreads.remove(Thread.currentThread());
+                    if (platform) {
+                      platformReaders.release();
+                    }
                   }
                 });
     connectionThreads.add(t);

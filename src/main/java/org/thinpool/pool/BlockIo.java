@@ -35,20 +35,32 @@ final class BlockIo {
    * {@link BlockLocks}) until the read is done, so no discard can free a block while it is read.
    */
   int readRun(long id, long pos, ByteBuffer dst) throws IOException {
+    return readRun(id, pos, dst, false);
+  }
+
+  /**
+   * As {@link #readRun(long, long, ByteBuffer)}; with {@code cachedOnly} it never waits for the
+   * storage or for another request: it returns -1, having read nothing ({@code dst}'s position
+   * unchanged), where the data is not in the host's page cache or a write or discard holds the
+   * first block. The metadata lock is still taken (held for lookups only).
+   */
+  int readRun(long id, long pos, ByteBuffer dst, boolean cachedOnly) throws IOException {
     long bs = core.blockSizeBytes();
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
     int window = runWindow(id, vblock, inBlock, dst.remaining());
-    BlockLocks locks = core.blockLocks();
-    StampedLock firstStripe = locks.forBlock(id, vblock);
-    long stamp = firstStripe.readLock();
+    StampedLock firstStripe = core.blockLocks().forBlock(id, vblock);
+    long stamp = cachedOnly ? firstStripe.tryReadLock() : firstStripe.readLock();
+    if (stamp == 0) {
+      return -1;
+    }
     int blocks = 1;
     try {
       long first;
       try (LockedMetadata m = core.lockMetadata()) {
         ThinMetadata md = m.metadata();
         first = md.findDataBlock(id, vblock);
-        while (blocks < window && extendsReadRun(md, id, vblock, first, blocks)) {
+        while (blocks < window && extendsRun(md, id, vblock, first, blocks, false)) {
           blocks++;
         }
       }
@@ -61,39 +73,62 @@ final class BlockIo {
         } else {
           core.checkMapped(first);
           core.checkMapped(first + blocks - 1);
-          core.data().read(first, inBlock, dst);
+          if (!cachedOnly) {
+            core.data().read(first, inBlock, dst);
+          } else if (!core.data().readIfCached(first, inBlock, dst)) {
+            return -1;
+          }
         }
       } finally {
         dst.limit(limit);
       }
       return n;
     } finally {
-      for (int i = blocks - 1; i > 0; i--) {
-        locks.forBlock(id, vblock + i).tryUnlockRead();
-      }
+      unlockRun(id, vblock, blocks, false);
       firstStripe.unlockRead(stamp);
     }
   }
 
   /**
-   * Under the metadata lock: read-locks the stripe of block {@code vblock + k} if it is free now
-   * and keeps it if the block continues the run (the next data block, or unmapped after unmapped).
+   * Under the metadata lock: takes the stripe of block {@code vblock + k} if it is free now (read
+   * or write, as the run's) and keeps it if the block continues the run started at data block
+   * {@code first}: the next data block (for a write, also exclusively mapped), or unmapped after
+   * unmapped for a read. Tried, never waited for: the metadata lock is held.
    */
-  private boolean extendsReadRun(ThinMetadata md, long id, long vblock, long first, int k)
-      throws IOException {
+  private boolean extendsRun(
+      ThinMetadata md, long id, long vblock, long first, int k, boolean write) throws IOException {
     StampedLock s = core.blockLocks().forBlock(id, vblock + k);
-    if (s.tryReadLock() == 0) {
+    if ((write ? s.tryWriteLock() : s.tryReadLock()) == 0) {
       return false;
     }
     boolean continues = false;
     try {
-      long d = md.findDataBlock(id, vblock + k);
-      continues = first < 0 ? d < 0 : d == first + k;
+      if (write) {
+        continues = inPlaceBlock(md, id, vblock + k) == first + k;
+      } else {
+        long d = md.findDataBlock(id, vblock + k);
+        continues = first < 0 ? d < 0 : d == first + k;
+      }
       return continues;
     } finally {
       if (!continues) {
-        s.tryUnlockRead();
+        unlock(s, write);
       }
+    }
+  }
+
+  /** Releases the stripes {@link #extendsRun} kept: those of blocks 1 to {@code blocks - 1}. */
+  private void unlockRun(long id, long vblock, int blocks, boolean write) {
+    for (int i = blocks - 1; i > 0; i--) {
+      unlock(core.blockLocks().forBlock(id, vblock + i), write);
+    }
+  }
+
+  private static void unlock(StampedLock s, boolean write) {
+    if (write) {
+      s.tryUnlockWrite();
+    } else {
+      s.tryUnlockRead();
     }
   }
 
@@ -141,8 +176,7 @@ final class BlockIo {
    */
   private int writeInPlace(long id, long vblock, int inBlock, int window, ByteBuffer src)
       throws IOException {
-    BlockLocks locks = core.blockLocks();
-    StampedLock firstStripe = locks.forBlock(id, vblock);
+    StampedLock firstStripe = core.blockLocks().forBlock(id, vblock);
     long stamp = firstStripe.writeLock();
     int blocks = 0;
     Lock gate = core.commitGateShared();
@@ -157,7 +191,7 @@ final class BlockIo {
           return 0;
         }
         blocks = 1;
-        while (blocks < window && extendsWriteRun(md, id, vblock, first, blocks)) {
+        while (blocks < window && extendsRun(md, id, vblock, first, blocks, true)) {
           blocks++;
         }
       }
@@ -174,28 +208,8 @@ final class BlockIo {
       return n;
     } finally {
       gate.unlock();
-      for (int i = blocks - 1; i > 0; i--) {
-        locks.forBlock(id, vblock + i).tryUnlockWrite();
-      }
+      unlockRun(id, vblock, blocks, true);
       firstStripe.unlockWrite(stamp);
-    }
-  }
-
-  /** Under the metadata lock, as {@link #extendsReadRun}, for a run written in place. */
-  private boolean extendsWriteRun(ThinMetadata md, long id, long vblock, long first, int k)
-      throws IOException {
-    StampedLock s = core.blockLocks().forBlock(id, vblock + k);
-    if (s.tryWriteLock() == 0) {
-      return false;
-    }
-    boolean continues = false;
-    try {
-      continues = inPlaceBlock(md, id, vblock + k) == first + k;
-      return continues;
-    } finally {
-      if (!continues) {
-        s.tryUnlockWrite();
-      }
     }
   }
 

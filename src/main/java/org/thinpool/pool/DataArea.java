@@ -149,6 +149,12 @@ final class DataArea implements AutoCloseable {
     device.read(offsetOf(dataBlock, inBlock), dst);
   }
 
+  /** As {@link #read}, if that needs no wait for the storage ({@link BlockDevice#readIfCached}). */
+  boolean readIfCached(long dataBlock, int inBlock, ByteBuffer dst) throws IOException {
+    checkInside(dataBlock);
+    return device.readIfCached(offsetOf(dataBlock, inBlock), dst);
+  }
+
   void write(long dataBlock, int inBlock, ByteBuffer src) throws IOException {
     checkInside(dataBlock);
     try {

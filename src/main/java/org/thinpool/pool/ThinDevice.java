@@ -47,6 +47,28 @@ public final class ThinDevice {
     }
   }
 
+  /**
+   * Reads as {@link #read} if that needs no wait: every mapped byte of the range is in the host's
+   * page cache and no write or discard of its blocks runs. Returns false otherwise, with {@code
+   * dst}'s position unchanged (bytes after it may have changed); the caller then reads where
+   * waiting is fine. For a thread that must not block, like the one reading a connection's
+   * requests: a cached read served there costs no hand-off to another thread.
+   */
+  public boolean readIfCached(long offsetBytes, ByteBuffer dst) throws IOException {
+    checkRange(offsetBytes, dst.remaining());
+    int start = dst.position();
+    long pos = offsetBytes;
+    while (dst.hasRemaining()) {
+      int n = core.io().readRun(id, pos, dst, true);
+      if (n < 0) {
+        dst.position(start);
+        return false;
+      }
+      pos += n;
+    }
+    return true;
+  }
+
   public void read(long offsetBytes, byte[] dst) throws IOException {
     read(offsetBytes, ByteBuffer.wrap(dst));
   }

@@ -102,6 +102,22 @@ abstract class BlockDeviceContractTest {
     }
   }
 
+  @Test
+  void readIfCachedReadsWhatReadReadsWhereItNeedsNoWait() throws IOException {
+    try (BlockDevice dev = newDevice()) {
+      byte[] b = new byte[70_000];
+      new Random(3).nextBytes(b);
+      dev.write(4096 + 7, ByteBuffer.wrap(b)); // just written: in the page cache
+      ByteBuffer got = ByteBuffer.allocateDirect(b.length + 100);
+      assertThat(dev.readIfCached(4096 + 7, got)).isTrue();
+      assertThat(got.hasRemaining()).isFalse();
+      byte[] want = java.util.Arrays.copyOf(b, b.length + 100);
+      byte[] have = new byte[want.length];
+      got.flip().get(have);
+      assertThat(have).isEqualTo(want);
+    }
+  }
+
   static final class Memory extends BlockDeviceContractTest {
     @Override
     BlockDevice newDevice() {
@@ -160,6 +176,34 @@ abstract class BlockDeviceContractTest {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IOException(e);
+      }
+    }
+
+    @Test
+    void aRangeOutOfThePageCacheIsNotReadByReadIfCached() throws Exception {
+      Path file = dir.resolve("cold");
+      byte[] b = new byte[1 << 20];
+      new Random(4).nextBytes(b);
+      try (FileBlockDevice dev = FileBlockDevice.create(file, SIZE_BYTES)) {
+        dev.write(0, ByteBuffer.wrap(b));
+        dev.sync();
+        Process p =
+            new ProcessBuilder("dd", "if=" + file, "iflag=nocache", "count=0", "status=none")
+                .start(); // drops the file's clean pages from the page cache
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        ByteBuffer got = ByteBuffer.allocateDirect(65536);
+        got.position(10);
+        assertThat(dev.readIfCached(512 << 10, got)).as("evicted").isFalse();
+        assertThat(got.position()).isEqualTo(10);
+        dev.read(512 << 10, got); // from the storage: cached from now on
+        got.clear().position(10);
+        assertThat(dev.readIfCached(512 << 10, got)).as("read once since").isTrue();
+        byte[] have = new byte[65536 - 10];
+        got.flip().position(10);
+        got.get(have);
+        assertThat(have)
+            .isEqualTo(java.util.Arrays.copyOfRange(b, 512 << 10, (512 << 10) + have.length));
+        assertThat(dev.readIfCached(0, ByteBuffer.allocate(10))).as("a heap buffer").isFalse();
       }
     }
 
