@@ -149,6 +149,10 @@ class SnapshotterServiceTest {
     try (SnapshotterHarness h = new SnapshotterHarness(tmp.resolve("pool"), tmp.resolve("s"))) {
       assertThat(Files.getPosixFilePermissions(h.socket))
           .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      try (var entries = Files.list(tmp)) { // bound in a private folder, moved, folder gone
+        assertThat(entries.map(p -> p.getFileName().toString()))
+            .containsExactlyInAnyOrder("pool", "s");
+      }
       base = h.snapshotter().baseDeviceId();
       h.client().prepare(prepare("a", ""));
       h.client().commit(commit("A", "a"));
