@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.thinpool.pool.DiscardMode;
 import org.thinpool.testing.CliRun;
 import org.thinpool.testing.ExternalTool;
+import org.thinpool.testing.FuseHost;
 import org.thinpool.testing.JsonReader;
 import org.thinpool.testing.OciImage;
 
@@ -69,7 +70,7 @@ class ContainersDiscardTest {
       String rootMount = served.run("e", WRITE_THEN_DELETE);
       assertThat(rootMount).as("the container's root mount").contains("ext4").contains("discard");
       long usedFull = served.usedBlocks();
-      long fileFull = allocatedBytes(data);
+      long fileFull = FuseHost.allocatedBytes(data);
       assertThat(usedFull - usedBefore)
           .as("blocks the 50 MiB took")
           .isBetween(writtenBlocks, writtenBlocks + writtenBlocks / 10);
@@ -77,7 +78,7 @@ class ContainersDiscardTest {
       served.containerd().ctr("task", "rm", "e"); // ctr run deleted the task if it could
       assertThat(served.containerd().ctrOk("task", "start", "e")).isEqualTo("deleted\n");
       long freedBlocks = usedFull - served.usedBlocks();
-      long shrunkBytes = fileFull - allocatedBytes(data);
+      long shrunkBytes = fileFull - FuseHost.allocatedBytes(data);
       System.out.printf(
           Locale.ROOT,
           "item 8e %s: %d blocks written, %d freed, data file shrank by %d KiB%n",
@@ -109,12 +110,5 @@ class ContainersDiscardTest {
     CliRun r = CliRun.run(pool, "status", "--json");
     assertThat(r.exitCode()).as(r.err()).isZero();
     return (Map<String, Object>) JsonReader.parse(r.out());
-  }
-
-  /** The bytes the host file system holds for {@code file} (st_blocks x 512), not its size. */
-  static long allocatedBytes(Path file) throws IOException {
-    ExternalTool.Result r = ExternalTool.run("stat", "-c", "%b", file.toString());
-    assertThat(r.exitCode()).as(r.all()).isZero();
-    return Long.parseLong(r.stdout().strip()) * 512;
   }
 }

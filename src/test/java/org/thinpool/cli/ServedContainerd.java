@@ -40,18 +40,7 @@ final class ServedContainerd implements AutoCloseable {
   static ServedContainerd start(Path dir, Path archive) throws Exception {
     Path pool = dir.resolve("pool");
     Path sock = dir.resolve("thinpool.sock");
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--pool",
-                pool.toString(),
-                "serve",
-                "--listen",
-                "none",
-                "--containerd",
-                sock.toString(),
-                "--base-size",
-                "1G"));
+    List<String> args = serveArgs(pool, sock, "1G");
     ServeProcess serve = new ServeProcess(dir, args.toArray(String[]::new));
     Containerd containerd = null;
     try {
@@ -67,6 +56,24 @@ final class ServedContainerd implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * {@code thinpool --pool POOL serve --listen none --containerd SOCK --base-size BASE} (a mutable
+   * list: callers add options).
+   */
+  static List<String> serveArgs(Path pool, Path sock, String baseSize) {
+    return new ArrayList<>(
+        List.of(
+            "--pool",
+            pool.toString(),
+            "serve",
+            "--listen",
+            "none",
+            "--containerd",
+            sock.toString(),
+            "--base-size",
+            baseSize));
   }
 
   Containerd containerd() {
