@@ -19,6 +19,12 @@ public record KernelMount(Path dir) implements AutoCloseable {
     return mount(dir, "-o", options, source.toString(), dir.toString());
   }
 
+  /** {@code mount -t TYPE -o OPTIONS SOURCE DIR} ({@code DIR} made if missing). */
+  public static KernelMount of(String type, Path source, Path dir, String options)
+      throws IOException {
+    return mount(dir, "-t", type, "-o", options, source.toString(), dir.toString());
+  }
+
   /**
    * Mounts what a snapshotter's Prepare or View returned, as containerd does: one mount, its type
    * and options given to mount(8), which attaches the loop device the {@code loop} option asks for
