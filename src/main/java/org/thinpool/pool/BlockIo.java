@@ -41,8 +41,8 @@ final class BlockIo {
   /**
    * As {@link #readRun(long, long, ByteBuffer)}; with {@code cachedOnly} it never waits for the
    * storage or for another request: it returns -1, having read nothing ({@code dst}'s position
-   * unchanged), where the data is not in the host's page cache or a write or discard holds the
-   * first block. The metadata lock is still taken (held for lookups only).
+   * unchanged), where the data is not in the host's page cache, a write or discard holds the first
+   * block, or the metadata lock is taken.
    */
   int readRun(long id, long pos, ByteBuffer dst, boolean cachedOnly) throws IOException {
     long bs = core.blockSizeBytes();
@@ -57,7 +57,10 @@ final class BlockIo {
     int blocks = 1;
     try {
       long first;
-      try (LockedMetadata m = core.lockMetadata()) {
+      try (LockedMetadata m = cachedOnly ? core.tryLockMetadata() : core.lockMetadata()) {
+        if (m == null) {
+          return -1; // a commit (its fsync) or a device change holds it: may take long
+        }
         ThinMetadata md = m.metadata();
         first = md.findDataBlock(id, vblock);
         while (blocks < window && extendsRun(md, id, vblock, first, blocks, false)) {

@@ -32,6 +32,11 @@ final class LockedMetadata implements AutoCloseable {
     return this;
   }
 
+  /** Takes the lock if it is free now and returns this; null, holding nothing, if it is not. */
+  LockedMetadata tryLock() {
+    return lock.tryLock() ? this : null;
+  }
+
   /** The metadata; the caller must hold the lock. */
   ThinMetadata metadata() {
     checkHeld();

@@ -142,6 +142,11 @@ final class PoolCore implements AutoCloseable {
     return metadata.lock();
   }
 
+  /** The metadata lock if it is free now, else null (for callers that must not wait). */
+  LockedMetadata tryLockMetadata() {
+    return metadata.tryLock();
+  }
+
   /** The metadata; the caller holds the metadata lock. */
   private ThinMetadata md() {
     return metadata.metadata();

@@ -85,6 +85,12 @@ class DataPathTest {
     }
 
     @Override
+    public boolean readIfCached(long offsetBytes, ByteBuffer dst) throws IOException {
+      reads.incrementAndGet();
+      return inner.readIfCached(offsetBytes, dst);
+    }
+
+    @Override
     public boolean isHole(long offsetBytes, long lengthBytes) throws IOException {
       return inner.isHole(offsetBytes, lengthBytes);
     }
@@ -256,6 +262,56 @@ class DataPathTest {
       probe.release.countDown();
       threads.shutdownNow();
     }
+  }
+
+  @Test
+  void aReadThatMustNotWaitGivesUpWhileTheMetadataOrItsBlockIsHeld() throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(2);
+    try (ThinPool pool = create(64 * MIB)) {
+      ThinDevice dev = pool.createThin(1, 4 * MIB);
+      byte[] data = bytes(1, (int) (4 * BLOCK));
+      dev.write(0, data);
+      ByteBuffer got = ByteBuffer.allocateDirect(4096);
+      assertThat(dev.readIfCached(BLOCK, got)).as("nothing held").isTrue();
+      CountDownLatch held = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      Future<?> commit =
+          threads.submit(
+              () -> {
+                try (java.io.Closeable h = pool.holdCommitted()) {
+                  held.countDown();
+                  release.await();
+                }
+                return null;
+              });
+      assertThat(held.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(dev.readIfCached(BLOCK, got.clear())).as("metadata held by a commit").isFalse();
+      assertThat(got.position()).isZero();
+      release.countDown();
+      commit.get(60, TimeUnit.SECONDS);
+      probe.stallAt.set(0); // data block 0: virtual block 0, written in place below
+      Future<?> write =
+          threads.submit(
+              () -> {
+                dev.write(0, bytes(2, 4096));
+                return null;
+              });
+      assertThat(probe.stalled.await(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(dev.readIfCached(100, got.clear())).as("its block being written").isFalse();
+      assertThat(dev.readIfCached(BLOCK, got.clear())).as("another block").isTrue();
+      assertThat(slice(data)).isEqualTo(bytesOf(got.flip()));
+      probe.release.countDown();
+      write.get(60, TimeUnit.SECONDS);
+    } finally {
+      probe.release.countDown();
+      threads.shutdownNow();
+    }
+  }
+
+  private static byte[] bytesOf(ByteBuffer b) {
+    byte[] out = new byte[b.remaining()];
+    b.get(out);
+    return out;
   }
 
   private static byte[] slice(byte[] all) {
