@@ -55,8 +55,9 @@ public final class AotTraining {
     quiet("--no-such-option");
     quiet("--pool", tmp.resolve("missing").toString(), "status");
     ok("--pool", pool, "create", "--data-size", "256M", "--metadata-size", "8M");
-    LockWarmUp.start(new String[] {"--pool", pool, "thin", "ls"}); // as Main.main does
-    ok("--pool", pool, "thin", "create", "1", "64M");
+    String[] thinCreate = {"--pool", pool, "thin", "create", "1", "64M"};
+    LockWarmUp.start(thinCreate); // as Main.main does
+    ok(thinCreate);
     ok("--pool", pool, "import", "1", image.toString());
     ok("--pool", pool, "thin", "snapshot", "2", "1");
     ok("--pool", pool, "import", "2", image.toString(), "--offset", "2M");
