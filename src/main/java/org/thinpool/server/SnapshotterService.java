@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
@@ -104,13 +105,16 @@ public final class SnapshotterService implements Service {
             : new FuseDeviceFiles(state.resolve("devices"), context.pool());
     snapshotter = Snapshotter.open(context.pool(), files, state, options, InstantSource.system());
     try {
-      removeStaleSocket();
+      SnapshotterWarmUp.removeLeftovers(snapshotter);
+      removeStale(socket);
+      Path warming = warmUpSocket();
+      removeStale(warming);
       NETTY_BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
       executor =
           Executors.newFixedThreadPool(WORKER_THREADS, Thread.ofPlatform().daemon().factory());
       loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
       server =
-          NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+          NettyServerBuilder.forAddress(new DomainSocketAddress(warming.toString()))
               .channelType(EpollServerDomainSocketChannel.class)
               .bossEventLoopGroup(loops)
               .workerEventLoopGroup(loops)
@@ -122,7 +126,12 @@ public final class SnapshotterService implements Service {
                       snapshotter.grpcService(), new InFlightLimit(MAX_IN_FLIGHT)))
               .build()
               .start();
-      Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+      Files.setPosixFilePermissions(warming, PosixFilePermissions.fromString("rw-------"));
+      if (!warming.equals(socket)) {
+        SnapshotterWarmUp.run(warming, loops);
+        // rename(2) moves a listening socket's name: clients find the server warm and owner-only
+        Files.move(warming, socket, StandardCopyOption.ATOMIC_MOVE);
+      }
     } catch (IOException | RuntimeException e) {
       stop();
       throw e;
@@ -161,11 +170,26 @@ public final class SnapshotterService implements Service {
         snapshotter.close();
       }
       Files.deleteIfExists(socket);
+      Files.deleteIfExists(warmUpSocket()); // a warm-up that failed leaves it
     }
   }
 
+  /**
+   * Where the server listens during its warm-up ({@link SnapshotterWarmUp}): beside the socket, so
+   * a rename moves it; the socket itself (no warm-up) when the longer name would not fit a Unix
+   * socket address.
+   */
+  private Path warmUpSocket() {
+    Path p = socket.resolveSibling(socket.getFileName() + "~");
+    int bytes = p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    return bytes < MAX_SOCKET_PATH_BYTES ? p : socket;
+  }
+
+  /** sun_path's size on Linux, its terminating NUL included. */
+  static final int MAX_SOCKET_PATH_BYTES = 108;
+
   /** A socket file left by a killed server would make bind fail; anything else is not ours. */
-  private void removeStaleSocket() throws IOException {
+  private static void removeStale(Path socket) throws IOException {
     if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
       if (Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS)
           || Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
