@@ -11,8 +11,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,22 +69,20 @@ public final class ControlService implements Service {
   public void start(ServerContext context) throws IOException {
     Path dir = context.pool().directory();
     socket = socketPath(dir);
-    Path privateDir =
-        Files.createTempDirectory(
-            dir,
-            ".control",
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    Path tmp = privateDir.resolve("s");
-    try {
-      channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      channel.bind(UnixDomainSocketAddress.of(tmp));
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-      Files.deleteIfExists(socket); // a stale socket of a server that died; we hold the lock
-      Files.move(tmp, socket, StandardCopyOption.ATOMIC_MOVE);
-    } finally {
-      Files.deleteIfExists(tmp);
-      Files.deleteIfExists(privateDir);
-    }
+    channel =
+        OwnerOnlySocket.bind(
+            socket,
+            path -> {
+              ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+              try {
+                ch.bind(UnixDomainSocketAddress.of(path));
+              } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+              }
+              return ch;
+            },
+            ServerSocketChannel::close);
     Thread.ofPlatform().name("control-accept").daemon().start(() -> accept(context));
   }
 

@@ -16,10 +16,7 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChanne
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.InstantSource;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -29,9 +26,10 @@ import org.thinpool.snapshotter.DeviceFiles;
 import org.thinpool.snapshotter.Snapshotter;
 
 /**
- * containerd's Snapshots API on a Unix socket (owner-only, 0600), served by grpc-java over Netty's
- * epoll transport, in the process that owns the pool. Needs the {@link NbdService} started first
- * with a Unix socket at {@link #nbdSocket}: device files are nbdfuse mounts of its exports.
+ * containerd's Snapshots API on a Unix socket (owner-only, 0600, never reachable with wider
+ * permissions: see {@link OwnerOnlySocket}), served by grpc-java over Netty's epoll transport, in
+ * the process that owns the pool. Needs the {@link NbdService} started first with a Unix socket at
+ * {@link #nbdSocket}: device files are nbdfuse mounts of its exports.
  *
  * <p>Bounds: requests of at most {@link #MAX_MESSAGE_BYTES}, at most {@link #MAX_IN_FLIGHT} calls
  * at once (more are refused with RESOURCE_EXHAUSTED, never queued without end), {@link
@@ -105,37 +103,47 @@ public final class SnapshotterService implements Service {
             : new FuseDeviceFiles(state.resolve("devices"), context.pool());
     snapshotter = Snapshotter.open(context.pool(), files, state, options, InstantSource.system());
     try {
-      SnapshotterWarmUp.removeLeftovers(snapshotter);
-      removeStale(socket);
-      Path warming = warmUpSocket();
-      removeStale(warming);
       NETTY_BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
       executor =
           Executors.newFixedThreadPool(WORKER_THREADS, Thread.ofPlatform().daemon().factory());
       loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-      server =
-          NettyServerBuilder.forAddress(new DomainSocketAddress(warming.toString()))
-              .channelType(EpollServerDomainSocketChannel.class)
-              .bossEventLoopGroup(loops)
-              .workerEventLoopGroup(loops)
-              .executor(executor)
-              .maxInboundMessageSize(MAX_MESSAGE_BYTES)
-              .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
-              .addService(
-                  ServerInterceptors.intercept(
-                      snapshotter.grpcService(), new InFlightLimit(MAX_IN_FLIGHT)))
-              .build()
-              .start();
-      Files.setPosixFilePermissions(warming, PosixFilePermissions.fromString("rw-------"));
-      if (!warming.equals(socket)) {
-        SnapshotterWarmUp.run(warming, loops);
-        // rename(2) moves a listening socket's name: clients find the server warm and owner-only
-        Files.move(warming, socket, StandardCopyOption.ATOMIC_MOVE);
-      }
+      SnapshotterWarmUp.removeLeftovers(snapshotter);
+      server = OwnerOnlySocket.bind(socket, this::startWarmServer, Server::shutdownNow);
     } catch (IOException | RuntimeException e) {
       stop();
       throw e;
     }
+  }
+
+  /**
+   * The gRPC server listening at {@code path}, the private name it has until it is moved into
+   * place, after its warm-up ({@link SnapshotterWarmUp}): clients find it warm.
+   */
+  private Server startWarmServer(Path path) throws IOException {
+    Server s = startServer(path);
+    try {
+      SnapshotterWarmUp.run(path, loops);
+    } catch (IOException | RuntimeException e) {
+      s.shutdownNow();
+      throw e;
+    }
+    return s;
+  }
+
+  /** The gRPC server, listening at {@code path}. */
+  private Server startServer(Path path) throws IOException {
+    return NettyServerBuilder.forAddress(new DomainSocketAddress(path.toString()))
+        .channelType(EpollServerDomainSocketChannel.class)
+        .bossEventLoopGroup(loops)
+        .workerEventLoopGroup(loops)
+        .executor(executor)
+        .maxInboundMessageSize(MAX_MESSAGE_BYTES)
+        .maxConcurrentCallsPerConnection(MAX_CALLS_PER_CONNECTION)
+        .addService(
+            ServerInterceptors.intercept(
+                snapshotter.grpcService(), new InFlightLimit(MAX_IN_FLIGHT)))
+        .build()
+        .start();
   }
 
   /** The snapshotter, once started (tests and {@code thinpool info}). */
@@ -170,32 +178,6 @@ public final class SnapshotterService implements Service {
         snapshotter.close();
       }
       Files.deleteIfExists(socket);
-      Files.deleteIfExists(warmUpSocket()); // a warm-up that failed leaves it
-    }
-  }
-
-  /**
-   * Where the server listens during its warm-up ({@link SnapshotterWarmUp}): beside the socket, so
-   * a rename moves it; the socket itself (no warm-up) when the longer name would not fit a Unix
-   * socket address.
-   */
-  private Path warmUpSocket() {
-    Path p = socket.resolveSibling(socket.getFileName() + "~");
-    int bytes = p.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-    return bytes < MAX_SOCKET_PATH_BYTES ? p : socket;
-  }
-
-  /** sun_path's size on Linux, its terminating NUL included. */
-  static final int MAX_SOCKET_PATH_BYTES = 108;
-
-  /** A socket file left by a killed server would make bind fail; anything else is not ours. */
-  private static void removeStale(Path socket) throws IOException {
-    if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
-      if (Files.isRegularFile(socket, LinkOption.NOFOLLOW_LINKS)
-          || Files.isDirectory(socket, LinkOption.NOFOLLOW_LINKS)) {
-        throw new IOException(socket + " exists and is not a socket");
-      }
-      Files.delete(socket);
     }
   }
 

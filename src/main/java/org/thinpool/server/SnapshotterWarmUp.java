@@ -23,8 +23,8 @@ import org.thinpool.snapshotter.Snapshotter;
  * before containerd can connect: a cold JVM answers its first snapshotter call in about a second
  * (class loading of Netty, HTTP/2, the protobuf descriptors, the pool's snapshot path), which
  * containerd's proxy may time out on and which containerd's benchmark counted as Prepare time. The
- * server listens on a private name meanwhile and is renamed to the real socket after, so no client
- * ever sees a half-started server.
+ * server listens in {@link OwnerOnlySocket}'s private folder meanwhile and is renamed to the real
+ * socket after, so no client ever sees a half-started server.
  *
  * <p>The warm-up snapshot has a name of its own ({@link #KEY}, {@link #NAME}); one left by a server
  * killed during its warm-up is removed before the next warm-up.

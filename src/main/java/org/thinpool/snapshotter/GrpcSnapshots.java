@@ -72,10 +72,13 @@ final class GrpcSnapshots extends SnapshotsGrpc.SnapshotsImplBase {
   static Status status(Exception e) {
     Status st =
         switch (e) {
-          case SnapshotterException.NotFound x -> Status.NOT_FOUND;
-          case SnapshotterException.AlreadyExists x -> Status.ALREADY_EXISTS;
-          case SnapshotterException.FailedPrecondition x -> Status.FAILED_PRECONDITION;
-          case SnapshotterException.InvalidArgument x -> Status.INVALID_ARGUMENT;
+          case SnapshotterException x ->
+              switch (x.kind()) { // no default: a new kind does not compile until it is mapped
+                case NOT_FOUND -> Status.NOT_FOUND;
+                case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
+                case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+                case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+              };
           case OutOfSpaceException x -> Status.RESOURCE_EXHAUSTED;
           case StateException x -> Status.FAILED_PRECONDITION;
           default -> {

@@ -37,9 +37,9 @@ final class ListFilter {
     this.alternatives = alternatives;
   }
 
-  static ListFilter parse(List<String> filters) throws SnapshotterException.InvalidArgument {
+  static ListFilter parse(List<String> filters) throws SnapshotterException {
     if (filters.size() > MAX_FILTERS) {
-      throw new SnapshotterException.InvalidArgument(
+      throw SnapshotterException.invalidArgument(
           "more than " + MAX_FILTERS + " filters in one request");
     }
     List<List<Selector>> alts = new ArrayList<>();
@@ -48,7 +48,7 @@ final class ListFilter {
         continue;
       }
       if (f.length() > MAX_FILTER_CHARS) {
-        throw new SnapshotterException.InvalidArgument(
+        throw SnapshotterException.invalidArgument(
             "filter longer than " + MAX_FILTER_CHARS + " characters");
       }
       alts.add(new Parser(f).selectors());
@@ -106,7 +106,7 @@ final class ListFilter {
       this.s = s;
     }
 
-    List<Selector> selectors() throws SnapshotterException.InvalidArgument {
+    List<Selector> selectors() throws SnapshotterException {
       List<Selector> out = new ArrayList<>();
       do {
         out.add(selector());
@@ -118,7 +118,7 @@ final class ListFilter {
       return out;
     }
 
-    private Selector selector() throws SnapshotterException.InvalidArgument {
+    private Selector selector() throws SnapshotterException {
       List<String> path = new ArrayList<>();
       do {
         skipSpace();
@@ -149,7 +149,7 @@ final class ListFilter {
     }
 
     /** A double-quoted string (backslash escapes) or a bare run up to a stop character. */
-    private String token(String stops) throws SnapshotterException.InvalidArgument {
+    private String token(String stops) throws SnapshotterException {
       if (eat("\"")) {
         StringBuilder b = new StringBuilder();
         while (at < s.length() && s.charAt(at) != '"') {
@@ -190,8 +190,8 @@ final class ListFilter {
       }
     }
 
-    private SnapshotterException.InvalidArgument bad(String why) {
-      return new SnapshotterException.InvalidArgument("bad filter " + s + " at " + at + ": " + why);
+    private SnapshotterException bad(String why) {
+      return SnapshotterException.invalidArgument("bad filter " + s + " at " + at + ": " + why);
     }
   }
 }

@@ -26,8 +26,7 @@ final class SizeLabel {
   private SizeLabel() {}
 
   /** The size the labels ask for, if they carry {@value #LABEL}. */
-  static OptionalLong parse(Map<String, String> labels)
-      throws SnapshotterException.InvalidArgument {
+  static OptionalLong parse(Map<String, String> labels) throws SnapshotterException {
     String v = labels.get(LABEL);
     if (v == null) {
       return OptionalLong.empty();
@@ -44,11 +43,11 @@ final class SizeLabel {
     try {
       n = Long.parseLong(s);
     } catch (NumberFormatException e) {
-      throw new SnapshotterException.InvalidArgument(
+      throw SnapshotterException.invalidArgument(
           "label " + LABEL + "=" + v + ": not a size (e.g. 20G, 512M, 1073741824)");
     }
     if (n <= 0 || n > (ThinPool.MAX_THIN_SIZE_BYTES >> shift)) {
-      throw new SnapshotterException.InvalidArgument(
+      throw SnapshotterException.invalidArgument(
           "label " + LABEL + "=" + v + ": size out of range (1 byte to 1 EiB)");
     }
     long bytes = n << shift;
@@ -65,7 +64,7 @@ final class SizeLabel {
       throws IOException {
     long old = pool.device(deviceId).sizeBytes();
     if (sizeBytes < old) {
-      throw new SnapshotterException.InvalidArgument(
+      throw SnapshotterException.invalidArgument(
           "label "
               + LABEL
               + ": "

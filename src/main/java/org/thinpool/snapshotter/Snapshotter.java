@@ -133,7 +133,7 @@ public final class Snapshotter implements AutoCloseable {
     Files.createDirectories(stateDir);
     if (!Files.exists(stateDir.resolve(RECORDS_FILE)) && !pool.deviceIds().isEmpty()) {
       // Reconciling would take every device for an orphan: a pool of other uses is refused.
-      throw new SnapshotterException.FailedPrecondition(
+      throw SnapshotterException.failedPrecondition(
           "pool "
               + pool.directory()
               + " has thin devices but no snapshot records: the containerd snapshotter needs a"
@@ -240,16 +240,16 @@ public final class Snapshotter implements AutoCloseable {
     synchronized (this) {
       checkOpen();
       if (records.containsKey(key)) {
-        throw new SnapshotterException.AlreadyExists("snapshot " + key + " already exists");
+        throw SnapshotterException.alreadyExists("snapshot " + key + " already exists");
       }
       long origin = base.deviceId();
       if (!parent.isEmpty()) {
         SnapshotRecord p = records.get(parent);
         if (p == null) {
-          throw new SnapshotterException.NotFound("parent snapshot " + parent + " does not exist");
+          throw SnapshotterException.notFound("parent snapshot " + parent + " does not exist");
         }
         if (p.info().kind() != SnapshotKind.COMMITTED) {
-          throw new SnapshotterException.InvalidArgument(
+          throw SnapshotterException.invalidArgument(
               "parent " + parent + " is not a committed snapshot");
         }
         origin = p.deviceId();
@@ -281,7 +281,7 @@ public final class Snapshotter implements AutoCloseable {
       checkOpen();
       r = require(key);
       if (r.info().kind() == SnapshotKind.COMMITTED) {
-        throw new SnapshotterException.FailedPrecondition(
+        throw SnapshotterException.failedPrecondition(
             "snapshot " + key + " is committed: only active snapshots and views have mounts");
       }
     }
@@ -307,11 +307,11 @@ public final class Snapshotter implements AutoCloseable {
       checkOpen();
       SnapshotRecord a = require(key);
       if (a.info().kind() != SnapshotKind.ACTIVE) {
-        throw new SnapshotterException.FailedPrecondition(
+        throw SnapshotterException.failedPrecondition(
             "snapshot " + key + " is not active (" + kind(a) + "): only active ones commit");
       }
       if (records.containsKey(name)) {
-        throw new SnapshotterException.AlreadyExists("snapshot " + name + " already exists");
+        throw SnapshotterException.alreadyExists("snapshot " + name + " already exists");
       }
       pool.commit();
       Instant now = clock.instant();
@@ -337,7 +337,7 @@ public final class Snapshotter implements AutoCloseable {
       SnapshotRecord r = require(key);
       for (SnapshotRecord other : records.values()) {
         if (other.info().parent().equals(key)) {
-          throw new SnapshotterException.FailedPrecondition(
+          throw SnapshotterException.failedPrecondition(
               "cannot remove snapshot " + key + ": snapshot " + other.name() + " is its child");
         }
       }
@@ -389,7 +389,7 @@ public final class Snapshotter implements AutoCloseable {
           labels.put(k, v);
         }
       } else {
-        throw new SnapshotterException.InvalidArgument(
+        throw SnapshotterException.invalidArgument(
             "cannot update field " + path + " of snapshot " + info.name() + ": only labels");
       }
     }
@@ -554,10 +554,10 @@ public final class Snapshotter implements AutoCloseable {
     }
   }
 
-  private SnapshotRecord require(String key) throws SnapshotterException.NotFound {
+  private SnapshotRecord require(String key) throws SnapshotterException {
     SnapshotRecord r = records.get(key);
     if (r == null) {
-      throw new SnapshotterException.NotFound("snapshot " + key + " does not exist");
+      throw SnapshotterException.notFound("snapshot " + key + " does not exist");
     }
     return r;
   }
@@ -566,9 +566,9 @@ public final class Snapshotter implements AutoCloseable {
     return r.info().kind().name().toLowerCase(java.util.Locale.ROOT);
   }
 
-  private void checkOpen() throws SnapshotterException.FailedPrecondition {
+  private void checkOpen() throws SnapshotterException {
     if (closed) {
-      throw new SnapshotterException.FailedPrecondition("the snapshotter is shutting down");
+      throw SnapshotterException.failedPrecondition("the snapshotter is shutting down");
     }
   }
 }

@@ -3,54 +3,49 @@ package org.thinpool.snapshotter;
 import org.thinpool.io.StateException;
 
 /**
- * A request the snapshotter refuses, by containerd's error classes (errdefs), which the gRPC
- * adapter turns into status codes: NOT_FOUND, ALREADY_EXISTS, FAILED_PRECONDITION,
- * INVALID_ARGUMENT.
+ * A request the snapshotter refuses, with containerd's error class (errdefs) as its {@link Kind},
+ * which the gRPC adapter turns into the status code of the same name. One class with a kind, not a
+ * subclass per class: they differ in nothing but the status code.
  */
-public abstract sealed class SnapshotterException extends StateException
-    permits SnapshotterException.NotFound,
-        SnapshotterException.AlreadyExists,
-        SnapshotterException.FailedPrecondition,
-        SnapshotterException.InvalidArgument {
+public final class SnapshotterException extends StateException {
   private static final long serialVersionUID = 1L;
 
-  SnapshotterException(String message) {
+  /** containerd's error classes a snapshotter answers with; each is a gRPC status code. */
+  public enum Kind {
+    /** No snapshot (or parent) of that name. */
+    NOT_FOUND,
+    /** A snapshot of that name exists. */
+    ALREADY_EXISTS,
+    /** The snapshot's state forbids it: commit of a view, remove of a parent, mounts of a layer. */
+    FAILED_PRECONDITION,
+    /** The request itself is malformed: empty or oversized key, bad field path or filter. */
+    INVALID_ARGUMENT
+  }
+
+  private final Kind kind;
+
+  SnapshotterException(Kind kind, String message) {
     super(message);
+    this.kind = kind;
   }
 
-  /** No snapshot (or parent) of that name. */
-  public static final class NotFound extends SnapshotterException {
-    private static final long serialVersionUID = 1L;
-
-    NotFound(String message) {
-      super(message);
-    }
+  static SnapshotterException notFound(String message) {
+    return new SnapshotterException(Kind.NOT_FOUND, message);
   }
 
-  /** A snapshot of that name exists. */
-  public static final class AlreadyExists extends SnapshotterException {
-    private static final long serialVersionUID = 1L;
-
-    AlreadyExists(String message) {
-      super(message);
-    }
+  static SnapshotterException alreadyExists(String message) {
+    return new SnapshotterException(Kind.ALREADY_EXISTS, message);
   }
 
-  /** The snapshot's state forbids it: commit of a view, remove of a parent, mounts of a layer. */
-  public static final class FailedPrecondition extends SnapshotterException {
-    private static final long serialVersionUID = 1L;
-
-    FailedPrecondition(String message) {
-      super(message);
-    }
+  static SnapshotterException failedPrecondition(String message) {
+    return new SnapshotterException(Kind.FAILED_PRECONDITION, message);
   }
 
-  /** The request itself is malformed: empty or oversized key, bad field path or filter. */
-  public static final class InvalidArgument extends SnapshotterException {
-    private static final long serialVersionUID = 1L;
+  static SnapshotterException invalidArgument(String message) {
+    return new SnapshotterException(Kind.INVALID_ARGUMENT, message);
+  }
 
-    InvalidArgument(String message) {
-      super(message);
-    }
+  public Kind kind() {
+    return kind;
   }
 }

@@ -24,18 +24,18 @@ final class SpaceGuard {
   }
 
   /** Refuses creating snapshot {@code key} if {@code s} is below the minimum. */
-  void check(PoolStatus s, String key) throws SnapshotterException.FailedPrecondition {
+  void check(PoolStatus s, String key) throws SnapshotterException {
     check("data", s.dataBlocksTotal() - s.dataBlocksUsed(), s.dataBlocksTotal(), key);
     check(
         "metadata", s.metadataBlocksTotal() - s.metadataBlocksUsed(), s.metadataBlocksTotal(), key);
   }
 
   private void check(String space, long freeBlocks, long totalBlocks, String key)
-      throws SnapshotterException.FailedPrecondition {
+      throws SnapshotterException {
     if (freeBlocks * 100 >= totalBlocks * minFreePercent) {
       return;
     }
-    throw new SnapshotterException.FailedPrecondition(
+    throw SnapshotterException.failedPrecondition(
         "refusing to create snapshot "
             + key
             + ": the thin pool has "

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -16,9 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.testing.CliRun;
-import org.thinpool.testing.Containerd;
-import org.thinpool.testing.JsonReader;
 import org.thinpool.testing.OciImage;
 
 /**
@@ -31,81 +25,30 @@ import org.thinpool.testing.OciImage;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ContainersTest {
-  static final String IMAGE = "localhost/busybox:latest";
-  static final long BLOCK = 64 * 1024;
-
-  private Path tmp;
-  private ServeProcess serve;
-  private Containerd containerd;
-  private Path pool;
+  private ServedContainerd served;
 
   @BeforeAll
-  void start(@TempDir Path dir) throws Exception {
-    tmp = dir;
-    Path archive = OciImage.build(tmp.resolve("image"));
-    pool = tmp.resolve("pool");
-    Path sock = tmp.resolve("thinpool.sock");
-    serve =
-        new ServeProcess(
-            tmp,
-            "--pool",
-            pool.toString(),
-            "serve",
-            "--listen",
-            "none",
-            "--containerd",
-            sock.toString(),
-            "--base-size",
-            "1G");
-    serve.uris();
-    containerd = Containerd.start(tmp.resolve("containerd"), Optional.of(sock));
-    containerd.importImage(archive, "localhost/busybox", Containerd.SNAPSHOTTER);
+  void start(@TempDir Path tmp) throws Exception {
+    served = ServedContainerd.start(tmp, OciImage.build(tmp.resolve("image")));
   }
 
   @AfterAll
   void stop() throws Exception {
-    try {
-      if (containerd != null) {
-        containerd.close();
-      }
-    } finally {
-      if (serve != null) {
-        assertThat(serve.terminate()).as(serve.output()).isZero();
-        serve.close();
-      }
+    if (served != null) {
+      served.close();
     }
   }
 
-  /** Runs a container to its end (it stays, with its snapshot); returns its output. */
   private String run(String id, String script) throws IOException {
-    return containerd.ctrOk(
-        "run", "--snapshotter", Containerd.SNAPSHOTTER, IMAGE, id, "sh", "-c", script);
-  }
-
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> info() {
-    CliRun r = CliRun.run(pool, "info", "--json");
-    assertThat(r.exitCode()).as(r.err()).isZero();
-    return (Map<String, Object>) JsonReader.parse(r.out());
+    return served.run(id, script);
   }
 
   private long usedBlocks() {
-    return (Long) info().get("data_space_used") / BLOCK;
+    return served.usedBlocks();
   }
 
-  /** Exclusive data blocks of each snapshot's device, by snapshot key or name. */
-  @SuppressWarnings("unchecked")
   private Map<String, Long> exclusiveBlocks() {
-    Map<String, Long> out = new HashMap<>();
-    for (Object o : (List<Object>) info().get("devices")) {
-      Map<String, Object> d = (Map<String, Object>) o;
-      if (d.get("snapshot") instanceof String name) {
-        // containerd names a proxy's snapshots NAMESPACE/N/KEY; a container's KEY is its id
-        String key = name.substring(name.indexOf('/', name.indexOf('/') + 1) + 1);
-        out.put(key, (Long) d.get("exclusive") / BLOCK);
-      }
-    }
-    return out;
+    return served.exclusiveBlocks();
   }
 
   @Test
@@ -169,8 +112,10 @@ class ContainersTest {
   void aFileDeletedInAContainerIsGoneForItOnly() throws IOException {
     String script = "ls /data; rm -f /data/keep.txt";
     assertThat(run("d1", script)).isEqualTo("big\nkeep.txt\n");
-    containerd.ctr("task", "rm", "d1"); // ctr run deleted the task when it ended, if it could
-    assertThat(containerd.ctrOk("task", "start", "d1")).isEqualTo("big\n"); // its own layer
+    // ctr run deleted the task when it ended, if it could
+    served.containerd().ctr("task", "rm", "d1");
+    assertThat(served.containerd().ctrOk("task", "start", "d1"))
+        .isEqualTo("big\n"); // its own layer
     assertThat(run("d2", "cat /data/keep.txt")).isEqualTo(OciImage.KEEP_TEXT);
   }
 }

@@ -9,10 +9,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.testing.ExternalTool;
+import org.thinpool.testing.FuseHost;
 
 /**
  * {@code serve --fuse DIR}: every thin device is DIR/ID while the server runs, the same bytes the
@@ -23,7 +23,7 @@ class ServeFuseTest {
 
   @Test
   void serveShowsEveryDeviceAsAFileAndUnmountsOnSigterm() throws Exception {
-    requireRootAndFuse();
+    FuseHost.require();
     Path sock = tmp.resolve("nbd.sock");
     Path files = tmp.resolve("files");
     String pool = tmp.resolve("thinpool-data").toString();
@@ -70,17 +70,5 @@ class ServeFuseTest {
         CliTest.run("--pool", tmp.resolve("p").toString(), "serve", "--read-only", "--fuse", "x");
     assertThat(r.exit()).isNotZero();
     assertThat(r.err()).contains("--read-only");
-  }
-
-  static void requireRootAndFuse() throws Exception {
-    int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    if (uid == 0 && Files.isWritable(Path.of("/dev/fuse"))) {
-      return;
-    }
-    if (ExternalTool.underCi()) {
-      throw new AssertionError("root and /dev/fuse are required under CI");
-    }
-    System.err.println("SKIPPING: needs root and /dev/fuse");
-    Assumptions.abort("needs root and /dev/fuse");
   }
 }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.testing.CliRun;
-import org.thinpool.testing.ExternalTool;
 import org.thinpool.testing.JsonReader;
+import org.thinpool.testing.KernelMount;
 import org.thinpool.testing.SnapshotsClient;
 
 /**
@@ -30,7 +30,7 @@ class SnapshotterSpaceTest {
   @TempDir Path tmp;
 
   /** What this test mounted and has not unmounted yet (a failed assertion leaves them). */
-  private final List<Path> mounted = new ArrayList<>();
+  private final List<KernelMount> mounted = new ArrayList<>();
 
   /**
    * A failing test must not leave its mounts (and their autoclear loop devices) behind, nor the
@@ -38,28 +38,14 @@ class SnapshotterSpaceTest {
    */
   @AfterEach
   void unmountLeftovers() throws IOException {
-    for (Path dir : mounted) {
-      ExternalTool.run("umount", "-l", dir.toString());
+    for (KernelMount m : mounted) {
+      KernelMount.detachIfMounted(m.dir());
     }
-    Path devices = tmp.resolve("pool/snapshotter/devices");
-    if (ExternalTool.run("mountpoint", "-q", devices.toString()).exitCode() == 0) {
-      ExternalTool.run("umount", "-l", devices.toString());
-    }
+    KernelMount.detachIfMounted(tmp.resolve("pool/snapshotter/devices"));
   }
 
   private ServeProcess serve(Path pool, String... extra) throws Exception {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--pool",
-                pool.toString(),
-                "serve",
-                "--listen",
-                "none",
-                "--containerd",
-                tmp.resolve("tp.sock").toString(),
-                "--base-size",
-                "64M"));
+    List<String> args = ServedContainerd.serveArgs(pool, tmp.resolve("tp.sock"), "64M");
     args.addAll(List.of(extra));
     ServeProcess p = new ServeProcess(tmp, args.toArray(String[]::new));
     p.uris();
@@ -86,29 +72,15 @@ class SnapshotterSpaceTest {
 
   /** Mounts what Prepare returned, as containerd does (mount(8) attaches the loop device). */
   private Path mount(List<Mount> mounts, String name) throws IOException {
-    assertThat(mounts).hasSize(1);
-    Mount m = mounts.getFirst();
-    Path dir = Files.createDirectories(tmp.resolve("mnt-" + name));
-    ok(
-        ExternalTool.run(
-            "mount",
-            "-t",
-            m.getType(),
-            "-o",
-            String.join(",", m.getOptionsList()),
-            m.getSource(),
-            dir.toString()));
-    mounted.add(dir);
-    return dir;
+    KernelMount m = KernelMount.of(mounts, tmp.resolve("mnt-" + name));
+    mounted.add(m);
+    return m.dir();
   }
 
   private void umount(Path dir) throws IOException {
-    ok(ExternalTool.run("umount", dir.toString()));
-    mounted.remove(dir);
-  }
-
-  private static void ok(ExternalTool.Result r) {
-    assertThat(r.exitCode()).as(r.all()).isZero();
+    KernelMount m = new KernelMount(dir);
+    m.close();
+    mounted.remove(m);
   }
 
   @Test

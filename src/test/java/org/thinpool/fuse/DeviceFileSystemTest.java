@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinDevice;
 import org.thinpool.pool.ThinPool;
+import org.thinpool.testing.FuseHost;
 
 /**
  * The file system through the real kernel: files of the device's size whose bytes are the device's,

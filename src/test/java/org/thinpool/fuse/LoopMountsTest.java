@@ -1,8 +1,8 @@
 package org.thinpool.fuse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.thinpool.testing.ExternalTool.ok;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -14,6 +14,8 @@ import org.thinpool.pool.DiscardMode;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.testing.ExternalTool;
+import org.thinpool.testing.FuseHost;
+import org.thinpool.testing.KernelMount;
 import org.thinpool.testing.LoopDevices;
 
 /**
@@ -26,25 +28,6 @@ class LoopMountsTest {
   static final long MIB = 1 << 20;
 
   @TempDir Path tmp;
-
-  /** A mount of {@code dev} on {@code dir}, unmounted on close. */
-  record Mount(Path dir) implements AutoCloseable {
-    static Mount of(Path dev, Path dir, String options) throws IOException {
-      Files.createDirectories(dir);
-      ok(ExternalTool.run("mount", "-o", options, dev.toString(), dir.toString()));
-      return new Mount(dir);
-    }
-
-    @Override
-    public void close() throws IOException {
-      ok(ExternalTool.run("umount", dir.toString()));
-    }
-  }
-
-  static ExternalTool.Result ok(ExternalTool.Result r) {
-    assertThat(r.exitCode()).as(r.all()).isZero();
-    return r;
-  }
 
   static byte[] random(int bytes, long seed) {
     byte[] b = new byte[bytes];
@@ -66,7 +49,7 @@ class LoopMountsTest {
       ok(ExternalTool.run("mkfs.ext4", "-q", "-F", file.toString()));
       Path dev = loops.attach(file);
       assertThat(fs.inUse(5)).isTrue();
-      try (Mount m = Mount.of(dev, tmp.resolve("mnt1"), "rw,discard")) {
+      try (KernelMount m = KernelMount.of(dev, tmp.resolve("mnt1"), "rw,discard")) {
         Files.write(m.dir().resolve("f"), first);
         ok(ExternalTool.run("sync"));
       }
@@ -77,8 +60,8 @@ class LoopMountsTest {
       pool.createSnapshot(6, 5);
       Path snapDev = loops.attach(fs.expose(6));
       Path originDev = loops.attach(file);
-      try (Mount sm = Mount.of(snapDev, tmp.resolve("mnt2"), "ro,noload");
-          Mount om = Mount.of(originDev, tmp.resolve("mnt3"), "rw,discard")) {
+      try (KernelMount sm = KernelMount.of(snapDev, tmp.resolve("mnt2"), "ro,noload");
+          KernelMount om = KernelMount.of(originDev, tmp.resolve("mnt3"), "rw,discard")) {
         Files.write(om.dir().resolve("f"), second);
         Files.write(om.dir().resolve("g"), second);
         ok(ExternalTool.run("sync"));
@@ -104,12 +87,12 @@ class LoopMountsTest {
       Path file = fs.expose(1);
       ok(ExternalTool.run("mkfs.xfs", "-q", "-f", file.toString()));
       Path dev = loops.attach(file);
-      try (Mount m = Mount.of(dev, tmp.resolve("mnt"), "rw,discard")) {
+      try (KernelMount m = KernelMount.of(dev, tmp.resolve("mnt"), "rw,discard")) {
         Files.write(m.dir().resolve("f"), data);
         ok(ExternalTool.run("sync"));
       }
       ok(ExternalTool.run("xfs_repair", "-n", dev.toString()));
-      try (Mount m = Mount.of(dev, tmp.resolve("mnt"), "ro")) {
+      try (KernelMount m = KernelMount.of(dev, tmp.resolve("mnt"), "ro")) {
         assertThat(Files.readAllBytes(m.dir().resolve("f"))).isEqualTo(data);
       }
     }
@@ -136,18 +119,18 @@ class LoopMountsTest {
       Path file = fs.expose(1);
       ok(ExternalTool.run("mkfs.ext4", "-q", "-F", "-E", "nodiscard", file.toString()));
       Path dev = loops.attach(file);
-      try (Mount m = Mount.of(dev, tmp.resolve("mnt"), "rw,discard")) {
+      try (KernelMount m = KernelMount.of(dev, tmp.resolve("mnt"), "rw,discard")) {
         Files.write(m.dir().resolve("big"), random(50 << 20, 4));
         ok(ExternalTool.run("sync"));
         pool.commit();
         long usedFull = pool.status().dataBlocksUsed();
-        long fileFull = allocatedBytes(poolDir.resolve("data"));
+        long fileFull = FuseHost.allocatedBytes(poolDir.resolve("data"));
         Files.delete(m.dir().resolve("big"));
         ok(ExternalTool.run("sync"));
         ExternalTool.Result trim = ExternalTool.run("fstrim", m.dir().toString());
         pool.commit();
         long freedBlocks = usedFull - pool.status().dataBlocksUsed();
-        long shrunkBytes = fileFull - allocatedBytes(poolDir.resolve("data"));
+        long shrunkBytes = fileFull - FuseHost.allocatedBytes(poolDir.resolve("data"));
         long fiftyMiBBlocks = (50 * MIB) / pool.dataBlockSizeBytes();
         switch (mode) {
           case PASSDOWN -> {
@@ -170,11 +153,5 @@ class LoopMountsTest {
       ok(ExternalTool.run("e2fsck", "-fn", dev.toString()));
     }
     ok(ExternalTool.run("thin_check", poolDir.resolve("metadata").toString()));
-  }
-
-  /** The bytes the file system holds for {@code file} (st_blocks x 512). */
-  static long allocatedBytes(Path file) throws IOException {
-    ExternalTool.Result r = ok(ExternalTool.run("stat", "-c", "%b", file.toString()));
-    return Long.parseLong(r.stdout().strip()) * 512;
   }
 }

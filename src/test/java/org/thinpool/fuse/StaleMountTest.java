@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.pool.PoolOptions;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.testing.ExternalTool;
+import org.thinpool.testing.FuseHost;
 
 /**
  * A server killed with SIGKILL leaves its FUSE mount behind, answering nothing; the next mount on

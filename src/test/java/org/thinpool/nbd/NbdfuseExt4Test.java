@@ -1,6 +1,7 @@
 package org.thinpool.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.thinpool.testing.ExternalTool.ok;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.testing.ExternalTool;
+import org.thinpool.testing.KernelMount;
 import org.thinpool.testing.LoopDevices;
 
 /**
@@ -61,25 +63,6 @@ class NbdfuseExt4Test {
     }
   }
 
-  /** A mount of {@code dev} on {@code dir}, unmounted on close. */
-  record Mount(Path dir) implements AutoCloseable {
-    static Mount of(Path dev, Path dir, String options) throws IOException {
-      Files.createDirectories(dir);
-      ok(ExternalTool.run("mount", "-o", options, dev.toString(), dir.toString()));
-      return new Mount(dir);
-    }
-
-    @Override
-    public void close() throws IOException {
-      ok(ExternalTool.run("umount", dir.toString()));
-    }
-  }
-
-  static ExternalTool.Result ok(ExternalTool.Result r) {
-    assertThat(r.exitCode()).as(r.all()).isZero();
-    return r;
-  }
-
   @Test
   void ext4OnAServedDeviceChecksCleanAndASnapshotKeepsTheOldContents() throws Exception {
     ExternalTool.require("mkfs.ext4");
@@ -92,7 +75,7 @@ class NbdfuseExt4Test {
       try (Fuse f = new Fuse(tmp.resolve("fuse1"), s.uri(1), false)) {
         ok(ExternalTool.run("mkfs.ext4", "-q", "-F", f.file().toString()));
         Path dev = loops.attach(f.file());
-        try (Mount m = Mount.of(dev, tmp.resolve("mnt1"), "rw")) {
+        try (KernelMount m = KernelMount.of(dev, tmp.resolve("mnt1"), "rw")) {
           Files.write(m.dir().resolve("f"), first);
           ok(ExternalTool.run("sync"));
         }
@@ -104,8 +87,8 @@ class NbdfuseExt4Test {
           Fuse origin = new Fuse(tmp.resolve("fuse3"), s.uri(1), false)) {
         Path snapDev = loops.attach(snap.file());
         Path originDev = loops.attach(origin.file());
-        try (Mount sm = Mount.of(snapDev, tmp.resolve("mnt2"), "ro,noload");
-            Mount om = Mount.of(originDev, tmp.resolve("mnt3"), "rw")) {
+        try (KernelMount sm = KernelMount.of(snapDev, tmp.resolve("mnt2"), "ro,noload");
+            KernelMount om = KernelMount.of(originDev, tmp.resolve("mnt3"), "rw")) {
           Files.write(om.dir().resolve("f"), second);
           Files.write(om.dir().resolve("g"), second);
           ok(ExternalTool.run("sync"));

@@ -1,6 +1,7 @@
 package org.thinpool.nbd;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.thinpool.testing.ExternalTool.ok;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,11 +20,6 @@ class RealClientsTest {
   static final long MIB = 1 << 20;
 
   @TempDir Path tmp;
-
-  private static ExternalTool.Result ok(ExternalTool.Result r) {
-    assertThat(r.exitCode()).as(r.all()).isZero();
-    return r;
-  }
 
   @Test
   void qemuIoPatternsAtUnalignedOffsetsReadBack() throws IOException {

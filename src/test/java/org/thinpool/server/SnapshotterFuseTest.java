@@ -1,6 +1,7 @@
 package org.thinpool.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.thinpool.testing.ExternalTool.ok;
 
 import containerd.services.snapshots.v1.SnapshotsGrpc;
 import containerd.services.snapshots.v1.SnapshotsOuterClass.PrepareSnapshotRequest;
@@ -17,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.pool.PoolOptions;
@@ -25,6 +25,7 @@ import org.thinpool.pool.ThinPool;
 import org.thinpool.snapshotter.FsType;
 import org.thinpool.snapshotter.Snapshotter;
 import org.thinpool.testing.ExternalTool;
+import org.thinpool.testing.FuseHost;
 import org.thinpool.testing.LoopDevices;
 
 /**
@@ -39,7 +40,7 @@ class SnapshotterFuseTest {
 
   @Test
   void prepareReturnsAFuseFileTheKernelMountsAndRemoveFollowsTheUnmount() throws Exception {
-    requireRootAndFuse();
+    FuseHost.require();
     ExternalTool.require("mkfs.ext4");
     Path sock = tmp.resolve("snap.sock");
     ThinPool pool = ThinPool.create(tmp.resolve("pool"), PoolOptions.ofDataSize(512 * MIB));
@@ -87,21 +88,5 @@ class SnapshotterFuseTest {
     }
     assertThat(Files.readString(Path.of("/proc/self/mountinfo")))
         .doesNotContain(tmp.resolve("pool/snapshotter/devices").toString());
-  }
-
-  static void ok(ExternalTool.Result r) {
-    assertThat(r.exitCode()).as(r.all()).isZero();
-  }
-
-  static void requireRootAndFuse() throws Exception {
-    int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
-    if (uid == 0 && Files.isWritable(Path.of("/dev/fuse"))) {
-      return;
-    }
-    if (ExternalTool.underCi()) {
-      throw new AssertionError("root and /dev/fuse are required under CI");
-    }
-    System.err.println("SKIPPING: needs root and /dev/fuse");
-    Assumptions.abort("needs root and /dev/fuse");
   }
 }

@@ -32,7 +32,7 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.thinpool.testing.ExternalTool;
+import org.thinpool.testing.KernelMount;
 import org.thinpool.testing.LoopDevices;
 
 /**
@@ -70,35 +70,31 @@ class SnapshotterServiceTest {
     return Status.Code.OK;
   }
 
-  /** Mounts {@code ms} on {@code target} as containerd would: the loop device, then mount(8). */
-  record Mounted(Path target, LoopDevices loops) implements AutoCloseable {
+  /**
+   * Mounts {@code ms} on {@code target} as containerd would: the loop device (attached here, so the
+   * test detaches exactly its own), then mount(8).
+   */
+  record Mounted(KernelMount mount, LoopDevices loops) implements AutoCloseable {
     static Mounted of(List<Mount> ms, Path target) throws IOException {
       assertThat(ms).hasSize(1);
       Mount m = ms.getFirst();
       assertThat(m.getOptionsList()).contains("loop");
-      Files.createDirectories(target);
       LoopDevices loops = new LoopDevices();
       Path dev = loops.attach(Path.of(m.getSource()));
       List<String> opts = new ArrayList<>(m.getOptionsList());
       opts.remove("loop");
-      ExternalTool.Result r =
-          ExternalTool.run(
-              "mount",
-              "-t",
-              m.getType(),
-              "-o",
-              String.join(",", opts),
-              dev.toString(),
-              "" + target);
-      assertThat(r.exitCode()).as(r.all()).isZero();
-      return new Mounted(target, loops);
+      return new Mounted(KernelMount.of(m.getType(), dev, target, String.join(",", opts)), loops);
+    }
+
+    Path target() {
+      return mount.dir();
     }
 
     @Override
     public void close() throws IOException {
-      ExternalTool.Result r = ExternalTool.run("umount", target.toString());
-      assertThat(r.exitCode()).as(r.all()).isZero();
-      loops.close();
+      try (loops) {
+        mount.close();
+      }
     }
   }
 
@@ -175,6 +171,10 @@ class SnapshotterServiceTest {
     try (SnapshotterHarness h = new SnapshotterHarness(tmp.resolve("pool"), tmp.resolve("s"))) {
       assertThat(Files.getPosixFilePermissions(h.socket))
           .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      try (var entries = Files.list(tmp)) { // bound in a private folder, moved, folder gone
+        assertThat(entries.map(p -> p.getFileName().toString()))
+            .containsExactlyInAnyOrder("pool", "s");
+      }
       base = h.snapshotter().baseDeviceId();
       h.client().prepare(prepare("a", ""));
       h.client().commit(commit("A", "a"));

@@ -57,9 +57,13 @@ class ListFilterTest {
     for (String bad : List.of("name==", "labels.\"open", "name~=(", "==x", "name==a,,")) {
       assertThatThrownBy(() -> ListFilter.parse(List.of(bad)))
           .as(bad)
-          .isInstanceOf(SnapshotterException.InvalidArgument.class);
+          .isInstanceOfSatisfying(
+              SnapshotterException.class,
+              e -> assertThat(e.kind()).isEqualTo(SnapshotterException.Kind.INVALID_ARGUMENT));
     }
     assertThatThrownBy(() -> ListFilter.parse(List.of("x".repeat(5000))))
-        .isInstanceOf(SnapshotterException.InvalidArgument.class);
+        .isInstanceOfSatisfying(
+            SnapshotterException.class,
+            e -> assertThat(e.kind()).isEqualTo(SnapshotterException.Kind.INVALID_ARGUMENT));
   }
 }

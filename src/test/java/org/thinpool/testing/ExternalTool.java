@@ -61,6 +61,14 @@ public final class ExternalTool {
     return null;
   }
 
+  /** {@code r}, asserted to have exited 0 (the message holds what the tool printed). */
+  public static Result ok(Result r) {
+    if (r.exitCode() != 0) {
+      fail("exit code " + r.exitCode() + ": " + r.all());
+    }
+    return r;
+  }
+
   public static Result run(String tool, String... args) throws IOException {
     return runExecutable(require(tool), args);
   }

@@ -1,4 +1,4 @@
-package org.thinpool.fuse;
+package org.thinpool.testing;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -8,14 +8,16 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * What the kernel tests need: {@code /dev/fuse} readable and writable and root (to mount). Under
- * {@code CI=true} a missing one fails the test; elsewhere the test is skipped, loudly.
+ * What the FUSE and loop-mount tests need: {@code /dev/fuse} readable and writable and root (to
+ * mount). Under {@code CI=true} a missing one fails the test; elsewhere the test is skipped,
+ * loudly.
  */
-final class FuseHost {
+public final class FuseHost {
   private FuseHost() {}
 
   /** Polls {@code condition} (every 10 ms, up to 10 s): for what the kernel does after a call. */
-  static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
+  public static void awaitTrue(java.util.function.BooleanSupplier condition)
+      throws InterruptedException {
     for (int i = 0; i < 1000 && !condition.getAsBoolean(); i++) {
       Thread.sleep(10);
     }
@@ -24,7 +26,7 @@ final class FuseHost {
     }
   }
 
-  static void require() throws IOException {
+  public static void require() throws IOException {
     Path dev = Path.of("/dev/fuse");
     int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
     String missing =
@@ -39,5 +41,11 @@ final class FuseHost {
     }
     System.err.println("SKIPPING: " + missing);
     Assumptions.abort(missing);
+  }
+
+  /** The bytes the host file system holds for {@code file} (st_blocks x 512), not its size. */
+  public static long allocatedBytes(Path file) throws IOException {
+    ExternalTool.Result r = ExternalTool.ok(ExternalTool.run("stat", "-c", "%b", file.toString()));
+    return Long.parseLong(r.stdout().strip()) * 512;
   }
 }
