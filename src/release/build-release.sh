@@ -5,6 +5,7 @@
 #  2. jlink makes a runtime of only those, with its default CDS archive;
 #  3. the AOT cache is trained with THAT runtime's java and the release's own jar, because an
 #     AOT cache is only valid for the exact JVM build, flags and class path it was made with;
+#     a second, smaller one for the short commands scripts call in loops (see bin/thinpool);
 #  4. launcher, install script, completion and man pages are copied in and the tree is tarred.
 set -euo pipefail
 jdk="$1"; target="$2"; version="$3"
@@ -35,6 +36,37 @@ fi
 [ -s "$out/lib/thinpool.aot" ] || { cat "$log" >&2; echo "no AOT cache written" >&2; exit 1; }
 
 install -m 755 "$src/thinpool" "$out/bin/thinpool"
+# The short commands' own, smaller cache (lib/short.aot: --version, thin ls, status): trained on
+# a pool made here by the release with its full cache, and through the control socket of a copy
+# that a `serve` of the release owns, so that it holds only these commands' classes.
+short="$(mktemp -d)"
+server=
+stop_server() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null && wait "$server" || true; server=; fi
+}
+trap 'stop_server; rm -rf "$short"' EXIT
+tp="$out/bin/thinpool"
+head -c 1048576 /dev/urandom > "$short/image"
+{ "$tp" --pool "$short/pool" create --data-size 64M \
+    && "$tp" --pool "$short/pool" thin create 1 16M \
+    && "$tp" --pool "$short/pool" import 1 "$short/image" \
+    && "$tp" --pool "$short/pool" thin snapshot 2 1 \
+    && cp -a "$short/pool" "$short/served"; } >> "$log" 2>&1 \
+  || { cat "$log" >&2; echo "build-release: no pool to train on" >&2; exit 1; }
+"$tp" --pool "$short/served" serve --listen none --socket "$short/nbd.sock" >> "$log" 2>&1 &
+server=$!
+for _ in $(seq 300); do [ -S "$short/served/control.sock" ] && break; sleep 0.2; done
+[ -S "$short/served/control.sock" ] \
+  || { cat "$log" >&2; echo "build-release: the training server did not start" >&2; exit 1; }
+if ! "$out/runtime/bin/java" "@$out/lib/jvm.args" -XX:AOTCacheOutput="$out/lib/short.aot" \
+    -cp "$out/lib/thinpool.jar" org.thinpool.cli.AotTraining --short "$short/pool" \
+    "$short/served" >> "$log" 2>&1; then
+  cat "$log" >&2
+  echo "build-release: AOT training of the short commands failed" >&2
+  exit 1
+fi
+stop_server
+[ -s "$out/lib/short.aot" ] || { cat "$log" >&2; echo "no short AOT cache written" >&2; exit 1; }
 install -m 755 "$src/thinpool-install" "$out/bin/thinpool-install"
 cp -r "$target/generated-docs/man" "$out/share/man"
 mkdir -p "$out/share/bash-completion/completions"

@@ -21,12 +21,17 @@ import picocli.CommandLine;
  * process, on a small pool in a temporary directory, so the cache holds the classes, linked call
  * sites and method profiles of every command's start path. Help, version, a usage error and an
  * operating error are included: their exception and help classes are on the start path too. Exits
- * non-zero if a command that must work fails, so a broken training run fails the build.
+ * non-zero if a command that must work fails, so a broken training run fails the build. With {@code
+ * --short POOL}, the training of the short commands' smaller cache ({@link #trainShort}).
  */
 public final class AotTraining {
   private AotTraining() {}
 
   public static void main(String[] args) throws IOException {
+    if (args.length == 3 && args[0].equals("--short")) {
+      trainShort(Path.of(args[1]), Path.of(args[2]));
+      System.exit(ExitCodes.OK);
+    }
     Path tmp = Files.createTempDirectory("thinpool-aot-training");
     try {
       train(tmp);
@@ -55,8 +60,9 @@ public final class AotTraining {
     quiet("--no-such-option");
     quiet("--pool", tmp.resolve("missing").toString(), "status");
     ok("--pool", pool, "create", "--data-size", "256M", "--metadata-size", "8M");
-    LockWarmUp.start(new String[] {"--pool", pool, "thin", "ls"}); // as Main.main does
-    ok("--pool", pool, "thin", "create", "1", "64M");
+    String[] thinCreate = {"--pool", pool, "thin", "create", "1", "64M"};
+    LockWarmUp.start(thinCreate); // as Main.main does
+    ok(thinCreate);
     ok("--pool", pool, "import", "1", image.toString());
     ok("--pool", pool, "thin", "snapshot", "2", "1");
     ok("--pool", pool, "import", "2", image.toString(), "--offset", "2M");
@@ -76,6 +82,29 @@ public final class AotTraining {
     ok("--pool", pool, "thin", "resize", "1", "128M");
     ok("--pool", pool, "thin", "delete", "2");
     ok("--pool", pool, "grow", "--data-size", "512M", "--json");
+  }
+
+  /**
+   * The training of the short commands' own cache ({@code lib/short.aot}, which the launcher uses
+   * for {@code --version}, {@code thin ls} and {@code status}): only those, on {@code pool}, a pool
+   * the build made beforehand with the full cache, and through the control socket of {@code
+   * served}, a pool that a server process of the build owns (a server in this process would put its
+   * own classes in the cache). The JVM loads every class of its cache at start: these commands need
+   * 1,700 of the full cache's 2,800, which saves them a tenth of their CPU.
+   */
+  private static void trainShort(Path pool, Path served) throws IOException {
+    String p = pool.toString();
+    quiet("--version");
+    quiet("--pool", pool.resolveSibling("missing").toString(), "status");
+    LockWarmUp.start(new String[] {"--pool", p, "thin", "ls"}); // as Main.main does
+    for (String dir : List.of(p, served.toString())) {
+      for (int i = 0; i < 3; i++) {
+        ok("--pool", dir, "thin", "ls");
+        ok("--pool", dir, "thin", "ls", "--json");
+        ok("--pool", dir, "status");
+        ok("--pool", dir, "status", "--json");
+      }
+    }
   }
 
   /**

@@ -14,8 +14,9 @@ import org.thinpool.server.ControlService;
  *
  * <p>Only a guess from the raw arguments, made before picocli reads them: it affects when the
  * linking happens, never what a command does. No warm-up for help and version, which open no pool,
- * nor for a pool that a server answers for through its control socket, where this process takes no
- * lock.
+ * for a pool that a server answers for through its control socket, where this process takes no
+ * lock, nor for the read-only commands, whose reader's lock is a plain JDK file lock: linking there
+ * would cost them the CPU it is meant to hide.
  */
 final class LockWarmUp {
   private LockWarmUp() {}
@@ -28,6 +29,7 @@ final class LockWarmUp {
           || list.contains("-h")
           || list.contains("--version")
           || list.contains("-V")
+          || readOnly(list)
           || Files.exists(ControlService.socketPath(poolDir(args)))) {
         return;
       }
@@ -37,6 +39,14 @@ final class LockWarmUp {
     Thread t = new Thread(DirectoryLock::linkNativeCalls, "thinpool-link-native");
     t.setDaemon(true);
     t.start();
+  }
+
+  /** thin ls, status, dump, and check without --clear-needs-check-flag: readers of the pool. */
+  private static boolean readOnly(List<String> args) {
+    return args.contains("status")
+        || args.contains("dump")
+        || (args.contains("thin") && args.contains("ls"))
+        || (args.contains("check") && !args.contains("--clear-needs-check-flag"));
   }
 
   /** The --pool value as picocli will read it (both spellings), else the default's. */

@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.RawBlockDevice;
+import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.PoolStateException;
 import org.thinpool.pool.ThinPool;
+import org.thinpool.thin.ThinMetadata;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ScopeType;
 
@@ -70,6 +72,26 @@ final class PoolOption {
       return served.holdCommitted(); // the server holds the lock; it holds its commits instead
     }
     return ThinPool.lockForReading(dir());
+  }
+
+  /** A read of the committed metadata (see {@link #readMetadata}). */
+  @FunctionalInterface
+  interface MetadataRead<T> {
+    T apply(ThinMetadata md) throws IOException;
+  }
+
+  /**
+   * Runs {@code read} on the pool's committed metadata, opened read-only under {@link
+   * #lockForReading}: the way the read-only commands (thin ls, status) open a pool. The metadata's
+   * fd closes before the lock, after the read: a classic POSIX lock drops with any close of its
+   * file.
+   */
+  <T> T readMetadata(MetadataRead<T> read) throws IOException {
+    try (Closeable lock = lockForReading();
+        ThinMetadata md =
+            ThinMetadata.open(openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
+      return read.apply(md);
+    }
   }
 
   /** The metadata file or device, read-only; callers hold {@link #lockForReading}. */

@@ -2,6 +2,7 @@ package org.thinpool.cli;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.thinpool.pool.PoolStatus;
 import org.thinpool.pool.ThinPool;
@@ -34,9 +35,20 @@ final class PoolStatusCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    PoolOption option = Main.pool(spec);
+    // Read-only under a reader's lock where an open would change nothing (the usual case): no
+    // writer's lock, no native call. Else, and inside a server (its live pool), as an open sees it.
+    Optional<PoolStatus> closed =
+        option.served == null
+            ? option.readMetadata(md -> ThinPool.status(option.dir(), md))
+            : Optional.empty();
     PoolStatus s;
-    try (ThinPool pool = Main.openPool(spec)) {
-      s = pool.status();
+    if (closed.isPresent()) {
+      s = closed.get();
+    } else {
+      try (ThinPool pool = Main.openPool(spec)) {
+        s = pool.status();
+      }
     }
     PrintWriter out = spec.commandLine().getOut();
     out.print(json ? json(s) : text(s));

@@ -1,6 +1,5 @@
 package org.thinpool.cli;
 
-import java.io.Closeable;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -9,7 +8,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.thinpool.meta.block.BlockManager;
 import org.thinpool.pool.PoolStateException;
 import org.thinpool.pool.ThinPool;
 import org.thinpool.thin.MetadataDumper;
@@ -88,28 +86,27 @@ final class ThinLsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<ThinLsField> columns = columns();
-    try (Closeable lock = pool().lockForReading();
-        ThinMetadata md =
-            ThinMetadata.open(
-                pool().openMetadataReadOnly(), true, BlockManager.DEFAULT_CACHE_BLOCKS)) {
-      ThinLsReport report =
-          new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
-      if (metadataSnap) {
-        long snap = md.metadataSnap();
-        if (snap == 0) {
-          throw new PoolStateException("pool " + pool().dir() + " holds no metadata snapshot");
-        }
-        MetadataDumper.dumpMetadataSnap(md, snap, report.countingPass());
-        MetadataDumper.dumpMetadataSnap(md, snap, report.classifyingPass());
-      } else {
-        MetadataDumper.dump(md, report.countingPass());
-        MetadataDumper.dump(md, report.classifyingPass(sizes(md)));
-      }
-      PrintWriter out = spec.commandLine().getOut();
-      out.print(json ? json(report) : report.text(columns, !noHeaders));
-      out.flush();
-    }
+    ThinLsReport report = pool().readMetadata(this::report);
+    PrintWriter out = spec.commandLine().getOut();
+    out.print(json ? json(report) : report.text(columns, !noHeaders));
+    out.flush();
     return ExitCodes.OK;
+  }
+
+  private ThinLsReport report(ThinMetadata md) throws IOException {
+    ThinLsReport report = new ThinLsReport(md.dataBlockSizeSectors(), md.dataSpaceMap().nrBlocks());
+    if (metadataSnap) {
+      long snap = md.metadataSnap();
+      if (snap == 0) {
+        throw new PoolStateException("pool " + pool().dir() + " holds no metadata snapshot");
+      }
+      MetadataDumper.dumpMetadataSnap(md, snap, report.countingPass());
+      MetadataDumper.dumpMetadataSnap(md, snap, report.classifyingPass());
+    } else {
+      MetadataDumper.dump(md, report.countingPass());
+      MetadataDumper.dump(md, report.classifyingPass(sizes(md)));
+    }
+    return report;
   }
 
   static String json(ThinLsReport report) {

@@ -42,6 +42,16 @@ final class NativeIo {
   private static final int LOCK_EX = 2;
   private static final int LOCK_NB = 4;
   private static final int EWOULDBLOCK = 11;
+  private static final int EACCES = 13;
+
+  /** fcntl: set an open file description's record lock, without waiting (Linux 3.15+). */
+  private static final int F_OFD_SETLK = 37;
+
+  private static final short F_WRLCK = 1;
+
+  /** {@code struct flock} on x86-64 and arm64: l_type, l_whence, l_start, l_len, l_pid. */
+  private static final long FLOCK_STRUCT_BYTES = 32;
+
   private static final int EINTR = 4;
   static final int EBUSY = 16;
   private static final int FALLOC_FL_KEEP_SIZE = 0x01;
@@ -103,6 +113,15 @@ final class NativeIo {
         libc(
             "flock",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.captureCallState("errno"));
+  }
+
+  private static final class Fcntl {
+    static final MethodHandle H =
+        libc(
+            "fcntl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+            Linker.Option.firstVariadicArg(2),
             Linker.Option.captureCallState("errno"));
   }
 
@@ -218,11 +237,12 @@ final class NativeIo {
   }
 
   /**
-   * Links open, flock and close now (what {@link DirectoryLock} calls), so that a command can do it
-   * on another thread while it parses its arguments. Idempotent; never fails.
+   * Links open, flock, fcntl and close now (what {@link DirectoryLock} and {@link
+   * FileRecordLock#tryExclusive} call), so that a command can do it on another thread while it
+   * parses its arguments. Idempotent; never fails.
    */
   static void linkLockCalls() {
-    if (Open.H == null || Flock.H == null || Close.H == null) {
+    if (Open.H == null || Flock.H == null || Fcntl.H == null || Close.H == null) {
       return; // unavailable: tryLock says so when it is called
     }
   }
@@ -482,6 +502,40 @@ final class NativeIo {
       throw e;
     } catch (Throwable t) {
       throw new DeviceIoException("flock of " + path + " failed", t);
+    }
+  }
+
+  /**
+   * {@code fcntl(fd, F_OFD_SETLK, {F_WRLCK, SEEK_SET, 0, 0})}: an exclusive record lock over the
+   * whole file, owned by the open file description. True if taken, false if a conflicting lock is
+   * held (an OFD lock through another open, or a classic POSIX lock of any process, this one
+   * included); fails on other errors.
+   */
+  static boolean tryOfdWriteLock(int fd, Path path) throws DeviceIoException {
+    requireAvailable(Fcntl.H, path);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      // Zeroed: whence SEEK_SET, start 0, length 0 (to the end, however far it grows), pid 0
+      // (which F_OFD_SETLK requires).
+      MemorySegment flock = arena.allocate(FLOCK_STRUCT_BYTES, 8);
+      flock.set(ValueLayout.JAVA_SHORT, 0, F_WRLCK);
+      while (true) {
+        int rc = (int) Fcntl.H.invokeExact(state, fd, F_OFD_SETLK, flock);
+        if (rc == 0) {
+          return true;
+        }
+        int e = errno(state);
+        if (e == EWOULDBLOCK || e == EACCES) {
+          return false;
+        }
+        if (e != EINTR) {
+          throw new DeviceIoException("fcntl(F_OFD_SETLK) of " + path + " failed: errno " + e);
+        }
+      }
+    } catch (DeviceIoException | RuntimeException | Error e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new DeviceIoException("fcntl(F_OFD_SETLK) of " + path + " failed", t);
     }
   }
 

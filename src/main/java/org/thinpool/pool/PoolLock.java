@@ -7,17 +7,31 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.DirectoryLock;
+import org.thinpool.io.FileRecordLock;
 
 /**
- * The lock on a pool directory: a {@link DirectoryLock} ({@code flock} on the directory itself),
- * exclusive for the one process that writes the pool, shared for read-only commands, so that a
- * reader never walks metadata a writer is changing and a writer never starts under a reader.
+ * The lock on a pool: one process writes the pool, and read-only commands (thin ls, status, check,
+ * dump) read its committed metadata while no writer has it open. A writer never starts under a
+ * reader; readers do not exclude each other.
  *
- * <p>The lock is on the directory, not on a file in it: deleting or replacing {@code DIR/lock}, or
- * renaming another metadata file over {@code DIR/metadata}, does not let a second writer in. {@code
- * DIR/lock} is only a note: the writer's pid, for the message another opener prints. It is never
- * deleted (a stale note is harmless: it is only read while the lock is held).
+ * <ul>
+ *   <li>A writer takes a {@link DirectoryLock} ({@code flock} on the directory itself) against any
+ *       other writer: deleting or replacing {@code DIR/lock}, or renaming another metadata file
+ *       over {@code DIR/metadata}, does not let a second writer in. It also takes the exclusive
+ *       {@link FileRecordLock} on the metadata (the file or its device), against readers; a
+ *       metadata file it renames into place (create, restore) is locked before the rename.
+ *   <li>A reader takes the shared {@link FileRecordLock} on the metadata: a plain JDK file lock, so
+ *       the short read-only commands link no native call (the first FFM downcall of a process costs
+ *       more than the whole command otherwise). It must not close another fd of the metadata until
+ *       it has finished reading (a classic POSIX lock drops with any close of its file).
+ * </ul>
+ *
+ * <p>{@code DIR/lock} is only a note: the writer's pid, for the message another opener prints. It
+ * is never deleted (a stale note is harmless: it is only read while the lock is held).
  */
 final class PoolLock implements Closeable {
   static final String FILE_NAME = "lock";
@@ -25,34 +39,96 @@ final class PoolLock implements Closeable {
   /** A pid is at most 7 digits on Linux (pid_max <= 4 194 304); a longer note is not a pid. */
   private static final int MAX_PID_CHARS = 16;
 
-  private final DirectoryLock lock;
+  private final Path dir;
 
-  private PoolLock(DirectoryLock lock) {
-    this.lock = lock;
+  /** The writer's flock on the directory; null for a reader. */
+  private final DirectoryLock writer;
+
+  /** Locks on metadata files: a reader's one, a writer's (a second while restore switches). */
+  private final List<FileRecordLock> metadataLocks = new ArrayList<>();
+
+  private PoolLock(Path dir, DirectoryLock writer) {
+    this.dir = dir;
+    this.writer = writer;
   }
 
-  /** Takes the writer's lock or fails with "pool DIR is in use by process N". */
+  /**
+   * Takes the writer's lock or fails with "pool DIR is in use by process N" (another writer) or
+   * "being read by another command" (readers). A pool with no metadata yet (one being created or
+   * restored) gets the metadata's lock through {@link #excludeReaders} before it is renamed in.
+   */
   static PoolLock acquire(Path dir) throws IOException {
     DirectoryLock l = DirectoryLock.tryLock(requireDirectory(dir), false);
     if (l == null) {
-      throw refused(dir);
-    }
-    try {
-      writeNote(dir);
-    } catch (IOException | RuntimeException e) {
-      l.close();
-      throw e;
-    }
-    return new PoolLock(l);
-  }
-
-  /** Takes a reader's lock (other readers may hold it too) or fails as {@link #acquire}. */
-  static PoolLock acquireShared(Path dir) throws IOException {
-    DirectoryLock l = DirectoryLock.tryLock(requireDirectory(dir), true);
-    if (l == null) {
       throw inUse(dir);
     }
-    return new PoolLock(l);
+    PoolLock lock = new PoolLock(dir, l);
+    try {
+      Path meta = PoolSettings.load(dir).metadataPath(dir);
+      if (Files.exists(meta)) {
+        lock.excludeReaders(meta);
+      }
+      writeNote(dir);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+    return lock;
+  }
+
+  /**
+   * Takes a reader's lock (other readers may hold it too) or fails with "pool DIR is in use by
+   * process N"; fails with "no pool at DIR" if its metadata is missing.
+   */
+  static PoolLock acquireShared(Path dir) throws IOException {
+    Path meta = PoolSettings.load(requireDirectory(dir)).metadataPath(dir);
+    if (!Files.exists(meta)) {
+      throw new PoolStateException("no pool at " + dir + " (missing " + meta + ")");
+    }
+    FileRecordLock r = FileRecordLock.tryShared(meta);
+    if (r == null) {
+      throw inUse(dir);
+    }
+    PoolLock lock = new PoolLock(dir, null);
+    lock.metadataLocks.add(r);
+    return lock;
+  }
+
+  /**
+   * The writer's lock on {@code metadata} too, a file it is about to rename into place (or the
+   * pool's metadata): readers are refused from its first byte. Fails with "being read by another
+   * command" if a reader holds it.
+   */
+  void excludeReaders(Path metadata) throws IOException {
+    if (writer == null) {
+      throw new AssertionError("a reader's lock cannot exclude readers");
+    }
+    FileRecordLock r = FileRecordLock.tryExclusive(metadata);
+    if (r == null) {
+      throw readersOrOtherWriter(metadata);
+    }
+    metadataLocks.add(r);
+  }
+
+  /**
+   * Why the metadata's writer's lock was refused: readers hold it, or the writer of another pool
+   * folder naming the same metadata device (direct mode), which this folder's lock cannot see.
+   */
+  private IOException readersOrOtherWriter(Path metadata) throws IOException {
+    try (FileRecordLock probe = FileRecordLock.tryShared(metadata)) {
+      if (probe == null) {
+        return new DeviceIoException(
+            "cannot lock "
+                + metadata
+                + ": busy (the metadata of a pool another process has open, "
+                + "through another folder)");
+      }
+    }
+    return new PoolStateException(
+        "pool "
+            + dir
+            + " is being read by another command "
+            + "(check, dump, thin ls, status); try again when it has finished");
   }
 
   private static Path requireDirectory(Path dir) throws PoolStateException {
@@ -74,20 +150,6 @@ final class PoolLock implements Closeable {
         StandardCopyOption.ATOMIC_MOVE);
   }
 
-  /** Why the writer's lock was refused: a writer holds it, or only readers do. */
-  private static PoolStateException refused(Path dir) throws IOException {
-    try (DirectoryLock probe = DirectoryLock.tryLock(dir, true)) {
-      if (probe != null) {
-        return new PoolStateException(
-            "pool "
-                + dir
-                + " is being read by another command "
-                + "(check, dump, thin ls); try again when it has finished");
-      }
-    }
-    return inUse(dir);
-  }
-
   private static PoolStateException inUse(Path dir) {
     return new PoolStateException("pool " + dir + " is in use by process " + owner(dir));
   }
@@ -106,8 +168,17 @@ final class PoolLock implements Closeable {
     }
   }
 
+  /** Releases the metadata's locks, then the directory's. Idempotent. */
   @Override
   public void close() throws IOException {
-    lock.close();
+    try {
+      for (FileRecordLock r : metadataLocks) {
+        r.close();
+      }
+    } finally {
+      if (writer != null) {
+        writer.close();
+      }
+    }
   }
 }

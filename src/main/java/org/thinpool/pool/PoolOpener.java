@@ -28,6 +28,10 @@ import org.thinpool.thin.check.PoolCheck;
 final class PoolOpener {
   private static final long SECTOR_BYTES = 512;
 
+  /** Why a pool whose superblock has needs_check set opens read-only. */
+  static final String NEEDS_CHECK_REASON =
+      "the metadata's needs_check flag is set; run thinpool check";
+
   /** Clearing a flag reads the superblock and the space maps' roots: a small cache will do. */
   private static final int CHECK_CACHE_BLOCKS = 64;
 
@@ -108,6 +112,7 @@ final class PoolOpener {
     try {
       lock = PoolLock.acquire(tmp);
       builder.build(tmp);
+      lock.excludeReaders(PoolSettings.load(tmp).metadataPath(tmp));
       AtomicFiles.syncDirectory(tmp);
       moveIntoPlace(tmp, target, dir);
       AtomicFiles.syncDirectory(parent);
@@ -279,10 +284,7 @@ final class PoolOpener {
       // Sizes first: a damaged sizes file refuses the open before anything is committed.
       List<String> warnings = new ArrayList<>();
       Map<Long, Long> sizes = loadSizes(dir, md, bs, warnings);
-      String failed =
-          md.superblock().needsCheck()
-              ? "the metadata's needs_check flag is set; run thinpool check"
-              : null;
+      String failed = md.superblock().needsCheck() ? NEEDS_CHECK_REASON : null;
       if (deviceBlocks > poolBlocks && failed == null) {
         md.resizeDataDevice(deviceBlocks);
         md.commit();

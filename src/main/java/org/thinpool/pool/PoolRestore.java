@@ -62,7 +62,7 @@ final class PoolRestore {
                 + " passes check: a "
                 + "restore would replace a good pool; add --force to replace it anyway");
       }
-      build(dir, source, Files.isRegularFile(meta) ? Files.size(meta) : 0);
+      build(dir, lock, source, Files.isRegularFile(meta) ? Files.size(meta) : 0);
     }
   }
 
@@ -74,7 +74,8 @@ final class PoolRestore {
     }
   }
 
-  private static void build(Path dir, ThinPool.RestoreSource source, long existingBytes)
+  private static void build(
+      Path dir, PoolLock lock, ThinPool.RestoreSource source, long existingBytes)
       throws IOException {
     Path tmpMeta = dir.resolve(METADATA_TMP);
     Path tmpSizes = dir.resolve(SIZES_TMP);
@@ -98,6 +99,7 @@ final class PoolRestore {
       md.close(); // committed (and synced) by the restorer's end
       SizeTable.writeWhole(tmpSizes, tid, sizes);
       AtomicFiles.syncDirectory(dir);
+      lock.excludeReaders(tmpMeta); // readers are refused the new metadata from the switch on
       Files.move(
           tmpMeta,
           dir.resolve(ThinPool.METADATA_FILE),

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import org.thinpool.thin.DeviceUsage;
 import org.thinpool.thin.RestoreSink;
@@ -129,13 +130,23 @@ public final class ThinPool implements AutoCloseable {
 
   /**
    * A reader's lock on the pool in {@code dir}, for commands that read its metadata without opening
-   * it (check, dump, thin ls): while it is held no process can open the pool for writing, so the
-   * committed metadata stays as it is; other readers may hold it too. Fails with "pool DIR is in
-   * use by process N" while a writer has the pool open: its metadata changes under a reader, and
-   * blocks of the last commit are reused after the next one.
+   * it (check, dump, thin ls, status): while it is held no process can open the pool for writing,
+   * so the committed metadata stays as it is; other readers may hold it too. Fails with "pool DIR
+   * is in use by process N" while a writer has the pool open: its metadata changes under a reader,
+   * and blocks of the last commit are reused after the next one.
    */
   public static Closeable lockForReading(Path dir) throws IOException {
     return PoolLock.acquireShared(dir);
+  }
+
+  /**
+   * The status of the pool in {@code dir} from {@code md}, its committed metadata opened read-only
+   * by the caller under {@link #lockForReading}: what {@link #status} reports right after an open,
+   * without opening the pool. Empty when an open would change the pool first (a grown data file,
+   * device sizes to adopt, a restore to finish) or the pool is in direct mode: then open it.
+   */
+  public static Optional<PoolStatus> status(Path dir, ThinMetadata md) throws IOException {
+    return ClosedPoolStatus.read(dir, md);
   }
 
   /** Where the pool in {@code dir} keeps its metadata: DIR/metadata or its metadata device. */

@@ -107,11 +107,27 @@ public final class SnapshotterService implements Service {
       executor =
           Executors.newFixedThreadPool(WORKER_THREADS, Thread.ofPlatform().daemon().factory());
       loops = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
-      server = OwnerOnlySocket.bind(socket, this::startServer, Server::shutdownNow);
+      SnapshotterWarmUp.removeLeftovers(snapshotter);
+      server = OwnerOnlySocket.bind(socket, this::startWarmServer, Server::shutdownNow);
     } catch (IOException | RuntimeException e) {
       stop();
       throw e;
     }
+  }
+
+  /**
+   * The gRPC server listening at {@code path}, the private name it has until it is moved into
+   * place, after its warm-up ({@link SnapshotterWarmUp}): clients find it warm.
+   */
+  private Server startWarmServer(Path path) throws IOException {
+    Server s = startServer(path);
+    try {
+      SnapshotterWarmUp.run(path, loops);
+    } catch (IOException | RuntimeException e) {
+      s.shutdownNow();
+      throw e;
+    }
+    return s;
   }
 
   /** The gRPC server, listening at {@code path}. */

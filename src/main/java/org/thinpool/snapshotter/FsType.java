@@ -54,12 +54,17 @@ public enum FsType {
   }
 
   /**
-   * The options of a mount of a snapshot: writable ones pass discards down; read-only ones (views)
-   * skip journal recovery, since the layer may have been committed while its file system was still
-   * mounted and a read-only loop device cannot replay it.
+   * The options of a mount of a snapshot: writable ones pass discards down and keep no access times
+   * (an atime update is an inode-table write: a 64 KiB block copied from the parent layer on the
+   * first read of a file, and a journal commit with its flushes at unmount, for a time no container
+   * tool reads); read-only ones (views) skip journal recovery, since the layer may have been
+   * committed while its file system was still mounted and a read-only loop device cannot replay it.
    */
   List<String> mountOptions(boolean readOnly) {
     List<String> o = new ArrayList<>(List.of("loop", readOnly ? "ro" : "rw"));
+    if (!readOnly) {
+      o.add("noatime");
+    }
     switch (this) {
       case EXT4 -> {
         if (readOnly) {

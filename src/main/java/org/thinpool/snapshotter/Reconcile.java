@@ -29,7 +29,8 @@ final class Reconcile {
       }
     }
     if (!lost.isEmpty()) {
-      // Cannot follow from our ordering; only from a pool restored or edited by hand.
+      // A Prepare killed between its record and its device (they are written at once), else a
+      // pool restored or edited by hand.
       LOG.log(Level.WARNING, "dropping records whose thin device is gone: {0}", lost);
       RecordChange c = new RecordChange(lost, List.of());
       log.append(c);

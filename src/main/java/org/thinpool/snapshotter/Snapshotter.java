@@ -1,6 +1,7 @@
 package org.thinpool.snapshotter;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -12,7 +13,10 @@ import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.thinpool.pool.ThinPool;
@@ -24,10 +28,11 @@ import org.thinpool.pool.ThinPool;
  *
  * <p>Crash consistency with the pool's transactions (the pool is the truth for devices; the records
  * file, {@link RecordLog}, for names): a new snapshot's device is created and committed in the pool
- * <em>before</em> its record is written; a removal writes the record's removal <em>before</em>
- * deleting the device; commit and update rewrite records only. So a crash at any point leaves at
- * worst a device without a record, which {@link #open} (and {@link #cleanup}) deletes, never a
- * record without its device.
+ * while its record is written, both durable before Prepare returns; a removal writes the record's
+ * removal <em>before</em> deleting the device; commit and update rewrite records only. So a crash
+ * at any point leaves at worst a device without a record, which {@link #open} (and {@link
+ * #cleanup}) deletes, or the record of a Prepare that never returned without its device, which
+ * {@link #open} drops: never a record of an acknowledged snapshot without its device.
  *
  * <p>Every operation is one critical section on this object, like containerd's one transaction per
  * call, except exposing and releasing device files, which can be slow. Thread-safe.
@@ -91,6 +96,11 @@ public final class Snapshotter implements AutoCloseable {
   private final DeferredRemovals deferred;
 
   private ScheduledExecutorService retrier;
+
+  /** Appends Prepare's record while the pool creates its device (one append at a time). */
+  private final ExecutorService recordWriter =
+      Executors.newSingleThreadExecutor(
+          Thread.ofPlatform().name("thinpool-snapshot-records").daemon().factory());
 
   private Snapshotter(
       ThinPool pool,
@@ -245,16 +255,9 @@ public final class Snapshotter implements AutoCloseable {
         origin = p.deviceId();
       }
       guard.check(pool.status(), key);
-      long id = nextDeviceId++;
-      pool.createSnapshot(id, origin); // committed in the pool before the record says it exists
       Instant now = clock.instant();
-      r = new SnapshotRecord(new SnapshotInfo(key, parent, kind, labels, now, now), id);
-      try {
-        change(RecordChange.put(r));
-      } catch (IOException | RuntimeException e) {
-        pool.delete(id);
-        throw e;
-      }
+      r = new SnapshotRecord(new SnapshotInfo(key, parent, kind, labels, now, now), nextDeviceId++);
+      createDeviceAndRecord(r, origin);
     }
     try {
       if (size.isPresent()) {
@@ -466,6 +469,7 @@ public final class Snapshotter implements AutoCloseable {
     if (retrier != null) {
       retrier.shutdownNow();
     }
+    recordWriter.shutdown();
     try {
       files.close();
     } finally {
@@ -475,9 +479,78 @@ public final class Snapshotter implements AutoCloseable {
 
   private void change(RecordChange c) throws IOException {
     log.append(c);
+    applied(c);
+  }
+
+  private void applied(RecordChange c) throws IOException {
     RecordLog.apply(records, c);
     if (log.compactionDue(records.size())) {
       log.compact(records.values());
+    }
+  }
+
+  /**
+   * Creates {@code r}'s device (a committed snapshot of {@code origin}) and appends its record at
+   * the same time, each durable before this returns: Prepare's fsyncs overlap instead of adding up.
+   * A crash in between leaves a device without a record or a record without a device, and {@link
+   * Reconcile} removes either. One that fails undoes the other.
+   */
+  private void createDeviceAndRecord(SnapshotRecord r, long origin) throws IOException {
+    RecordChange put = RecordChange.put(r);
+    Future<?> record =
+        recordWriter.submit(
+            () -> {
+              log.append(put);
+              return null;
+            });
+    Exception poolFailure = null;
+    try {
+      var _ = pool.createSnapshot(r.deviceId(), origin);
+    } catch (IOException | RuntimeException e) {
+      poolFailure = e;
+    }
+    Exception recordFailure = awaitRecord(record);
+    if (poolFailure == null && recordFailure == null) {
+      applied(put);
+      return;
+    }
+    Exception first = poolFailure != null ? poolFailure : recordFailure;
+    try {
+      if (recordFailure == null) {
+        log.append(RecordChange.remove(r.name())); // the record names a device never made
+      } else if (poolFailure == null) {
+        pool.delete(r.deviceId());
+      } else {
+        first.addSuppressed(recordFailure);
+      }
+    } catch (IOException | RuntimeException x) {
+      first.addSuppressed(x); // Reconcile removes what is left at the next start
+    }
+    if (first instanceof IOException io) {
+      throw io;
+    }
+    throw (RuntimeException) first;
+  }
+
+  private static Exception awaitRecord(Future<?> record) throws IOException {
+    try {
+      record.get();
+      return null;
+    } catch (ExecutionException e) {
+      return e.getCause() instanceof Exception x ? x : new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      // the append may still run: wait it out uninterruptibly, the log is not thread-safe
+      while (true) {
+        try {
+          record.get();
+          return new InterruptedIOException("interrupted while writing a snapshot record");
+        } catch (ExecutionException x) {
+          return x.getCause() instanceof Exception c ? c : new IOException(x.getCause());
+        } catch (InterruptedException again) {
+          // keep waiting
+        }
+      }
     }
   }
 

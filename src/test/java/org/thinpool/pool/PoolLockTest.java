@@ -90,4 +90,63 @@ class PoolLockTest {
     }
     ThinPool.open(dir).close();
   }
+
+  @Test
+  void aReaderInThisProcessKeepsAWriterInAnotherOut() throws Exception {
+    Path dir = newPool();
+    try (Closeable r = ThinPool.lockForReading(dir)) {
+      ChildJvm.Result b =
+          ChildJvm.runCli(tmp, "--pool", dir.toString(), "thin", "create", "2", "1M");
+      assertThat(b.exitCode()).as(b.err()).isEqualTo(1);
+      assertThat(b.err()).contains("pool " + dir + " is being read by another command");
+      ChildJvm.Result status = ChildJvm.runCli(tmp, "--pool", dir.toString(), "status");
+      assertThat(status.exitCode()).as("readers share: %s", status.err()).isZero();
+    }
+    ChildJvm.Result b = ChildJvm.runCli(tmp, "--pool", dir.toString(), "thin", "create", "2", "1M");
+    assertThat(b.exitCode()).as(b.err()).isZero();
+  }
+
+  @Test
+  void aWriterInThisProcessKeepsReadersOutFromTheCreateOn() throws Exception {
+    Path dir = tmp.resolve("pool");
+    // A created pool's metadata is locked before its folder is renamed into place.
+    try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(16 * MIB))) {
+      assertThatThrownBy(() -> ThinPool.lockForReading(dir).close())
+          .isInstanceOf(PoolStateException.class)
+          .hasMessage("pool " + dir + " is in use by process " + ProcessHandle.current().pid());
+      // Other opens and closes of the metadata in this process do not drop the writer's lock.
+      try (var ch = java.nio.channels.FileChannel.open(dir.resolve("metadata"))) {
+        assertThat(ch.size()).isPositive();
+      }
+      ChildJvm.Result ls = ChildJvm.runCli(tmp, "--pool", dir.toString(), "thin", "ls");
+      assertThat(ls.exitCode()).as(ls.err()).isEqualTo(1);
+      assertThat(ls.err()).contains("is in use by process " + ProcessHandle.current().pid());
+      pool.createThin(1, MIB);
+    }
+    try (Closeable r = ThinPool.lockForReading(dir)) {
+      assertThat(r).isNotNull();
+    }
+  }
+
+  @Test
+  void metadataRenamedInPlaceByTheWriterIsLockedBeforeTheRename() throws Exception {
+    Path dir = newPool();
+    try (PoolLock w = PoolLock.acquire(dir)) {
+      Path next = Files.copy(dir.resolve("metadata"), dir.resolve("metadata.restore-tmp"));
+      w.excludeReaders(next);
+      Files.move(next, dir.resolve("metadata"), StandardCopyOption.REPLACE_EXISTING);
+      assertThatThrownBy(() -> ThinPool.lockForReading(dir).close())
+          .isInstanceOf(PoolStateException.class)
+          .hasMessageContaining("is in use by process");
+    }
+    ThinPool.lockForReading(dir).close();
+  }
+
+  @Test
+  void aReaderOfAPoolWithoutMetadataIsToldThereIsNoPool() throws Exception {
+    Path dir = Files.createDirectory(tmp.resolve("empty"));
+    assertThatThrownBy(() -> ThinPool.lockForReading(dir).close())
+        .isInstanceOf(PoolStateException.class)
+        .hasMessage("no pool at " + dir + " (missing " + dir.resolve("metadata") + ")");
+  }
 }

@@ -22,7 +22,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -136,6 +139,29 @@ class SnapshotterServiceTest {
       assertThat(ci.getParent()).isEqualTo("L1");
       assertThat(ci.getCreatedAt()).isEqualTo(ci.getUpdatedAt());
       h.assertNoDeviceWithoutASnapshot();
+    }
+  }
+
+  /** Writable mounts keep no access times: a read in a container writes nothing (item 10). */
+  @Test
+  void readingAFileInAContainerDoesNotUpdateItsAccessTime() throws Exception {
+    try (SnapshotterHarness h = new SnapshotterHarness(tmp.resolve("pool"), tmp.resolve("s"))) {
+      SnapshotsBlockingStub c = h.client();
+      FileTime old = FileTime.from(Instant.parse("2020-01-01T00:00:00Z"));
+      try (Mounted m = Mounted.of(c.prepare(prepare("l", "")).getMountsList(), tmp.resolve("m1"))) {
+        Path f = m.target().resolve("f");
+        Files.writeString(f, "layer");
+        // atime before mtime: relatime (the kernel's default) would update it on the next read
+        Files.getFileAttributeView(f, BasicFileAttributeView.class).setTimes(null, old, null);
+      }
+      c.commit(commit("L", "l"));
+      List<Mount> ms = c.prepare(prepare("container", "L")).getMountsList();
+      assertThat(ms.getFirst().getOptionsList()).contains("rw", "noatime");
+      try (Mounted m = Mounted.of(ms, tmp.resolve("m2"))) {
+        Path f = m.target().resolve("f");
+        assertThat(Files.readString(f)).isEqualTo("layer");
+        assertThat(Files.getAttribute(f, "lastAccessTime")).isEqualTo(old);
+      }
     }
   }
 
