@@ -46,23 +46,6 @@ final class ClosedPoolStatus {
       return Optional.empty();
     }
     String reason = needsCheck ? PoolOpener.NEEDS_CHECK_REASON : null;
-    PoolMode mode =
-        reason != null
-            ? PoolMode.READ_ONLY
-            : ds.nrFree() == 0 ? PoolMode.OUT_OF_DATA_SPACE : PoolMode.READ_WRITE;
-    SpaceMap ms = md.metadataSpaceMap();
-    return Optional.of(
-        new PoolStatus(
-            md.transactionId(),
-            ms.nrAllocated(),
-            ms.nrBlocks(),
-            ds.nrAllocated(),
-            ds.nrBlocks(),
-            blockSizeBytes,
-            mode,
-            settings.discardMode(),
-            settings.zeroing(),
-            needsCheck,
-            reason));
+    return Optional.of(PoolStatus.of(md, blockSizeBytes, settings, needsCheck, reason));
   }
 }

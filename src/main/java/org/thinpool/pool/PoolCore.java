@@ -621,27 +621,9 @@ final class PoolCore implements AutoCloseable {
   PoolStatus status() throws IOException {
     return withMetadata(
         m -> {
-          SpaceMap ds = m.dataSpaceMap();
-          SpaceMap ms = m.metadataSpaceMap();
           String reason =
               failedReason != null ? failedReason : metadataFull ? metadataFullReason() : null;
-          PoolMode mode =
-              reason != null
-                  ? PoolMode.READ_ONLY
-                  : ds.nrFree() == 0 ? PoolMode.OUT_OF_DATA_SPACE : PoolMode.READ_WRITE;
-          PoolSettings s = settings;
-          return new PoolStatus(
-              m.transactionId(),
-              ms.nrAllocated(),
-              ms.nrBlocks(),
-              ds.nrAllocated(),
-              ds.nrBlocks(),
-              blockSizeBytes,
-              mode,
-              s.discardMode(),
-              s.zeroing(),
-              m.superblock().needsCheck(),
-              reason);
+          return PoolStatus.of(m, blockSizeBytes, settings, m.superblock().needsCheck(), reason);
         });
   }
 

@@ -1,5 +1,8 @@
 package org.thinpool.pool;
 
+import org.thinpool.meta.tx.SpaceMap;
+import org.thinpool.thin.ThinMetadata;
+
 /**
  * A snapshot of the pool's state, the fields of {@code dmsetup status} for a thin-pool target.
  *
@@ -26,4 +29,35 @@ public record PoolStatus(
     DiscardMode discardMode,
     boolean zeroing,
     boolean needsCheck,
-    String readOnlyReason) {}
+    String readOnlyReason) {
+
+  /**
+   * The status of committed or open metadata {@code md}: read-only when there is a {@code
+   * readOnlyReason}, else out of data space when no data block is free, else read-write.
+   */
+  static PoolStatus of(
+      ThinMetadata md,
+      long dataBlockSizeBytes,
+      PoolSettings settings,
+      boolean needsCheck,
+      String readOnlyReason) {
+    SpaceMap ds = md.dataSpaceMap();
+    SpaceMap ms = md.metadataSpaceMap();
+    PoolMode mode =
+        readOnlyReason != null
+            ? PoolMode.READ_ONLY
+            : ds.nrFree() == 0 ? PoolMode.OUT_OF_DATA_SPACE : PoolMode.READ_WRITE;
+    return new PoolStatus(
+        md.transactionId(),
+        ms.nrAllocated(),
+        ms.nrBlocks(),
+        ds.nrAllocated(),
+        ds.nrBlocks(),
+        dataBlockSizeBytes,
+        mode,
+        settings.discardMode(),
+        settings.zeroing(),
+        needsCheck,
+        readOnlyReason);
+  }
+}
