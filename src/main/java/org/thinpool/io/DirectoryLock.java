@@ -4,7 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A {@code flock} on a directory, through an fd of its own ({@code O_RDONLY | O_DIRECTORY}).
+ * An exclusive {@code flock} on a directory, through an fd of its own ({@code O_RDONLY |
+ * O_DIRECTORY}).
  *
  * <p>Why a directory and flock: the lock belongs to the directory's inode, which stays the same
  * whatever happens to the files in it (a deleted or replaced lock file, a metadata file renamed
@@ -14,7 +15,8 @@ import java.nio.file.Path;
  * process shares and loses when it closes any fd of the file), and the kernel drops the lock when
  * the process dies, even by SIGKILL.
  *
- * <p>Exclusive for a writer, shared for readers: readers exclude a writer and not each other.
+ * <p>Exclusive: one holder at a time (the pool's writer; readers lock the metadata instead, see
+ * {@link FileRecordLock}).
  */
 public final class DirectoryLock implements AutoCloseable {
   private final Path dir;
@@ -26,23 +28,12 @@ public final class DirectoryLock implements AutoCloseable {
   }
 
   /**
-   * Takes the lock without waiting; null if a conflicting lock is held (by another process, or
-   * through another fd of this one). Fails if {@code dir} is not a directory.
+   * Takes the lock without waiting; null if it is held (by another process, or through another fd
+   * of this one). Fails if {@code dir} is not a directory.
    */
-  public static DirectoryLock tryLock(Path dir, boolean shared) throws IOException {
-    int fd = NativeIo.openFd(dir, NativeIo.O_RDONLY | NativeIo.O_DIRECTORY);
-    boolean taken;
-    try {
-      taken = NativeIo.tryFlock(fd, dir, shared);
-    } catch (IOException | RuntimeException e) {
-      NativeIo.closeFd(fd);
-      throw e;
-    }
-    if (!taken) {
-      NativeIo.closeFd(fd);
-      return null;
-    }
-    return new DirectoryLock(dir, fd);
+  public static DirectoryLock tryLock(Path dir) throws IOException {
+    int fd = NativeIo.openLocked(dir, NativeIo.O_RDONLY | NativeIo.O_DIRECTORY, NativeIo::tryFlock);
+    return fd < 0 ? null : new DirectoryLock(dir, fd);
   }
 
   /**

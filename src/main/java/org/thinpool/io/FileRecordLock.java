@@ -69,19 +69,8 @@ public final class FileRecordLock implements AutoCloseable {
         // readers' classic lock for the whole process.
         return null;
       }
-      int fd = NativeIo.openFd(file, NativeIo.O_RDWR);
-      boolean taken;
-      try {
-        taken = NativeIo.tryOfdWriteLock(fd, file);
-      } catch (IOException | RuntimeException e) {
-        NativeIo.closeFd(fd);
-        throw e;
-      }
-      if (!taken) {
-        NativeIo.closeFd(fd);
-        return null;
-      }
-      return new FileRecordLock(file, fd, null);
+      int fd = NativeIo.openLocked(file, NativeIo.O_RDWR, NativeIo::tryOfdWriteLock);
+      return fd < 0 ? null : new FileRecordLock(file, fd, null);
     }
   }
 

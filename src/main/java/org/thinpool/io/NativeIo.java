@@ -38,7 +38,6 @@ final class NativeIo {
 
   static final int O_DIRECTORY = 0x10000;
   private static final int O_CLOEXEC = 0x80000;
-  private static final int LOCK_SH = 1;
   private static final int LOCK_EX = 2;
   private static final int LOCK_NB = 4;
   private static final int EWOULDBLOCK = 11;
@@ -477,16 +476,42 @@ final class NativeIo {
     }
   }
 
+  /** A lock taken through a fresh fd: true if taken, false if held elsewhere. */
+  @FunctionalInterface
+  interface FdLock {
+    boolean tryLock(int fd, Path path) throws DeviceIoException;
+  }
+
   /**
-   * {@code flock(fd, LOCK_SH or LOCK_EX | LOCK_NB)}: true if taken, false if another open file
-   * description holds a conflicting lock (in this process or another); fails on other errors.
+   * Opens {@code path} with {@code flags} and takes {@code lock} through the new fd: the fd, which
+   * holds the lock until it is closed, or -1 (the fd closed again) if the lock is held elsewhere.
    */
-  static boolean tryFlock(int fd, Path path, boolean shared) throws DeviceIoException {
+  static int openLocked(Path path, int flags, FdLock lock) throws DeviceIoException {
+    int fd = openFd(path, flags);
+    boolean taken;
+    try {
+      taken = lock.tryLock(fd, path);
+    } catch (DeviceIoException | RuntimeException e) {
+      closeFd(fd);
+      throw e;
+    }
+    if (!taken) {
+      closeFd(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  /**
+   * {@code flock(fd, LOCK_EX | LOCK_NB)}: true if taken, false if another open file description
+   * holds a lock on the file (in this process or another); fails on other errors.
+   */
+  static boolean tryFlock(int fd, Path path) throws DeviceIoException {
     requireAvailable(Flock.H, path);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = arena.allocate(CALL_STATE);
       while (true) {
-        int rc = (int) Flock.H.invokeExact(state, fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB);
+        int rc = (int) Flock.H.invokeExact(state, fd, LOCK_EX | LOCK_NB);
         if (rc == 0) {
           return true;
         }

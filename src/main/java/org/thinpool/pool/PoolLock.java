@@ -58,7 +58,7 @@ final class PoolLock implements Closeable {
    * restored) gets the metadata's lock through {@link #excludeReaders} before it is renamed in.
    */
   static PoolLock acquire(Path dir) throws IOException {
-    DirectoryLock l = DirectoryLock.tryLock(requireDirectory(dir), false);
+    DirectoryLock l = DirectoryLock.tryLock(requireDirectory(dir));
     if (l == null) {
       throw inUse(dir);
     }

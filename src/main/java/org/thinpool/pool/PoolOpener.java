@@ -163,7 +163,7 @@ final class PoolOpener {
       if (creatorAlive(p.getFileName().toString().substring(prefix.length()))) {
         continue;
       }
-      try (DirectoryLock l = DirectoryLock.tryLock(p, false)) {
+      try (DirectoryLock l = DirectoryLock.tryLock(p)) {
         if (l != null) {
           deleteTree(p, new IOException("removing " + p)); // best effort: it is only clutter
         }
