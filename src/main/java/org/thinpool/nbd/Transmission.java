@@ -81,12 +81,8 @@ final class Transmission {
       } catch (IOException | IllegalArgumentException e) {
         return false;
       }
-      ByteBuffer header =
-          structured
-              ? ReplyCodec.offsetDataHeader(r.cookie(), true, r.offsetBytes(), r.lengthBytes())
-              : ReplyCodec.simple(r.cookie(), 0);
       observer.request(r.commandName(), r.affectedBytes(), System.nanoTime() - start, 0);
-      wire.write(header, data.flip());
+      wire.write(whole(r, data));
       return true;
     } finally {
       Buffers.SHARED.give(data);
@@ -145,20 +141,30 @@ final class Transmission {
     return ok(z.cookie());
   }
 
+  /**
+   * The reply to a READ answered in one piece, {@code data} holding all its bytes: a simple reply,
+   * or with structured replies one data chunk that ends the reply.
+   */
+  private ByteBuffer[] whole(Request.Read r, ByteBuffer data) {
+    ByteBuffer header =
+        structured
+            ? ReplyCodec.offsetDataHeader(r.cookie(), true, r.offsetBytes(), r.lengthBytes())
+            : ReplyCodec.simple(r.cookie(), 0);
+    return new ByteBuffer[] {header, data.flip()};
+  }
+
   /** {@code data}: a buffer of the read's length, position 0, for the reply's data. */
   private ByteBuffer[] read(Request.Read r, ByteBuffer data) throws IOException {
     if (!structured) {
       device.read(r.offsetBytes(), data);
-      return new ByteBuffer[] {ReplyCodec.simple(r.cookie(), 0), data.flip()};
+      return whole(r, data);
     }
     if (r.lengthBytes() == 0) {
       return new ByteBuffer[] {ReplyCodec.none(r.cookie())};
     }
     if (r.dontFragment() || r.lengthBytes() <= SMALL_READ_BYTES) {
       device.read(r.offsetBytes(), data);
-      return new ByteBuffer[] {
-        ReplyCodec.offsetDataHeader(r.cookie(), true, r.offsetBytes(), r.lengthBytes()), data.flip()
-      };
+      return whole(r, data);
     }
     List<Segment> segments = segments(r.offsetBytes(), r.lengthBytes(), Integer.MAX_VALUE);
     List<ByteBuffer> out = new ArrayList<>();
