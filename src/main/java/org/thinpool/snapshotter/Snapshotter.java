@@ -532,24 +532,29 @@ public final class Snapshotter implements AutoCloseable {
     throw (RuntimeException) first;
   }
 
-  private static Exception awaitRecord(Future<?> record) throws IOException {
+  /**
+   * Waits for the record's append and returns its failure, or null. Interrupted, it still waits the
+   * append out (the log is not thread-safe) and then reports the interrupt unless the append
+   * failed; the thread's interrupt status is kept.
+   */
+  private static Exception awaitRecord(Future<?> record) {
+    boolean interrupted = false;
     try {
-      record.get();
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause() instanceof Exception x ? x : new IOException(e.getCause());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      // the append may still run: wait it out uninterruptibly, the log is not thread-safe
       while (true) {
         try {
           record.get();
-          return new InterruptedIOException("interrupted while writing a snapshot record");
-        } catch (ExecutionException x) {
-          return x.getCause() instanceof Exception c ? c : new IOException(x.getCause());
-        } catch (InterruptedException again) {
-          // keep waiting
+          return interrupted
+              ? new InterruptedIOException("interrupted while writing a snapshot record")
+              : null;
+        } catch (ExecutionException e) {
+          return e.getCause() instanceof Exception x ? x : new IOException(e.getCause());
+        } catch (InterruptedException e) {
+          interrupted = true;
         }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
       }
     }
   }
