@@ -369,14 +369,9 @@ final class RequestHandler {
       case NoSuchNodeException x -> Fuse.ENOENT;
       case OutOfSpaceException x -> Fuse.ENOSPC;
       case IllegalArgumentException x -> Fuse.EINVAL;
-      case PoolStateException x when isReadOnly(x) -> Fuse.EROFS;
+      case PoolStateException x when x.isReadOnly() -> Fuse.EROFS;
       default -> Fuse.EIO;
     };
-  }
-
-  private static boolean isReadOnly(PoolStateException e) {
-    String m = e.getMessage();
-    return m != null && m.contains("read-only");
   }
 
   /** A request about a node this file system does not (or no longer) have. */

@@ -11,13 +11,8 @@ final class Errors {
     return switch (e) {
       case OutOfSpaceException x -> Nbd.ENOSPC;
       case IllegalArgumentException x -> Nbd.EINVAL;
-      case PoolStateException x when isReadOnly(x) -> Nbd.EPERM;
+      case PoolStateException x when x.isReadOnly() -> Nbd.EPERM;
       default -> Nbd.EIO;
     };
-  }
-
-  private static boolean isReadOnly(PoolStateException e) {
-    String m = e.getMessage();
-    return m != null && m.contains("read-only");
   }
 }

@@ -507,13 +507,13 @@ final class PoolCore implements AutoCloseable {
   void checkWritable() throws PoolStateException {
     checkNotFailed();
     if (metadataFull) {
-      throw new PoolStateException("pool " + dir + " is read-only: " + metadataFullReason());
+      throw PoolStateException.readOnly(dir, metadataFullReason());
     }
   }
 
   private void checkNotFailed() throws PoolStateException {
     if (failedReason != null) {
-      throw new PoolStateException("pool " + dir + " is read-only: " + failedReason);
+      throw PoolStateException.readOnly(dir, failedReason);
     }
   }
 
@@ -527,7 +527,7 @@ final class PoolCore implements AutoCloseable {
         metadataFull = true;
         committedSinceFull = false;
       }
-      throw new PoolStateException("pool " + dir + " is read-only: " + metadataFullReason());
+      throw PoolStateException.readOnly(dir, metadataFullReason());
     }
   }
 

@@ -109,7 +109,8 @@ class DamagedPoolTest {
       assertThat(pool.status().needsCheck()).isTrue();
       assertThatThrownBy(() -> dev.write(5L * BLOCK, filled(512, 9)))
           .isInstanceOf(PoolStateException.class)
-          .hasMessageContaining("read-only");
+          .hasMessageContaining("read-only")
+          .matches(e -> ((PoolStateException) e).isReadOnly(), "a read-only refusal");
     }
     assertThat(Files.size(data)).isEqualTo(before);
   }

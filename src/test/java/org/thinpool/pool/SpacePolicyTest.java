@@ -223,6 +223,7 @@ class SpacePolicyTest {
       assertThat(full)
           .hasMessageContaining("read-only")
           .hasMessageContaining("out of metadata space");
+      assertThat(full.isReadOnly()).isTrue();
       assertThat(model).hasSizeGreaterThan(2);
       PoolStatus s = pool.status();
       assertThat(s.mode()).isEqualTo(PoolMode.READ_ONLY);
