@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# nbd-bench-report.sh OUT T REPS DEPTH CHAIN JVM - the table of bench/nbd-bench.sh from the JSON
+# nbd-bench-report.sh OUT T REPS DEPTH CHAIN JVM [WREPS] - the table of bench/nbd-bench.sh from the JSON
 # files of one run (OUT/json, written by ../shared/bench/fio-nbd.sh) and the server's GC log:
 # OUT/table.md (markdown, for docs/BENCHMARKS.md) and OUT/results.json (every figure and ratio).
 # nbd-bench.sh runs it at the end; run it again by hand to redo the table of a finished run.
 set -euo pipefail
-OUT=$1 T=$2 REPS=$3 DEPTH=$4 CHAIN=$5 JVM=$6
+OUT=$1 T=$2 REPS=$3 DEPTH=$4 CHAIN=$5 JVM=$6 WREPS=${7:-1}
 J="$OUT/json"
 
 # get LABEL JOB FIELD: one number of one job (fio-nbd.sh writes one job per line); 0 if missing.
@@ -34,17 +34,41 @@ chain() {
     "$(get "$peer-rep$REPS" randread-4k iops)" "$goal" "$ours-rep$REPS/randread-4k" \
     "$peer-rep$REPS/randread-4k" "$a" "$b"
 }
-# add WHAT A UNIT PEER_NAME B GOAL SRC_A SRC_B [A_CELL B_CELL]: one table row and one JSON entry.
+# reprow WHAT OURS PEER_NAME PEER GOAL: a 4 KiB random write row run WREPS times, ours and the
+# peer interleaved (labels PREFIX-repN); the cells list every rep, the ratio is the median of the
+# per-rep ratios (each rep's thinpool / peer), the values in the JSON the medians of each side.
+reprow() {
+  local what=$1 ours=$2 pname=$3 peer=$4 goal=$5 r x y a= b= xs= ys= rs=
+  for r in $(seq "$WREPS"); do
+    x=$(get "$ours-rep$r" randwrite-4k iops) y=$(get "$peer-rep$r" randwrite-4k iops)
+    a="$a${a:+ / }$(fmt "$x")" b="$b${b:+ / }$(fmt "$y")" xs="$xs $x" ys="$ys $y"
+    rs="$rs $(ratio "$x" "$y")"
+  done
+  add "$what" "$(median $xs)" IOPS "$pname" "$(median $ys)" "$goal" "$ours-rep*/randwrite-4k" \
+    "$peer-rep*/randwrite-4k" "$a" "$b" "$(median $rs)" "${rs# }"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# median N...: the middle value (the mean of the two middle ones for an even count); n/a if any is.
+median() {
+  printf '%s\n' "$@" | sort -g | awk '/n\/a/ { na = 1 } { v[NR] = $1 }
+    END { if (na || NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]
+          else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+# add WHAT A UNIT PEER_NAME B GOAL SRC_A SRC_B [A_CELL B_CELL [RATIO REP_RATIOS]]: one table row
+# and one JSON entry; RATIO (a median of REP_RATIOS) replaces A / B when given.
 add() {
-  local ratio met
-  ratio=$(awk -v a="$2" -v b="$5" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')
+  local ratio met rcell
+  ratio=${11:-$(ratio "$2" "$5")}
+  rcell="**$ratio**"
+  [ -n "${12:-}" ] && rcell="**$ratio** (median of ${12// /, })"
   met="—"
   if [ -n "$6" ]; then
     met=$(awk -v r="$ratio" -v g="$6" 'BEGIN { print (r != "n/a" && r + 0 >= g) ? "met" : "**not met**" }')
   fi
-  rows+=("| $1 | ${9:-$(fmt "$2")} $3 | $4 ${10:-$(fmt "$5")} $3 | **$ratio** | ${6:+≥ $6 — }$met |")
+  rows+=("| $1 | ${9:-$(fmt "$2")} $3 | $4 ${10:-$(fmt "$5")} $3 | $rcell | ${6:+≥ $6 — }$met |")
   json+=("{\"row\":\"$1\",\"thinpool\":$2,\"peer\":\"$4\",\"peer_value\":$5,\"unit\":\"$3\",\
-\"ratio\":\"$ratio\",\"goal\":\"${6:-none}\",\"met\":\"${met//\*/}\",\"from\":[\"$7\",\"$8\"]}")
+\"ratio\":\"$ratio\",\"rep_ratios\":\"${12:-}\",\"goal\":\"${6:-none}\",\"met\":\"${met//\*/}\",\
+\"from\":[\"$7\",\"$8\"]}")
 }
 # fmt N: 12,345 for whole numbers of 1,000 and more; others (MiB/s) as they are.
 fmt() {
@@ -53,12 +77,13 @@ fmt() {
     s = substr(s, 1, length(s) - 3) } printf "%s%s", s, o }'
 }
 
-row "first 4 KiB random writes into a snapshot of a written device" tp-snap \
-  "qcow2-snap (64 KiB clusters)" qcow2-snap randwrite-4k iops 1.5
-row "first 4 KiB random writes into a snapshot of a written device" tp-snap \
-  "qcow2-snap extended_l2, 128 KiB" qcow2-snap-l2ext randwrite-4k iops 1.0
-row "4 KiB random writes, fresh device" tp-fresh "qcow2 fresh" qcow2-fresh randwrite-4k iops 1.5
-row "4 KiB random writes, fresh device" tp-fresh "raw (nbdkit file)" raw-fresh randwrite-4k iops 0.8
+w=""; [ "$WREPS" -gt 1 ] && w=" ($WREPS reps, interleaved)"
+reprow "first 4 KiB random writes into a snapshot of a written device$w" tp-snap \
+  "qcow2-snap (64 KiB clusters)" qcow2-snap 1.5
+reprow "first 4 KiB random writes into a snapshot of a written device$w" tp-snap \
+  "qcow2-snap extended_l2, 128 KiB" qcow2-snap-l2ext 1.0
+reprow "4 KiB random writes, fresh device$w" tp-fresh "qcow2 fresh" qcow2-fresh 1.5
+reprow "4 KiB random writes, fresh device$w" tp-fresh "raw (nbdkit file)" raw-fresh 0.8
 for c in "" -4conn; do
   n=1; [ -n "$c" ] && n=4
   row "4 KiB random reads, written blocks, $n conn" "tp-written$c" "raw" "raw-written$c" \
@@ -113,6 +138,7 @@ devices=$(sed -n 's/^DEVICES=//p' "$OUT/pool-ids.txt")
   printf '{\n  "tool": "bench/nbd-bench.sh",\n  "date": "%s",\n' "$(date -u +%FT%TZ)"
   printf '  "seconds_per_job": %s,\n  "chain_reps": %s,\n  "chain_depth": %s,\n' "$T" "$REPS" "$DEPTH"
   printf '  "chain_size": "%s",\n  "jvm": "%s",\n  "nproc": %s,\n' "$CHAIN" "$JVM" "$(nproc)"
+  printf '  "write_reps": %s,\n' "$WREPS"
   printf '  "heap_mib": {"max_used": %s, "max_live": %s, "capacity": %s, "gcs": %s, "jcmd_max": %s},\n' \
     "$hmax" "$hlive" "$hcap" "$ngc" "$jmax"
   printf '  "devices": %s,\n  "rows": [\n' "$devices"

@@ -3,11 +3,14 @@
 # servers of ../shared/bench/peer-nbd.sh, measured with ../shared/bench/fio-nbd.sh (fio's nbd
 # engine), 1 GiB exports, iodepth 8, ratios thinpool / peer from the same run.
 #
-# Usage: bench/nbd-bench.sh [-t SECONDS] [-o OUT_DIR] [--reps N] [--chain-size SIZE]
-#                           [--depth N] [--jvm jar|release] [--no-build]
+# Usage: bench/nbd-bench.sh [-t SECONDS] [-o OUT_DIR] [--reps N] [--chain-reps N]
+#                           [--chain-size SIZE] [--depth N] [--jvm jar|release] [--no-build]
 #   -t            seconds per fio job (default 10)
 #   -o            results directory (default /tmp/nbd-bench; emptied first)
-#   --reps        fio runs of each chain read on one server; the last (warm) one is the figure
+#   --reps        repetitions of the write rows (snap, fresh), ours and the peers interleaved
+#                 (ours, peers, ours, peers, ...); every rep is reported, the median of the
+#                 per-rep ratios is the figure (default 3)
+#   --chain-reps  fio runs of each chain read on one server; the last (warm) one is the figure
 #                 (default 2)
 #   --chain-size  virtual size of the chains (default 512G; smaller for a quick try)
 #   --depth       snapshots on top of the base of the deep chain (default 64)
@@ -27,17 +30,31 @@
 # stays up, idle, while the peers run, so each thinpool row and its peers run minutes apart at
 # most. Peers start and stop through peer-nbd.sh, which only ever signals its own pids; ours is
 # stopped by its pid (SIGTERM: drain, commit, exit 0, checked).
+#
+# Write rows (snap, fresh): every fio job of ours and of each peer starts from the same host
+# state. The 2-vCPU host accumulates dirty pages (pool build, prefill, each row's writes, a peer's
+# base image), and their writeback otherwise lands on whichever job comes next (raw nbdkit's 4 KiB
+# overwrites fell from 28k to 6.9k IOPS between two full runs that way). So, per rep:
+#   * a fresh target: ours a new snapshot of the written origin (or a new thin device), made
+#     through the running server's control socket (`thin snapshot` / `thin create`); each peer is
+#     started afresh by peer-nbd.sh for every job;
+#   * copy-on-write rows: the whole snapshot (ours) or overlay (qemu) is read once through its
+#     server (`nbdcopy URI null:`), so the origin / base data is in the page cache on both sides
+#     (the peer's base was just written; ours was written at the pool build);
+#   * then `settle`: `sync` (the whole host), and a wait until Dirty + Writeback in /proc/meminfo
+#     is below 32 MiB (at most 60 s), so no job pays for an earlier one's writeback.
 # Writes OUT/json/*.json (fio-nbd.sh), OUT/results.json, OUT/table.md, OUT/gc.log, OUT/run.log.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 B="${SHARED_BENCH:-$here/../shared/bench}"
 [ -x "$B/fio-nbd.sh" ] || B=/work/shared/bench
-T=10 OUT=/tmp/nbd-bench REPS=2 CHAIN=512G DEPTH=64 JVM=jar BUILD=1 ONLY=io,fresh,snap,chain
+T=10 OUT=/tmp/nbd-bench WREPS=3 REPS=2 CHAIN=512G DEPTH=64 JVM=jar BUILD=1 ONLY=io,fresh,snap,chain
 while [ $# -gt 0 ]; do
   case $1 in
     -t) T=$2; shift 2 ;;
     -o) OUT=$2; shift 2 ;;
-    --reps) REPS=$2; shift 2 ;;
+    --reps) WREPS=$2; shift 2 ;;
+    --chain-reps) REPS=$2; shift 2 ;;
     --chain-size) CHAIN=$2; shift 2 ;;
     --depth) DEPTH=$2; shift 2 ;;
     --jvm) JVM=$2; shift 2 ;;
@@ -47,7 +64,9 @@ while [ $# -gt 0 ]; do
     *) echo "nbd-bench.sh: unknown argument $1 (--help)" >&2; exit 2 ;;
   esac
 done
-for t in fio nbdinfo qemu-nbd qemu-img nbdkit; do
+[[ $WREPS =~ ^[1-9][0-9]?$ && $REPS =~ ^[1-9][0-9]?$ ]] \
+  || { echo "nbd-bench.sh: --reps and --chain-reps take 1..99" >&2; exit 2; }
+for t in fio nbdinfo nbdcopy qemu-nbd qemu-img nbdkit; do
   command -v $t >/dev/null || { echo "nbd-bench.sh: $t is not installed" >&2; exit 1; }
 done
 IMG="${NBD_BENCH_IMG:-/tmp/nbd-bench-imgs}"
@@ -73,7 +92,23 @@ peer() {
   local args=()
   while [ "$1" != -- ]; do args+=("$1"); shift; done
   shift
-  "$B/peer-nbd.sh" run "${args[@]}" -- bash -c "$(declare -f run_fio); $1"
+  "$B/peer-nbd.sh" run "${args[@]}" -- bash -c "$(declare -f run_fio settle warm); $1"
+}
+# settle: the host's dirty pages written back before a timed write job (see the header).
+settle() {
+  local t0=$SECONDS d
+  sync
+  while d=$(awk '/^(Dirty|Writeback):/ { s += $2 } END { print int(s / 1024) }' /proc/meminfo)
+    [ "$d" -ge 32 ] && [ $((SECONDS - t0)) -lt 60 ]; do
+    sleep 0.5
+  done
+  echo "nbd-bench [$(date +%T)] settled in $((SECONDS - t0)) s (dirty + writeback $d MiB)"
+}
+# warm URI: every byte of the export read once through its server (data into the page cache).
+warm() {
+  local t0=$SECONDS
+  nbdcopy "$1" null:
+  echo "nbd-bench [$(date +%T)] read $1 through its server in $((SECONDS - t0)) s"
 }
 export B T OUT
 
@@ -132,22 +167,42 @@ heap_sample
 peer raw 1G "$P1" -- 'run_fio raw-written "$NBD_URI" --prefill && run_fio raw-written-4conn "$NBD_URI" -j 4'
 
 fi
-if want fresh; then
-log "rows: 4 KiB random writes to a fresh device"
-run_fio tp-fresh "$U/$FRESH" --only randwrite-4k
-peer qcow2 1G "$P1" -- 'run_fio qcow2-fresh "$NBD_URI" --only randwrite-4k'
-peer raw 1G "$P1" -- 'run_fio raw-fresh "$NBD_URI" --only randwrite-4k'
-
-fi
-if want snap; then
-log "rows: first 4 KiB random writes into a snapshot of a fully written device"
-run_fio tp-snap "$U/$SNAPSHOT" --only randwrite-4k
-heap_sample
-peer qcow2-snap 1G "$P1" -- 'run_fio qcow2-snap "$NBD_URI" --only randwrite-4k'
-peer qcow2-snap 1G "$P1" --create-opts extended_l2=on,cluster_size=128k -- \
-  'run_fio qcow2-snap-l2ext "$NBD_URI" --only randwrite-4k'
-
-fi
+# thin ARGS...: a pool command through the running server's control socket.
+thin() {
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/target/thinpool.jar" \
+    --pool "$OUT/pool" thin "$@" > /dev/null
+}
+added=0
+for r in $(seq "$WREPS"); do
+  if want snap; then
+    log "rows: first 4 KiB random writes into a snapshot of a written device, rep $r/$WREPS"
+    snap=$SNAPSHOT
+    if [ "$r" -gt 1 ]; then
+      snap=$((SNAPSHOT_REPS + r)); thin snapshot "$snap" "$ORIGIN"; added=$((added + 1))
+    fi
+    warm "$U/$snap"; settle
+    run_fio "tp-snap-rep$r" "$U/$snap" --only randwrite-4k
+    [ "$r" = 1 ] && heap_sample
+    peer qcow2-snap 1G "$P1" -- "warm \"\$NBD_URI\" && settle && \
+      run_fio qcow2-snap-rep$r \"\$NBD_URI\" --only randwrite-4k"
+    peer qcow2-snap 1G "$P1" --create-opts extended_l2=on,cluster_size=128k -- \
+      "warm \"\$NBD_URI\" && settle && \
+       run_fio qcow2-snap-l2ext-rep$r \"\$NBD_URI\" --only randwrite-4k"
+  fi
+  if want fresh; then
+    log "rows: 4 KiB random writes to a fresh device, rep $r/$WREPS"
+    fresh=$FRESH
+    if [ "$r" -gt 1 ]; then
+      fresh=$((FRESH_REPS + r)); thin create "$fresh" 1G; added=$((added + 1))
+    fi
+    settle
+    run_fio "tp-fresh-rep$r" "$U/$fresh" --only randwrite-4k
+    peer qcow2 1G "$P1" -- \
+      "settle && run_fio qcow2-fresh-rep$r \"\$NBD_URI\" --only randwrite-4k"
+    peer raw 1G "$P1" -- "settle && run_fio raw-fresh-rep$r \"\$NBD_URI\" --only randwrite-4k"
+  fi
+done
+sed -i "s/^DEVICES=.*/DEVICES=$((DEVICES + added))/" "$OUT/pool-ids.txt"
 if want chain; then
 log "rows: 4 KiB random reads over the $CHAIN device at the top of the chains"
 for r in $(seq "$REPS"); do
@@ -176,5 +231,5 @@ src=0; wait $spid || src=$?
 trap - EXIT
 [ $src = 0 ] || { log "thinpool serve exited $src"; tail "$OUT/serve.log"; exit 1; }
 
-"$here/bench/nbd-bench-report.sh" "$OUT" "$T" "$REPS" "$DEPTH" "$CHAIN" "$JVM"
+"$here/bench/nbd-bench-report.sh" "$OUT" "$T" "$REPS" "$DEPTH" "$CHAIN" "$JVM" "$WREPS"
 log "done in $((SECONDS - t_start)) s; table: $OUT/table.md, results: $OUT/results.json"

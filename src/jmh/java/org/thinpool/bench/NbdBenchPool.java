@@ -25,6 +25,11 @@ import org.thinpool.pool.ThinPool;
  *       block shared</td><td>first 4 KiB writes into a snapshot (copy-on-write)</td></tr>
  *   <tr><td>{@value #FRESH_ID}</td><td>1 GiB</td><td>empty</td><td>4 KiB random writes, fresh
  *       device</td></tr>
+ *   <tr><td>{@value #SNAPSHOT_REPS_ID}+2..</td><td>1 GiB</td><td>not made here: the script's
+ *       snapshots of {@value #ORIGIN_ID} for its repetitions 2.. of the copy-on-write row</td>
+ *       <td>the same</td></tr>
+ *   <tr><td>{@value #FRESH_REPS_ID}+2..</td><td>1 GiB</td><td>not made here: the script's fresh
+ *       devices for its repetitions 2.. of the fresh row</td><td>the same</td></tr>
  *   <tr><td>{@value #DEEP_BASE_ID}..+64</td><td>512 GiB</td><td>base + 64 snapshots</td><td>reads
  *       at depth 64 (top: {@value #DEEP_BASE_ID} + 64)</td></tr>
  *   <tr><td>{@value #SHALLOW_BASE_ID}..+1</td><td>512 GiB</td><td>base + 1 snapshot</td><td>reads
@@ -43,6 +48,13 @@ public final class NbdBenchPool {
   static final long ORIGIN_ID = 2;
   static final long SNAPSHOT_ID = 3;
   static final long FRESH_ID = 4;
+
+  /** Ids above this, up to {@link #FRESH_REPS_ID}, are left for the script's extra snapshots. */
+  static final long SNAPSHOT_REPS_ID = 10;
+
+  /** Ids above this, below {@link #DEEP_BASE_ID}, are left for the script's extra fresh devices. */
+  static final long FRESH_REPS_ID = 50;
+
   static final long DEEP_BASE_ID = 100;
   static final long SHALLOW_BASE_ID = 200;
   static final long STRIDE = 128;
@@ -105,7 +117,10 @@ public final class NbdBenchPool {
       }
       pool.commit();
       out.println("WRITTEN=" + WRITTEN_ID);
+      out.println("ORIGIN=" + ORIGIN_ID);
       out.println("SNAPSHOT=" + SNAPSHOT_ID);
+      out.println("SNAPSHOT_REPS=" + SNAPSHOT_REPS_ID);
+      out.println("FRESH_REPS=" + FRESH_REPS_ID);
       out.println("FRESH=" + FRESH_ID);
       out.println("DEEP_TOP=" + chains.get(0).topId());
       out.println("SHALLOW_TOP=" + chains.get(1).topId());

@@ -37,8 +37,14 @@ class NbdBenchPoolTest {
       NbdBenchPool.build(dir, DEVICE_BYTES, List.of(deep, shallow), out);
     }
     assertThat(printed.toString(StandardCharsets.UTF_8))
-        .contains("WRITTEN=1\n", "SNAPSHOT=3\n", "FRESH=4\n", "DEEP_TOP=104\n", "SHALLOW_TOP=201\n")
-        .contains("DEVICES=11\n");
+        .contains(
+            "WRITTEN=1\n",
+            "ORIGIN=2\n",
+            "SNAPSHOT=3\n",
+            "FRESH=4\n",
+            "DEEP_TOP=104\n",
+            "SHALLOW_TOP=201\n")
+        .contains("SNAPSHOT_REPS=10\n", "FRESH_REPS=50\n", "DEVICES=11\n");
     // the script turns zeroing back on before serving; it must find the line to flip
     assertThat(Files.readAllLines(dir.resolve("pool.conf"))).contains("zeroing=false");
     assertThat(ThinPool.checkAndClearNeedsCheck(dir).clean()).isTrue();
@@ -48,6 +54,9 @@ class NbdBenchPoolTest {
       assertThat(pool.thinStatus(NbdBenchPool.SNAPSHOT_ID).mappedBlocks()).isEqualTo(deviceBlocks);
       assertThat(pool.thinStatus(NbdBenchPool.WRITTEN_ID).mappedBlocks()).isZero();
       assertThat(pool.thinStatus(NbdBenchPool.FRESH_ID).mappedBlocks()).isZero();
+      // the script's extra snapshots and fresh devices (up to 40 reps each) find their ids free
+      assertThat(pool.deviceIds())
+          .noneMatch(id -> id > NbdBenchPool.SNAPSHOT_REPS_ID && id < NbdBenchPool.DEEP_BASE_ID);
       assertChain(pool, deep);
       assertChain(pool, shallow);
     }
