@@ -14,7 +14,9 @@ import org.thinpool.pool.PoolStateException;
  * validates requests and WRITE payloads; each request then runs on its own virtual thread, so
  * requests in flight are served concurrently and answered in any order; replies go out whole
  * through {@link Wire}. A small READ whose data is in the page cache is the exception: it is
- * answered by the reader itself, which cannot block on it, so a cached read costs no thread.
+ * answered by the reader itself, which cannot block on it, so a cached read costs no thread; so is
+ * a small WRITE over a block already mapped to the device alone, when no other request holds it (a
+ * buffered write of whole pages, which waits only where the host throttles every writer).
  * Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and the server's shared
  * byte budget for READ/WRITE buffers; when either is spent the reader stops reading the socket.
  * DISC or EOF: requests in flight finish (their replies are sent while the socket lasts), then the
@@ -105,6 +107,9 @@ final class Connection implements Runnable {
         } else if (r instanceof Request.Write w) {
           budget = acquireBudget(w.lengthBytes());
           payload = readPayload(w.lengthBytes(), budget);
+          if (servedHere(t, w, payload, budget)) {
+            continue;
+          }
         } else if (r instanceof Request.Read rd) {
           budget = acquireBudget(rd.lengthBytes());
           if (servedHere(t, rd, budget)) {
@@ -154,6 +159,21 @@ final class Connection implements Runnable {
       return !dispatch;
     } finally {
       if (!dispatch) { // answered, or the reply failed and the connection ends
+        byteBudget.release(budget);
+      }
+    }
+  }
+
+  /** An overwrite in place answered on this thread ({@link Transmission#serveIfInPlace}). */
+  private boolean servedHere(Transmission t, Request.Write w, ByteBuffer payload, int budget)
+      throws IOException {
+    boolean dispatch = false;
+    try {
+      dispatch = !t.serveIfInPlace(w, payload);
+      return !dispatch;
+    } finally {
+      if (!dispatch) { // answered, or the reply failed and the connection ends
+        Buffers.SHARED.give(payload);
         byteBudget.release(budget);
       }
     }

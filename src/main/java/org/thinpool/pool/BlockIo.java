@@ -216,6 +216,52 @@ final class BlockIo {
     }
   }
 
+  /**
+   * Writes {@code src} at byte {@code pos} of the device, inside one virtual block, if that needs
+   * no wait for a lock and no new data block: the block is mapped, not shared, on the data device,
+   * and its stripe, the commit gate and the metadata lock are free now. False, having written
+   * nothing ({@code src} unchanged), otherwise; the caller then writes as usual. The data write
+   * itself is a plain positional write (ext4 refuses RWF_NOWAIT for buffered writes): it waits as
+   * long as the host makes any writer wait (its dirty-page throttling).
+   */
+  boolean writeInPlaceNow(long id, long pos, ByteBuffer src) throws IOException {
+    long bs = core.blockSizeBytes();
+    long vblock = pos / bs;
+    int inBlock = (int) (pos % bs);
+    if (inBlock + (long) src.remaining() > bs) {
+      return false;
+    }
+    StampedLock stripe = core.blockLocks().forBlock(id, vblock);
+    long stamp = stripe.tryWriteLock();
+    if (stamp == 0) {
+      return false;
+    }
+    Lock gate = core.commitGateShared();
+    if (!gate.tryLock()) {
+      stripe.unlockWrite(stamp);
+      return false;
+    }
+    try {
+      long block;
+      try (LockedMetadata m = core.tryLockMetadata()) {
+        if (m == null) {
+          return false; // a commit (its fsync) or a device change holds it: may take long
+        }
+        core.checkWritable();
+        block = inPlaceBlock(m.metadata(), id, vblock);
+      }
+      if (block < 0) {
+        return false;
+      }
+      core.dataWritten();
+      core.data().write(block, inBlock, src);
+      return true;
+    } finally {
+      gate.unlock();
+      stripe.unlockWrite(stamp);
+    }
+  }
+
   /** The data block a write goes to in place (mapped, not shared, on the data device), or -1. */
   private long inPlaceBlock(ThinMetadata md, long id, long vblock) throws IOException {
     return md.find(id, vblock) instanceof BlockLookup.Mapped b

@@ -93,6 +93,20 @@ public final class ThinDevice {
     }
   }
 
+  /**
+   * Writes as {@link #write(long, ByteBuffer)} if that needs no wait for another request and no new
+   * data block: the range lies inside one block that is mapped to this device alone, and no other
+   * write, discard, commit or device change holds it or the metadata now. Returns false otherwise,
+   * having written nothing ({@code src} unchanged); the caller then writes where waiting is fine.
+   * The data write itself is an ordinary buffered write (the host's dirty-page throttling applies).
+   * For the thread that reads a connection's requests: an overwrite served there costs no hand-off
+   * to another thread. Durable after a flush, as any write.
+   */
+  public boolean writeIfInPlace(long offsetBytes, ByteBuffer src) throws IOException {
+    checkRange(offsetBytes, src.remaining());
+    return src.hasRemaining() && core.io().writeInPlaceNow(id, offsetBytes, src);
+  }
+
   public void write(long offsetBytes, byte[] src) throws IOException {
     write(offsetBytes, ByteBuffer.wrap(src));
   }
