@@ -20,7 +20,6 @@ import org.thinpool.thin.ThinMetadata;
  * failure of its own yet, so the pool is read-only only for needs_check.
  */
 final class ClosedPoolStatus {
-  private static final long SECTOR_BYTES = 512;
 
   private ClosedPoolStatus() {}
 
@@ -38,7 +37,7 @@ final class ClosedPoolStatus {
       return Optional.empty();
     }
     SpaceMap ds = md.dataSpaceMap();
-    long blockSizeBytes = md.dataBlockSizeSectors() * SECTOR_BYTES;
+    long blockSizeBytes = md.dataBlockSizeBytes();
     boolean needsCheck = md.superblock().needsCheck();
     Path data = settings.dataPath(dir);
     if (!Files.isRegularFile(data)

@@ -128,7 +128,7 @@ final class PoolCore implements AutoCloseable {
     this.lock = lock;
     this.metadata = new LockedMetadata(md);
     this.data = data;
-    this.blockSizeBytes = md.dataBlockSizeSectors() * 512;
+    this.blockSizeBytes = md.dataBlockSizeBytes();
     this.settings = settings;
     this.space = new SpacePolicy(settings, clock);
     setSizes(sizes);

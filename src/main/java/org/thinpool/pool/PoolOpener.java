@@ -17,6 +17,7 @@ import org.thinpool.io.FileBlockDevice;
 import org.thinpool.io.RawBlockDevice;
 import org.thinpool.io.StateException;
 import org.thinpool.meta.block.BlockManager;
+import org.thinpool.thin.SuperblockInfo;
 import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.check.PoolCheck;
 
@@ -26,7 +27,6 @@ import org.thinpool.thin.check.PoolCheck;
  * the lock, the sizes and the settings.
  */
 final class PoolOpener {
-  private static final long SECTOR_BYTES = 512;
 
   /** Why a pool whose superblock has needs_check set opens read-only. */
   static final String NEEDS_CHECK_REASON =
@@ -215,7 +215,7 @@ final class PoolOpener {
     ThinMetadata md =
         ThinMetadata.format(
             metaDev,
-            options.dataBlockSizeBytes() / SECTOR_BYTES,
+            options.dataBlockSizeBytes() / SuperblockInfo.SECTOR_BYTES,
             nrDataBlocks,
             BlockManager.DEFAULT_CACHE_BLOCKS);
     SizeTable.store(tmp, md.transactionId(), Map.of(), md.transactionId(), Map.of());
@@ -269,7 +269,7 @@ final class PoolOpener {
                   settings.direct()
                       ? RawBlockDevice.open(dataPath)
                       : FileBlockDevice.open(dataPath));
-      long bs = md.dataBlockSizeSectors() * SECTOR_BYTES;
+      long bs = md.dataBlockSizeBytes();
       long deviceBlocks = dataDev.sizeBytes() / bs;
       long poolBlocks = md.dataSpaceMap().nrBlocks();
       if (deviceBlocks < poolBlocks) {

@@ -37,8 +37,6 @@ final class PoolRestore {
 
   static final long MAX_METADATA_BYTES = 16L << 30;
 
-  private static final long SECTOR_BYTES = 512;
-
   private PoolRestore() {}
 
   static void restore(Path dir, ThinPool.RestoreSource source, boolean force) throws IOException {
@@ -94,8 +92,7 @@ final class PoolRestore {
         throw new PoolStateException("the dump holds no superblock");
       }
       long tid = md.transactionId();
-      Map<Long, Long> sizes =
-          PoolOpener.adoptSizes(md, Map.of(), md.dataBlockSizeSectors() * SECTOR_BYTES);
+      Map<Long, Long> sizes = PoolOpener.adoptSizes(md, Map.of(), md.dataBlockSizeBytes());
       md.close(); // committed (and synced) by the restorer's end
       SizeTable.writeWhole(tmpSizes, tid, sizes);
       AtomicFiles.syncDirectory(dir);
@@ -133,13 +130,13 @@ final class PoolRestore {
     if (!Files.isRegularFile(data)) {
       return;
     }
-    long held = Files.size(data) / (sb.dataBlockSizeSectors() * SECTOR_BYTES);
+    long held = Files.size(data) / sb.dataBlockSizeBytes();
     if (held < sb.nrDataBlocks()) {
       throw new PoolStateException(
           "the dump has "
               + sb.nrDataBlocks()
               + " data blocks of "
-              + sb.dataBlockSizeSectors() * SECTOR_BYTES
+              + sb.dataBlockSizeBytes()
               + " bytes, more than the "
               + held
               + " that "

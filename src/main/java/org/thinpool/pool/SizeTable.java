@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.thinpool.thin.SuperblockInfo;
 
 /**
  * The virtual sizes of thin devices, which dm-thin metadata does not keep, in {@code DIR/sizes}.
@@ -55,7 +56,6 @@ final class SizeTable {
 
   private static final byte[] END_LINE = "end\n".getBytes(StandardCharsets.UTF_8);
   private static final String WHAT = "thin device sizes file";
-  private static final long SECTOR_BYTES = 512;
 
   /** dm-thin's thin ids are 24 bits. */
   private static final long MAX_THIN_ID = (1L << 24) - 1;
@@ -211,7 +211,7 @@ final class SizeTable {
       } else if (current != null && f.length == 2) {
         long id = number(file, i, f[0], 0, MAX_THIN_ID, "thin id");
         long size = number(file, i, f[1], 0, ThinPool.MAX_THIN_SIZE_BYTES, "size");
-        if (size % SECTOR_BYTES != 0) {
+        if (size % SuperblockInfo.SECTOR_BYTES != 0) {
           throw damaged(file, "line " + (i + 1) + ": size " + size + " is not a multiple of 512");
         }
         if (!current.isEmpty() && current.lastKey() >= id) {

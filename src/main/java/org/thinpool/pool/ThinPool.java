@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.thinpool.thin.DeviceUsage;
 import org.thinpool.thin.RestoreSink;
+import org.thinpool.thin.SuperblockInfo;
 import org.thinpool.thin.ThinMetadata;
 import org.thinpool.thin.check.PoolCheck;
 
@@ -29,8 +30,6 @@ public final class ThinPool implements AutoCloseable {
 
   /** Virtual sizes stay far below 2^63 so that offset + length never overflows: 1 EiB. */
   public static final long MAX_THIN_SIZE_BYTES = 1L << 60;
-
-  private static final long SECTOR_BYTES = 512;
 
   private final PoolCore core;
 
@@ -171,7 +170,7 @@ public final class ThinPool implements AutoCloseable {
    */
   public static Map<Long, Long> deviceSizes(Path dir, ThinMetadata md) throws IOException {
     return PoolOpener.adoptSizes(
-        md, SizeTable.load(dir, md.transactionId()), md.dataBlockSizeSectors() * SECTOR_BYTES);
+        md, SizeTable.load(dir, md.transactionId()), md.dataBlockSizeBytes());
   }
 
   /**
@@ -417,7 +416,9 @@ public final class ThinPool implements AutoCloseable {
   // ---- checks ----
 
   private static void checkSize(long sizeBytes) {
-    if (sizeBytes < 0 || sizeBytes > MAX_THIN_SIZE_BYTES || sizeBytes % SECTOR_BYTES != 0) {
+    if (sizeBytes < 0
+        || sizeBytes > MAX_THIN_SIZE_BYTES
+        || sizeBytes % SuperblockInfo.SECTOR_BYTES != 0) {
       throw new IllegalArgumentException(
           "thin device size "
               + sizeBytes

@@ -22,6 +22,9 @@ public record SuperblockInfo(
     long dataBlockSizeSectors,
     long nrDataBlocks) {
 
+  /** dm-thin counts data block sizes and device sizes in sectors of this many bytes. */
+  public static final long SECTOR_BYTES = 512;
+
   /** Largest value of an unsigned 32-bit on-disk field. */
   public static final long MAX_U32 = 0xFFFF_FFFFL;
 
@@ -33,6 +36,11 @@ public record SuperblockInfo(
     requireU32("version", version);
     requireU32("dataBlockSizeSectors", dataBlockSizeSectors);
     requireNonNegative("nrDataBlocks", nrDataBlocks);
+  }
+
+  /** The data block size in bytes. */
+  public long dataBlockSizeBytes() {
+    return dataBlockSizeSectors * SECTOR_BYTES;
   }
 
   public static void requireNonNegative(String name, long value) {

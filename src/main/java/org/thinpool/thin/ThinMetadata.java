@@ -204,6 +204,10 @@ public final class ThinMetadata implements AutoCloseable {
     return sb.dataBlockSizeSectors();
   }
 
+  public long dataBlockSizeBytes() {
+    return sb.dataBlockSizeSectors() * SuperblockInfo.SECTOR_BYTES;
+  }
+
   public SpaceMap dataSpaceMap() {
     return dataSm;
   }

@@ -3,6 +3,7 @@ package org.thinpool.thin.check;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongFunction;
+import org.thinpool.thin.SuperblockInfo;
 
 /**
  * The columns of {@code thin_ls -o}; the header of each column is the constant's name.
@@ -51,8 +52,6 @@ public enum ThinLsField {
   /** Printed for a size the report does not know. */
   private static final String UNKNOWN = "-";
 
-  private static final long SECTOR_BYTES = 512;
-
   /**
    * Parses a {@code -o} argument such as {@code "DEV,MAPPED"}; repeated fields are kept.
    *
@@ -81,17 +80,20 @@ public enum ThinLsField {
       case MAPPED_SECTORS -> Long.toUnsignedString(row.mappedBlocks() * s);
       case EXCLUSIVE_SECTORS -> Long.toUnsignedString(row.exclusiveBlocks() * s);
       case SHARED_SECTORS -> Long.toUnsignedString(row.sharedBlocks() * s);
-      case MAPPED_BYTES -> Long.toUnsignedString(row.mappedBlocks() * s * SECTOR_BYTES);
-      case EXCLUSIVE_BYTES -> Long.toUnsignedString(row.exclusiveBlocks() * s * SECTOR_BYTES);
-      case SHARED_BYTES -> Long.toUnsignedString(row.sharedBlocks() * s * SECTOR_BYTES);
-      case MAPPED -> DiskUnits.format(row.mappedBlocks() * s * SECTOR_BYTES);
-      case EXCLUSIVE -> DiskUnits.format(row.exclusiveBlocks() * s * SECTOR_BYTES);
-      case SHARED -> DiskUnits.format(row.sharedBlocks() * s * SECTOR_BYTES);
+      case MAPPED_BYTES ->
+          Long.toUnsignedString(row.mappedBlocks() * s * SuperblockInfo.SECTOR_BYTES);
+      case EXCLUSIVE_BYTES ->
+          Long.toUnsignedString(row.exclusiveBlocks() * s * SuperblockInfo.SECTOR_BYTES);
+      case SHARED_BYTES ->
+          Long.toUnsignedString(row.sharedBlocks() * s * SuperblockInfo.SECTOR_BYTES);
+      case MAPPED -> DiskUnits.format(row.mappedBlocks() * s * SuperblockInfo.SECTOR_BYTES);
+      case EXCLUSIVE -> DiskUnits.format(row.exclusiveBlocks() * s * SuperblockInfo.SECTOR_BYTES);
+      case SHARED -> DiskUnits.format(row.sharedBlocks() * s * SuperblockInfo.SECTOR_BYTES);
       case TRANSACTION -> Long.toString(row.transactionId());
       case CREATE_TIME -> Long.toString(row.creationTime());
       case SNAP_TIME -> Long.toString(row.snapTime());
       case SIZE -> size(row, DiskUnits::format);
-      case SIZE_SECTORS -> size(row, b -> Long.toString(b / SECTOR_BYTES));
+      case SIZE_SECTORS -> size(row, b -> Long.toString(b / SuperblockInfo.SECTOR_BYTES));
       case SIZE_BYTES -> size(row, Long::toString);
     };
   }
