@@ -36,8 +36,11 @@
 # base image), and their writeback otherwise lands on whichever job comes next (raw nbdkit's 4 KiB
 # overwrites fell from 28k to 6.9k IOPS between two full runs that way). So, per rep:
 #   * a fresh target: ours a new snapshot of the written origin (or a new thin device), made
-#     through the running server's control socket (`thin snapshot` / `thin create`); each peer is
-#     started afresh by peer-nbd.sh for every job;
+#     through the running server's control socket (`thin snapshot` / `thin create`) after the
+#     previous rep's one is deleted (`thin delete`: its blocks freed and punched), so the origin's
+#     blocks are shared with one snapshot only and new blocks land in holes, as in rep 1 (with
+#     every old snapshot kept, each rep would also raise the origin's ref counts past what the
+#     space map's bitmap holds); each peer is started afresh by peer-nbd.sh for every job;
 #   * copy-on-write rows: the whole snapshot (ours) or overlay (qemu) is read once through its
 #     server (`nbdcopy URI null:`), so the origin / base data is in the page cache on both sides
 #     (the peer's base was just written; ours was written at the pool build);
@@ -172,14 +175,15 @@ thin() {
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/target/thinpool.jar" \
     --pool "$OUT/pool" thin "$@" > /dev/null
 }
-added=0
 for r in $(seq "$WREPS"); do
   if want snap; then
     log "rows: first 4 KiB random writes into a snapshot of a written device, rep $r/$WREPS"
     snap=$SNAPSHOT
     if [ "$r" -gt 1 ]; then
-      snap=$((SNAPSHOT_REPS + r)); thin snapshot "$snap" "$ORIGIN"; added=$((added + 1))
+      thin delete "$snap_prev" # so the origin is shared with one snapshot only, as in rep 1
+      snap=$((SNAPSHOT_REPS + r)); thin snapshot "$snap" "$ORIGIN"
     fi
+    snap_prev=$snap
     warm "$U/$snap"; settle
     run_fio "tp-snap-rep$r" "$U/$snap" --only randwrite-4k
     [ "$r" = 1 ] && heap_sample
@@ -193,8 +197,10 @@ for r in $(seq "$WREPS"); do
     log "rows: 4 KiB random writes to a fresh device, rep $r/$WREPS"
     fresh=$FRESH
     if [ "$r" -gt 1 ]; then
-      fresh=$((FRESH_REPS + r)); thin create "$fresh" 1G; added=$((added + 1))
+      thin delete "$fresh_prev" # its blocks punched: the next device fills the same holes
+      fresh=$((FRESH_REPS + r)); thin create "$fresh" 1G
     fi
+    fresh_prev=$fresh
     settle
     run_fio "tp-fresh-rep$r" "$U/$fresh" --only randwrite-4k
     peer qcow2 1G "$P1" -- \
@@ -202,7 +208,6 @@ for r in $(seq "$WREPS"); do
     peer raw 1G "$P1" -- "settle && run_fio raw-fresh-rep$r \"\$NBD_URI\" --only randwrite-4k"
   fi
 done
-sed -i "s/^DEVICES=.*/DEVICES=$((DEVICES + added))/" "$OUT/pool-ids.txt"
 if want chain; then
 log "rows: 4 KiB random reads over the $CHAIN device at the top of the chains"
 for r in $(seq "$REPS"); do
