@@ -6,8 +6,12 @@
 #  2. `ctr run --rm IMAGE true` wall time on thinpool vs overlayfs (hyperfine, same containerd,
 #     the offline busybox image of examples/containerd.sh);
 #  3. Prepare latency with 1 and with 1,000 existing snapshots, and the server's RSS with 1,000
-#     snapshots (org.thinpool.bench.SnapshotterLoad, a gRPC client of the served socket).
-# Usage: bench/snapshotter.sh [all|suite|run|load]   (default all)
+#     snapshots (org.thinpool.bench.SnapshotterLoad, a gRPC client of the served socket);
+#  4. the kernel's floor for any loop-mounted snapshotter: the same benchmark on one plain sparse
+#     host file holding thinpool's ext4 (bench/snapshotter-floor_test.go.in: Prepare and Commit
+#     do nothing, so what remains is loop attach, mount, writes, unmount, detach), with overlayfs
+#     in the same run, twice.
+# Usage: bench/snapshotter.sh [all|suite|run|load|floor]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "snapshotter.sh: needs root" >&2; exit 2; }
@@ -101,4 +105,29 @@ if [ "$what" = all ] || [ "$what" = load ]; then
   pids+=($!)
   await_socket "$work/load.sock"
   "${java[@]}" org.thinpool.bench.SnapshotterLoad "$work/load.sock" "${pids[-1]}" 1000
+fi
+
+if [ "$what" = all ] || [ "$what" = floor ]; then
+  echo "## 4. kernel floor: containerd's benchmark on a plain ext4 file (loop), vs overlayfs"
+  gocode=/usr/share/gocode
+  suite=$gocode/src/github.com/containerd/containerd/snapshots/benchsuite
+  [ -d "$suite" ] && command -v go >/dev/null ||
+    { echo "floor: run the suite section first (it installs Go and containerd's source)" >&2; exit 1; }
+  mkdir -p "$work/go/src/floorbench"
+  cp "$suite"/*.go "$work/go/src/floorbench/"
+  # Debian lays gotest.tools out without its /v3 suffix; GOPATH mode needs the path as laid out.
+  sed -i 's#"gotest.tools/v3/#"gotest.tools/#' "$work/go/src/floorbench/"*.go
+  cp bench/snapshotter-floor_test.go.in "$work/go/src/floorbench/floor_bench_test.go"
+  (cd "$work/go/src/floorbench" && GOPATH="$work/go:$gocode" GO111MODULE=off GOFLAGS= \
+    GOCACHE="${XDG_CACHE_HOME:-$HOME/.cache}/snapshotter-suite/gocache" \
+    go test -c -o "$work/floor.test" .)
+  # the base device as thinpool makes it (FsType.mkfs, BaseFormat: no lost+found)
+  truncate -s 10G "$work/floor.img"
+  mkfs.ext4 -q -F -E nodiscard,lazy_itable_init=1,lazy_journal_init=1 "$work/floor.img"
+  debugfs -w -R "rmdir lost+found" "$work/floor.img" >/dev/null 2>&1
+  for rep in 1 2; do
+    (cd "$work" && FLOOR_IMAGE="$work/floor.img" "$work/floor.test" -test.run '^$' \
+      -test.bench 'Floor|Overlay' -test.benchtime 1x -overlay.rootPath "$work/overlay$rep" |
+      grep -E '^Benchmark')
+  done
 fi
