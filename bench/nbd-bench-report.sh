@@ -37,15 +37,18 @@ chain() {
 # reprow WHAT OURS PEER_NAME PEER GOAL: a 4 KiB random write row run WREPS times, ours and the
 # peer interleaved (labels PREFIX-repN); the cells list every rep, the ratio is the median of the
 # per-rep ratios (each rep's thinpool / peer), the values in the JSON the medians of each side.
+# JOB FIELD (default randwrite-4k iops) pick another job of the same runs.
 reprow() {
-  local what=$1 ours=$2 pname=$3 peer=$4 goal=$5 r x y a= b= xs= ys= rs=
+  local what=$1 ours=$2 pname=$3 peer=$4 goal=$5 job=${6:-randwrite-4k} field=${7:-iops} r x y
+  local a= b= xs= ys= rs= unit=IOPS
+  [ "$field" = mib_s ] && unit=MiB/s
   for r in $(seq "$WREPS"); do
-    x=$(get "$ours-rep$r" randwrite-4k iops) y=$(get "$peer-rep$r" randwrite-4k iops)
+    x=$(get "$ours-rep$r" "$job" "$field") y=$(get "$peer-rep$r" "$job" "$field")
     a="$a${a:+ / }$(fmt "$x")" b="$b${b:+ / }$(fmt "$y")" xs="$xs $x" ys="$ys $y"
     rs="$rs $(ratio "$x" "$y")"
   done
-  add "$what" "$(median $xs)" IOPS "$pname" "$(median $ys)" "$goal" "$ours-rep*/randwrite-4k" \
-    "$peer-rep*/randwrite-4k" "$a" "$b" "$(median $rs)" "${rs# }"
+  add "$what" "$(median $xs)" "$unit" "$pname" "$(median $ys)" "$goal" "$ours-rep*/$job" \
+    "$peer-rep*/$job" "$a" "$b" "$(median $rs)" "${rs# }"
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 # median N...: the middle value (the mean of the two middle ones for an even count); n/a if any is.
@@ -86,14 +89,14 @@ reprow "4 KiB random writes, fresh device$w" tp-fresh "qcow2 fresh" qcow2-fresh 
 reprow "4 KiB random writes, fresh device$w" tp-fresh "raw (nbdkit file)" raw-fresh 0.8
 for c in "" -4conn; do
   n=1; [ -n "$c" ] && n=4
-  row "4 KiB random reads, written blocks, $n conn" "tp-written$c" "raw" "raw-written$c" \
-    randread-4k iops 0.9
-  row "1 MiB sequential reads, written, $n conn" "tp-written$c" "raw" "raw-written$c" \
-    seqread-1m mib_s 0.9
-  row "1 MiB sequential writes, written, $n conn" "tp-written$c" "raw" "raw-written$c" \
-    seqwrite-1m mib_s 0.9
-  row "4 KiB random writes, written blocks, $n conn" "tp-written$c" "raw" "raw-written$c" \
-    randwrite-4k iops ""
+  reprow "4 KiB random reads, written blocks, $n conn$w" "tp-written$c" "raw" "raw-written$c" \
+    0.9 randread-4k iops
+  reprow "1 MiB sequential reads, written, $n conn$w" "tp-written$c" "raw" "raw-written$c" \
+    0.9 seqread-1m mib_s
+  reprow "1 MiB sequential writes, written, $n conn$w" "tp-written$c" "raw" "raw-written$c" \
+    0.9 seqwrite-1m mib_s
+  reprow "4 KiB random writes, written blocks, $n conn$w" "tp-written$c" "raw" "raw-written$c" \
+    "" randwrite-4k iops
 done
 w="4 KiB random reads, $CHAIN device, top of a $DEPTH-deep chain"
 [ "$REPS" -gt 1 ] && w="$w (runs $(seq -s ' / ' "$REPS") on one server; ratio: run $REPS)"

@@ -7,7 +7,7 @@
 #                           [--chain-size SIZE] [--depth N] [--jvm jar|release] [--no-build]
 #   -t            seconds per fio job (default 10)
 #   -o            results directory (default /tmp/nbd-bench; emptied first)
-#   --reps        repetitions of the write rows (snap, fresh), ours and the peers interleaved
+#   --reps        repetitions of the io, snap and fresh rows, ours and the peers interleaved
 #                 (ours, peers, ours, peers, ...); every rep is reported, the median of the
 #                 per-rep ratios is the figure (default 3)
 #   --chain-reps  fio runs of each chain read on one server; the last (warm) one is the figure
@@ -163,12 +163,18 @@ log "thinpool serving on $U, pid $spid, $JVM JVM"
 heap_sample() { jcmd "$spid" GC.heap_info >> "$OUT/heap-info.txt" 2>&1 || true; }
 
 if want io; then
-log "rows: 4 KiB random / 1 MiB sequential I/O on written blocks, 1 and 4 connections"
-run_fio tp-written "$U/$WRITTEN" --prefill
-run_fio tp-written-4conn "$U/$WRITTEN" -j 4
-heap_sample
-peer raw 1G "$P1" -- 'run_fio raw-written "$NBD_URI" --prefill && run_fio raw-written-4conn "$NBD_URI" -j 4'
-
+# As the write rows: WREPS reps, ours and raw interleaved, each fio run from a settled host and
+# after the same prefill (1 GiB of 1 MiB writes) on both sides; the ratio is the median.
+for r in $(seq "$WREPS"); do
+  log "rows: 4 KiB random / 1 MiB sequential I/O on written blocks, 1 and 4 connections, rep $r/$WREPS"
+  settle
+  run_fio "tp-written-rep$r" "$U/$WRITTEN" --prefill
+  settle
+  run_fio "tp-written-4conn-rep$r" "$U/$WRITTEN" -j 4
+  [ "$r" = 1 ] && heap_sample
+  peer raw 1G "$P1" -- "settle && run_fio raw-written-rep$r \"\$NBD_URI\" --prefill && \
+    settle && run_fio raw-written-4conn-rep$r \"\$NBD_URI\" -j 4"
+done
 fi
 # thin ARGS...: a pool command through the running server's control socket.
 thin() {
