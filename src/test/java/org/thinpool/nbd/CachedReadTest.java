@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,18 +29,8 @@ class CachedReadTest {
 
   @TempDir Path tmp;
 
-  /** Whether each READ was served on a virtual thread (a request thread), in reply order. */
-  private final ConcurrentLinkedQueue<Boolean> readThreads = new ConcurrentLinkedQueue<>();
-
-  private final NbdObserver observer =
-      new NbdObserver() {
-        @Override
-        public void request(String command, long bytes, long nanos, int error) {
-          if (command.equals("read")) {
-            readThreads.add(Thread.currentThread().isVirtual());
-          }
-        }
-      };
+  /** Whether each READ was served on a request thread, in reply order. */
+  private final ServingThreads observer = new ServingThreads("read");
 
   @Test
   void cachedReadsAreAnsweredByTheReaderAndUncachedOnesByRequestThreads() throws Exception {
@@ -57,14 +46,14 @@ class CachedReadTest {
       c.request(0, Nbd.CMD_FLUSH, 99, 0, 0); // commits: the data file is synced, its pages clean
       assertThat(c.simpleReply().error()).isZero();
       readAll(c, blocks);
-      assertThat(List.copyOf(readThreads))
+      assertThat(List.copyOf(observer.byRequestThread()))
           .as("reads of data just written (cached): none on a request thread")
           .hasSize(BLOCKS)
           .containsOnly(false);
-      readThreads.clear();
+      observer.byRequestThread().clear();
       evictFromPageCache(s.dir.resolve(ThinPool.DATA_FILE));
       readAll(c, blocks);
-      assertThat(List.copyOf(readThreads).stream().filter(v -> v).count())
+      assertThat(List.copyOf(observer.byRequestThread()).stream().filter(v -> v).count())
           .as("reads of data evicted from the page cache served on request threads")
           .isGreaterThanOrEqualTo(BLOCKS / 2);
     }

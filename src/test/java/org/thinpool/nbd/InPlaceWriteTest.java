@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.pool.ThinPool;
@@ -33,18 +32,8 @@ class InPlaceWriteTest {
 
   @TempDir Path tmp;
 
-  /** Whether each WRITE was served on a virtual thread (a request thread), in reply order. */
-  private final ConcurrentLinkedQueue<Boolean> writeThreads = new ConcurrentLinkedQueue<>();
-
-  private final NbdObserver observer =
-      new NbdObserver() {
-        @Override
-        public void request(String command, long bytes, long nanos, int error) {
-          if (command.equals("write")) {
-            writeThreads.add(Thread.currentThread().isVirtual());
-          }
-        }
-      };
+  /** Whether each WRITE was served on a request thread, in reply order. */
+  private final ServingThreads observer = new ServingThreads("write");
 
   @Test
   void overwritesInPlaceAreAnsweredByTheReaderAndEveryOtherWriteByRequestThreads()
@@ -82,7 +71,9 @@ class InPlaceWriteTest {
       for (int round = 0; round < 4; round++) {
         writeDistinctPagesAtOnce(c, rng, model, 400);
       }
-      assertThat(writeThreads).as("both kinds of thread served writes").contains(true, false);
+      assertThat(observer.byRequestThread())
+          .as("both kinds of thread served writes")
+          .contains(true, false);
       c.request(0, Nbd.CMD_READ, 7, 0, DEVICE_BYTES);
       assertThat(c.simpleReply().error()).isZero();
       assertThat(Arrays.equals(c.bytes((int) DEVICE_BYTES), model)).isTrue();
@@ -126,10 +117,10 @@ class InPlaceWriteTest {
 
   /** Writes and waits for the reply; true if a request thread served it. */
   private boolean served(RawClient c, int flags, long offset, byte[] data) throws IOException {
-    writeThreads.clear();
+    observer.byRequestThread().clear();
     c.write(1, offset, data, flags);
     assertThat(c.simpleReply().error()).isZero();
-    assertThat(writeThreads).hasSize(1);
-    return writeThreads.peek();
+    assertThat(observer.byRequestThread()).hasSize(1);
+    return observer.byRequestThread().peek();
   }
 }
