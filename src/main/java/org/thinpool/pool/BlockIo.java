@@ -156,7 +156,7 @@ final class BlockIo {
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
     int window = runWindow(id, vblock, inBlock, src.remaining());
-    int done = window > 1 ? writeInPlace(id, vblock, inBlock, window, src) : 0;
+    int done = window > 1 ? writeInPlace(id, vblock, inBlock, window, src, false) : 0;
     if (done > 0) {
       return done;
     }
@@ -175,18 +175,31 @@ final class BlockIo {
    * The in-place part of {@link #writeRun}: the run of exclusively mapped blocks from {@code
    * vblock} on, written in one call holding their stripes and the commit gate (shared), the
    * metadata lock only for the lookups. Returns 0, having written nothing, if the first block is
-   * not mapped in place (it needs a new data block, or its mapping is off the data device).
+   * not mapped in place (it needs a new data block, or its mapping is off the data device), or,
+   * with {@code now}, if any of those locks is taken: tried, never waited for.
    */
-  private int writeInPlace(long id, long vblock, int inBlock, int window, ByteBuffer src)
+  private int writeInPlace(
+      long id, long vblock, int inBlock, int window, ByteBuffer src, boolean now)
       throws IOException {
     StampedLock firstStripe = core.blockLocks().forBlock(id, vblock);
-    long stamp = firstStripe.writeLock();
+    long stamp = now ? firstStripe.tryWriteLock() : firstStripe.writeLock();
+    if (stamp == 0) {
+      return 0;
+    }
     int blocks = 0;
     Lock gate = core.commitGateShared();
-    gate.lock();
+    if (!now) {
+      gate.lock();
+    } else if (!gate.tryLock()) {
+      firstStripe.unlockWrite(stamp);
+      return 0;
+    }
     try {
       long first;
-      try (LockedMetadata m = core.lockMetadata()) {
+      try (LockedMetadata m = now ? core.tryLockMetadata() : core.lockMetadata()) {
+        if (m == null) {
+          return 0; // a commit (its fsync) or a device change holds it: may take long
+        }
         core.checkWritable();
         ThinMetadata md = m.metadata();
         first = inPlaceBlock(md, id, vblock);
@@ -228,38 +241,8 @@ final class BlockIo {
     long bs = core.blockSizeBytes();
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
-    if (inBlock + (long) src.remaining() > bs) {
-      return false;
-    }
-    StampedLock stripe = core.blockLocks().forBlock(id, vblock);
-    long stamp = stripe.tryWriteLock();
-    if (stamp == 0) {
-      return false;
-    }
-    Lock gate = core.commitGateShared();
-    if (!gate.tryLock()) {
-      stripe.unlockWrite(stamp);
-      return false;
-    }
-    try {
-      long block;
-      try (LockedMetadata m = core.tryLockMetadata()) {
-        if (m == null) {
-          return false; // a commit (its fsync) or a device change holds it: may take long
-        }
-        core.checkWritable();
-        block = inPlaceBlock(m.metadata(), id, vblock);
-      }
-      if (block < 0) {
-        return false;
-      }
-      core.dataWritten();
-      core.data().write(block, inBlock, src);
-      return true;
-    } finally {
-      gate.unlock();
-      stripe.unlockWrite(stamp);
-    }
+    return inBlock + (long) src.remaining() <= bs
+        && writeInPlace(id, vblock, inBlock, 1, src, true) > 0;
   }
 
   /** The data block a write goes to in place (mapped, not shared, on the data device), or -1. */
