@@ -13,16 +13,16 @@ import org.thinpool.pool.PoolStateException;
  * One client connection: the handshake, then transmission. One reader (this thread) reads and
  * validates requests and WRITE payloads; each request then runs on its own virtual thread, so
  * requests in flight are served concurrently and answered in any order; replies go out whole
- * through {@link Wire}. A small READ whose data is in the page cache is the exception: it is
- * answered by the reader itself, which cannot block on it, so a cached read costs no thread; so is
- * a small WRITE over a block already mapped to the device alone, when no other request holds it (a
- * buffered write of whole pages, which waits only where the host throttles every writer).
- * Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and the server's shared
- * byte budget for READ/WRITE buffers; when either is spent the reader stops reading the socket.
- * DISC or EOF: requests in flight finish (their replies are sent while the socket lasts), then the
- * connection closes. While the server shuts down, requests still arriving are answered ESHUTDOWN (a
- * WRITE's payload read and dropped), so that the client sends DISC. Any failure ends this
- * connection only, and is kept for the metrics ({@link #error}).
+ * through {@link Wire}. A READ of up to 1 MiB whose data is in the page cache is the exception: it
+ * is answered by the reader itself, which cannot block on it, so a cached read costs no thread; so
+ * is a WRITE of up to 1 MiB over blocks already mapped to the device alone, when no other request
+ * holds them (a buffered write of whole pages, which waits only where the host throttles every
+ * writer). Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and the server's
+ * shared byte budget for READ/WRITE buffers; when either is spent the reader stops reading the
+ * socket. DISC or EOF: requests in flight finish (their replies are sent while the socket lasts),
+ * then the connection closes. While the server shuts down, requests still arriving are answered
+ * ESHUTDOWN (a WRITE's payload read and dropped), so that the client sends DISC. Any failure ends
+ * this connection only, and is kept for the metrics ({@link #error}).
  */
 final class Connection implements Runnable {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -151,7 +151,7 @@ final class Connection implements Runnable {
     }
   }
 
-  /** A cached small READ answered on this thread ({@link Transmission#serveIfCached}). */
+  /** A cached READ answered on this thread ({@link Transmission#serveIfCached}). */
   private boolean servedHere(Transmission t, Request.Read r, int budget) throws IOException {
     boolean dispatch = false;
     try {

@@ -35,16 +35,27 @@ final class BlockIo {
    * {@link BlockLocks}) until the read is done, so no discard can free a block while it is read.
    */
   int readRun(long id, long pos, ByteBuffer dst) throws IOException {
-    return readRun(id, pos, dst, false);
+    return readRun(id, pos, dst, ReadMode.WAIT);
+  }
+
+  /** How {@link #readRun(long, long, ByteBuffer, ReadMode)} may get its bytes. */
+  enum ReadMode {
+    /** Waits for locks and the storage as needed. */
+    WAIT,
+    /** Never waits; unmapped blocks read as zeros. */
+    NOW,
+    /** Never waits, and gives up on an unmapped block too. */
+    NOW_MAPPED_ONLY
   }
 
   /**
-   * As {@link #readRun(long, long, ByteBuffer)}; with {@code cachedOnly} it never waits for the
-   * storage or for another request: it returns -1, having read nothing ({@code dst}'s position
-   * unchanged), where the data is not in the host's page cache, a write or discard holds the first
-   * block, or the metadata lock is taken.
+   * As {@link #readRun(long, long, ByteBuffer)}; in the NOW modes it never waits for the storage or
+   * for another request: it returns -1, having read nothing ({@code dst}'s position unchanged),
+   * where the data is not in the host's page cache, a write or discard holds the first block, the
+   * metadata lock is taken, or (NOW_MAPPED_ONLY) the first block is not mapped.
    */
-  int readRun(long id, long pos, ByteBuffer dst, boolean cachedOnly) throws IOException {
+  int readRun(long id, long pos, ByteBuffer dst, ReadMode mode) throws IOException {
+    boolean cachedOnly = mode != ReadMode.WAIT;
     long bs = core.blockSizeBytes();
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
@@ -63,6 +74,9 @@ final class BlockIo {
         }
         ThinMetadata md = m.metadata();
         first = md.findDataBlock(id, vblock);
+        if (first < 0 && mode == ReadMode.NOW_MAPPED_ONLY) {
+          return -1;
+        }
         while (blocks < window && extendsRun(md, id, vblock, first, blocks, false)) {
           blocks++;
         }
@@ -176,7 +190,8 @@ final class BlockIo {
    * vblock} on, written in one call holding their stripes and the commit gate (shared), the
    * metadata lock only for the lookups. Returns 0, having written nothing, if the first block is
    * not mapped in place (it needs a new data block, or its mapping is off the data device), or,
-   * with {@code now}, if any of those locks is taken: tried, never waited for.
+   * with {@code now}, if any of those locks is taken (tried, never waited for) or the run does not
+   * cover all of {@code src} (all or nothing).
    */
   private int writeInPlace(
       long id, long vblock, int inBlock, int window, ByteBuffer src, boolean now)
@@ -212,6 +227,9 @@ final class BlockIo {
         }
       }
       long bs = core.blockSizeBytes();
+      if (now && blocks * bs - inBlock < src.remaining()) {
+        return 0;
+      }
       int n = (int) Math.min(blocks * bs - inBlock, src.remaining());
       int limit = src.limit();
       src.limit(src.position() + n);
@@ -230,19 +248,20 @@ final class BlockIo {
   }
 
   /**
-   * Writes {@code src} at byte {@code pos} of the device, inside one virtual block, if that needs
-   * no wait for a lock and no new data block: the block is mapped, not shared, on the data device,
-   * and its stripe, the commit gate and the metadata lock are free now. False, having written
-   * nothing ({@code src} unchanged), otherwise; the caller then writes as usual. The data write
-   * itself is a plain positional write (ext4 refuses RWF_NOWAIT for buffered writes): it waits as
-   * long as the host makes any writer wait (its dirty-page throttling).
+   * Writes all of {@code src} at byte {@code pos} of the device if that needs no wait for a lock
+   * and no new data block: every block of the range is mapped, not shared, on the data device, the
+   * blocks map to consecutive data blocks (one write), and their stripes, the commit gate and the
+   * metadata lock are free now. False, having written nothing ({@code src} unchanged), otherwise;
+   * the caller then writes as usual. The data write itself is a plain positional write (ext4
+   * refuses RWF_NOWAIT for buffered writes): it waits as long as the host makes any writer wait
+   * (its dirty-page throttling).
    */
   boolean writeInPlaceNow(long id, long pos, ByteBuffer src) throws IOException {
     long bs = core.blockSizeBytes();
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
-    return inBlock + (long) src.remaining() <= bs
-        && writeInPlace(id, vblock, inBlock, 1, src, true) > 0;
+    int window = runWindow(id, vblock, inBlock, src.remaining());
+    return writeInPlace(id, vblock, inBlock, window, src, true) > 0;
   }
 
   /** The data block a write goes to in place (mapped, not shared, on the data device), or -1. */

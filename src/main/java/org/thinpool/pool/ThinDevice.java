@@ -52,14 +52,17 @@ public final class ThinDevice {
    * page cache and no write or discard of its blocks runs. Returns false otherwise, with {@code
    * dst}'s position unchanged (bytes after it may have changed); the caller then reads where
    * waiting is fine. For a thread that must not block, like the one reading a connection's
-   * requests: a cached read served there costs no hand-off to another thread.
+   * requests: a cached read served there costs no hand-off to another thread. Without {@code
+   * holes}, a range with an unmapped block returns false too (for a caller that sends holes apart
+   * from data).
    */
-  public boolean readIfCached(long offsetBytes, ByteBuffer dst) throws IOException {
+  public boolean readIfCached(long offsetBytes, ByteBuffer dst, boolean holes) throws IOException {
     checkRange(offsetBytes, dst.remaining());
     int start = dst.position();
     long pos = offsetBytes;
+    BlockIo.ReadMode mode = holes ? BlockIo.ReadMode.NOW : BlockIo.ReadMode.NOW_MAPPED_ONLY;
     while (dst.hasRemaining()) {
-      int n = core.io().readRun(id, pos, dst, true);
+      int n = core.io().readRun(id, pos, dst, mode);
       if (n < 0) {
         dst.position(start);
         return false;
@@ -95,12 +98,13 @@ public final class ThinDevice {
 
   /**
    * Writes as {@link #write(long, ByteBuffer)} if that needs no wait for another request and no new
-   * data block: the range lies inside one block that is mapped to this device alone, and no other
-   * write, discard, commit or device change holds it or the metadata now. Returns false otherwise,
-   * having written nothing ({@code src} unchanged); the caller then writes where waiting is fine.
-   * The data write itself is an ordinary buffered write (the host's dirty-page throttling applies).
-   * For the thread that reads a connection's requests: an overwrite served there costs no hand-off
-   * to another thread. Durable after a flush, as any write.
+   * data block: every block of the range is mapped to this device alone, to consecutive data blocks
+   * (one write of the data device), and no other write, discard, commit or device change holds them
+   * or the metadata now. Returns false otherwise, having written nothing ({@code src} unchanged);
+   * the caller then writes where waiting is fine. The data write itself is an ordinary buffered
+   * write (the host's dirty-page throttling applies). For the thread that reads a connection's
+   * requests: an overwrite served there costs no hand-off to another thread. Durable after a flush,
+   * as any write.
    */
   public boolean writeIfInPlace(long offsetBytes, ByteBuffer src) throws IOException {
     checkRange(offsetBytes, src.remaining());

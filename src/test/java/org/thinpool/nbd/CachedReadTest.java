@@ -59,6 +59,50 @@ class CachedReadTest {
     }
   }
 
+  @Test
+  void cachedReadsUpTo1MiBAreAnsweredByTheReaderAndAHoleStillGoesOutAsAHoleChunk()
+      throws Exception {
+    int mib = 1 << 20;
+    byte[] data = new byte[mib];
+    new Random(6).nextBytes(data);
+    try (ServedPool s = new ServedPool(observer, tmp.resolve("p"), 64 << 20, false, 4 << 20);
+        RawClient c = s.client().greet().go("1", true)) {
+      c.write(1, 0, data, 0); // [0, 1M) written, [1M, 4M) a hole
+      assertThat(c.chunk().error()).isZero();
+      c.request(0, Nbd.CMD_READ, 2, 0, mib);
+      RawClient.Chunk whole = c.chunk();
+      assertThat(whole.type()).isEqualTo(Nbd.REPLY_TYPE_OFFSET_DATA);
+      assertThat(whole.done()).isTrue();
+      assertThat(whole.payload().getLong()).isZero();
+      byte[] got = new byte[mib];
+      whole.payload().get(got);
+      assertThat(got).isEqualTo(data);
+      assertThat(observer.byRequestThread().poll()).as("1 MiB, cached, mapped").isFalse();
+
+      c.request(0, Nbd.CMD_READ, 3, mib / 2, mib); // half data, half hole
+      RawClient.Chunk first = c.chunk();
+      RawClient.Chunk second = first.done() ? first : c.chunk();
+      assertThat(List.of(first.type(), second.type()))
+          .containsExactlyInAnyOrder(Nbd.REPLY_TYPE_OFFSET_DATA, Nbd.REPLY_TYPE_OFFSET_HOLE);
+      assertThat(observer.byRequestThread().poll()).as("with a hole").isTrue();
+
+      c.request(0, Nbd.CMD_READ, 4, 0, mib + 4096);
+      for (RawClient.Chunk k = c.chunk(); !k.done(); k = c.chunk()) {
+        assertThat(k.error()).isZero();
+      }
+      assertThat(observer.byRequestThread().poll()).as("over 1 MiB").isTrue();
+
+      try (RawClient simple = s.client().greet().go("1", false)) {
+        simple.request(0, Nbd.CMD_READ, 5, mib / 2, mib); // simple replies: zeros for the hole
+        assertThat(simple.simpleReply().error()).isZero();
+        byte[] expected = new byte[mib];
+        System.arraycopy(data, mib / 2, expected, 0, mib / 2);
+        assertThat(simple.bytes(mib)).isEqualTo(expected);
+        assertThat(observer.byRequestThread().poll()).as("simple reply, cached").isFalse();
+      }
+    }
+  }
+
   private static long offset(int k) {
     return (long) k * STRIDE_BLOCKS * BLOCK;
   }

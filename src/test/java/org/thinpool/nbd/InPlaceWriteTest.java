@@ -7,22 +7,21 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.thinpool.pool.ThinPool;
 
 /**
- * A small WRITE of whole pages over a block already mapped to the device alone is answered by the
- * connection's reader, a platform thread, with no hand-off to a request thread; a first write
- * (provisioning), a write into a block shared with a snapshot (copy-on-write), a FUA write and a
- * write of part of a page still run on request threads. Whichever thread serves it, the data is the
- * same: many writes in flight at once, overwrites, first writes and copies mixed, read back as
- * written while the snapshot keeps its old contents.
+ * A WRITE of whole pages, up to 1 MiB, over blocks already mapped to the device alone (to
+ * consecutive data blocks) is answered by the connection's reader, a platform thread, with no
+ * hand-off to a request thread; a larger one, a first write (provisioning), a write into a block
+ * shared with a snapshot (copy-on-write), a FUA write and a write of part of a page still run on
+ * request threads. Whichever thread serves it, the data is the same: many writes in flight at once,
+ * overwrites, first writes and copies mixed, read back as written while the snapshot keeps its old
+ * contents.
  */
 class InPlaceWriteTest {
   private static final int BLOCK = 64 << 10;
@@ -47,9 +46,19 @@ class InPlaceWriteTest {
       assertThat(served(c, 0, 3 * PAGE, page)).as("another page of the same block").isFalse();
       assertThat(served(c, 0, 512, page)).as("part of two pages").isTrue();
       assertThat(served(c, Nbd.CMD_FLAG_FUA, 0, page)).as("FUA: commits").isTrue();
+      byte[] mib = new byte[1 << 20];
+      new Random(4).nextBytes(mib);
+      assertThat(served(c, 0, 0, mib)).as("1 MiB, blocks 1-15 unmapped").isTrue();
+      assertThat(served(c, 0, 0, mib)).as("1 MiB over 16 blocks in place").isFalse();
+      assertThat(served(c, 0, 4 * PAGE, mib)).as("1 MiB reaching unmapped block 16").isTrue();
+      assertThat(served(c, 0, BLOCK, mib)).as("1 MiB, all mapped now").isFalse();
+      byte[] over = new byte[(1 << 20) + PAGE];
+      assertThat(served(c, 0, 0, over)).as("over 1 MiB").isTrue();
       s.pool.createSnapshot(2, 1);
       assertThat(served(c, 0, 0, page)).as("shared with the snapshot: copies").isTrue();
       assertThat(served(c, 0, PAGE, page)).as("the copy, overwritten in place").isFalse();
+      assertThat(served(c, 0, 0, mib)).as("1 MiB, blocks 1-15 shared").isTrue();
+      assertThat(served(c, 0, 0, mib)).as("1 MiB over the copies").isFalse();
     }
   }
 
@@ -69,7 +78,8 @@ class InPlaceWriteTest {
       byte[] model = origin.clone();
       Arrays.fill(model, BLOCKS / 2 * BLOCK, model.length, (byte) 0);
       for (int round = 0; round < 4; round++) {
-        writeDistinctPagesAtOnce(c, rng, model, 400);
+        writeDistinctPagesAtOnce(c, rng, model, 400, 1);
+        writeDistinctPagesAtOnce(c, rng, model, 12, 256); // 4 KiB to 1 MiB each
       }
       assertThat(observer.byRequestThread())
           .as("both kinds of thread served writes")
@@ -89,26 +99,37 @@ class InPlaceWriteTest {
   }
 
   /**
-   * Sends {@code count} 4 KiB writes to distinct random pages (of any block: unmapped, shared or
-   * already copied) without waiting, then takes every reply; the model gets each page's data.
+   * Sends {@code count} writes of 1 to {@code maxPages} whole pages to distinct random ranges (of
+   * any blocks: unmapped, shared or already copied) without waiting, then takes every reply; the
+   * model gets each range's data.
    */
-  private static void writeDistinctPagesAtOnce(RawClient c, Random rng, byte[] model, int count)
-      throws IOException {
-    Set<Integer> pages = new HashSet<>();
-    while (pages.size() < count) {
-      pages.add(rng.nextInt(model.length / PAGE));
+  private static void writeDistinctPagesAtOnce(
+      RawClient c, Random rng, byte[] model, int count, int maxPages) throws IOException {
+    int pageCount = model.length / PAGE;
+    boolean[] taken = new boolean[pageCount];
+    List<int[]> ranges = new ArrayList<>(); // first page, pages
+    while (ranges.size() < count) {
+      int n = 1 + rng.nextInt(maxPages);
+      int p = rng.nextInt(pageCount - n + 1);
+      boolean free = true;
+      for (int k = p; k < p + n; k++) {
+        free &= !taken[k];
+      }
+      if (free) {
+        Arrays.fill(taken, p, p + n, true);
+        ranges.add(new int[] {p, n});
+      }
     }
-    Map<Long, Integer> byCookie = new HashMap<>();
-    List<Integer> order = new ArrayList<>(pages);
-    for (int i = 0; i < order.size(); i++) {
-      byte[] data = new byte[PAGE];
+    Map<Long, int[]> byCookie = new HashMap<>();
+    for (int i = 0; i < ranges.size(); i++) {
+      int[] r = ranges.get(i);
+      byte[] data = new byte[r[1] * PAGE];
       rng.nextBytes(data);
-      int p = order.get(i);
-      System.arraycopy(data, 0, model, p * PAGE, PAGE);
-      c.write(100 + i, (long) p * PAGE, data, 0);
-      byCookie.put(100L + i, p);
+      System.arraycopy(data, 0, model, r[0] * PAGE, data.length);
+      c.write(100 + i, (long) r[0] * PAGE, data, 0);
+      byCookie.put(100L + i, r);
     }
-    for (int i = 0; i < order.size(); i++) {
+    for (int i = 0; i < ranges.size(); i++) {
       RawClient.Simple r = c.simpleReply();
       assertThat(r.error()).isZero();
       assertThat(byCookie.remove(r.cookie())).isNotNull();

@@ -272,7 +272,7 @@ class DataPathTest {
       byte[] data = bytes(1, (int) (4 * BLOCK));
       dev.write(0, data);
       ByteBuffer got = ByteBuffer.allocateDirect(4096);
-      assertThat(dev.readIfCached(BLOCK, got)).as("nothing held").isTrue();
+      assertThat(dev.readIfCached(BLOCK, got, true)).as("nothing held").isTrue();
       CountDownLatch held = new CountDownLatch(1);
       CountDownLatch release = new CountDownLatch(1);
       Future<?> commit =
@@ -285,7 +285,9 @@ class DataPathTest {
                 return null;
               });
       assertThat(held.await(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(dev.readIfCached(BLOCK, got.clear())).as("metadata held by a commit").isFalse();
+      assertThat(dev.readIfCached(BLOCK, got.clear(), true))
+          .as("metadata held by a commit")
+          .isFalse();
       assertThat(got.position()).isZero();
       release.countDown();
       commit.get(60, TimeUnit.SECONDS);
@@ -297,14 +299,46 @@ class DataPathTest {
                 return null;
               });
       assertThat(probe.stalled.await(60, TimeUnit.SECONDS)).isTrue();
-      assertThat(dev.readIfCached(100, got.clear())).as("its block being written").isFalse();
-      assertThat(dev.readIfCached(BLOCK, got.clear())).as("another block").isTrue();
+      assertThat(dev.readIfCached(100, got.clear(), true)).as("its block being written").isFalse();
+      assertThat(dev.readIfCached(BLOCK, got.clear(), true)).as("another block").isTrue();
       assertThat(slice(data)).isEqualTo(bytesOf(got.flip()));
       probe.release.countDown();
       write.get(60, TimeUnit.SECONDS);
     } finally {
       probe.release.countDown();
       threads.shutdownNow();
+    }
+  }
+
+  @Test
+  void aWriteThatMustNotWaitIsAllOrNothingAndSoIsAReadWithoutHoles() throws Exception {
+    try (ThinPool pool = create(64 * MIB)) {
+      ThinDevice dev = pool.createThin(1, 4 * MIB);
+      dev.write(0, bytes(1, (int) (4 * BLOCK))); // blocks 0-3: consecutive data blocks
+      ByteBuffer four = ByteBuffer.allocateDirect((int) (4 * BLOCK));
+      byte[] over = bytes(2, (int) (4 * BLOCK));
+      int writes = probe.writes.get();
+      assertThat(dev.writeIfInPlace(0, four.put(over).flip())).as("four blocks in place").isTrue();
+      assertThat(probe.writes.get() - writes).as("in one data call").isEqualTo(1);
+      assertThat(four.hasRemaining()).isFalse();
+      assertThat(read(dev, 0, (int) (4 * BLOCK))).isEqualTo(over);
+      ByteBuffer partly =
+          ByteBuffer.allocateDirect((int) (3 * BLOCK)).put(bytes(3, (int) (3 * BLOCK)));
+      assertThat(dev.writeIfInPlace(2 * BLOCK, partly.flip()))
+          .as("blocks 2-3 in place, block 4 unmapped")
+          .isFalse();
+      assertThat(partly.position()).isZero();
+      assertThat(read(dev, 0, (int) (4 * BLOCK))).as("nothing written").isEqualTo(over);
+      assertThat(dev.writeIfInPlace(0, four.flip())).isTrue();
+      pool.createSnapshot(2, 1);
+      assertThat(dev.writeIfInPlace(0, four.flip())).as("shared with a snapshot").isFalse();
+
+      ByteBuffer got = ByteBuffer.allocateDirect((int) (4 * BLOCK));
+      assertThat(dev.readIfCached(0, got, false)).as("every block mapped").isTrue();
+      assertThat(bytesOf(got.flip())).isEqualTo(over);
+      assertThat(dev.readIfCached(BLOCK, got.clear(), false)).as("block 4 unmapped").isFalse();
+      assertThat(got.position()).isZero();
+      assertThat(dev.readIfCached(BLOCK, got.clear(), true)).as("holes allowed").isTrue();
     }
   }
 
