@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,17 +61,46 @@ class CachedReadTest {
   }
 
   @Test
-  void cachedReadsUpTo1MiBAreAnsweredByTheReaderAndAHoleStillGoesOutAsAHoleChunk()
+  void largeCachedReadsBesideOneOnARequestThreadAreAnsweredByTheReaderButNotThoseWithHoles()
       throws Exception {
     int mib = 1 << 20;
+    int held = mib - READ; // the length of the large read each connection keeps aside
+    CountDownLatch release = new CountDownLatch(1);
+    NbdObserver holding =
+        new NbdObserver() {
+          @Override
+          public void request(String command, long bytes, long nanos, int error) {
+            observer.request(command, bytes, nanos, error);
+            if (bytes == held && Thread.currentThread().isVirtual()) {
+              try {
+                release.await();
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+          }
+        };
     byte[] data = new byte[mib];
     new Random(6).nextBytes(data);
-    try (ServedPool s = new ServedPool(observer, tmp.resolve("p"), 64 << 20, false, 4 << 20);
-        RawClient c = s.client().greet().go("1", true)) {
+    try (ServedPool s = new ServedPool(holding, tmp.resolve("p"), 64 << 20, false, 4 << 20);
+        RawClient c = s.client().greet().go("1", true);
+        RawClient simple = s.client().greet().go("1", false)) {
       c.write(1, 0, data, 0); // [0, 1M) written, [1M, 4M) a hole
       assertThat(c.chunk().error()).isZero();
-      c.request(0, Nbd.CMD_READ, 2, 0, mib);
+      c.request(0, Nbd.CMD_READ, 2, 0, held);
+      simple.request(0, Nbd.CMD_READ, 2, 0, held);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (observer.byRequestThread().size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertThat(List.copyOf(observer.byRequestThread()))
+          .as("each connection's first large read: on a request thread, held there")
+          .containsExactly(true, true);
+      observer.byRequestThread().clear();
+
+      c.request(0, Nbd.CMD_READ, 3, 0, mib);
       RawClient.Chunk whole = c.chunk();
+      assertThat(whole.cookie()).isEqualTo(3);
       assertThat(whole.type()).isEqualTo(Nbd.REPLY_TYPE_OFFSET_DATA);
       assertThat(whole.done()).isTrue();
       assertThat(whole.payload().getLong()).isZero();
@@ -79,27 +109,34 @@ class CachedReadTest {
       assertThat(got).isEqualTo(data);
       assertThat(observer.byRequestThread().poll()).as("1 MiB, cached, mapped").isFalse();
 
-      c.request(0, Nbd.CMD_READ, 3, mib / 2, mib); // half data, half hole
+      c.request(0, Nbd.CMD_READ, 4, mib / 2, mib); // half data, half hole
       RawClient.Chunk first = c.chunk();
       RawClient.Chunk second = first.done() ? first : c.chunk();
       assertThat(List.of(first.type(), second.type()))
           .containsExactlyInAnyOrder(Nbd.REPLY_TYPE_OFFSET_DATA, Nbd.REPLY_TYPE_OFFSET_HOLE);
       assertThat(observer.byRequestThread().poll()).as("with a hole").isTrue();
 
-      c.request(0, Nbd.CMD_READ, 4, 0, mib + 4096);
+      c.request(0, Nbd.CMD_READ, 5, 0, mib + READ);
       for (RawClient.Chunk k = c.chunk(); !k.done(); k = c.chunk()) {
         assertThat(k.error()).isZero();
       }
       assertThat(observer.byRequestThread().poll()).as("over 1 MiB").isTrue();
 
-      try (RawClient simple = s.client().greet().go("1", false)) {
-        simple.request(0, Nbd.CMD_READ, 5, mib / 2, mib); // simple replies: zeros for the hole
-        assertThat(simple.simpleReply().error()).isZero();
-        byte[] expected = new byte[mib];
-        System.arraycopy(data, mib / 2, expected, 0, mib / 2);
-        assertThat(simple.bytes(mib)).isEqualTo(expected);
-        assertThat(observer.byRequestThread().poll()).as("simple reply, cached").isFalse();
-      }
+      simple.request(0, Nbd.CMD_READ, 6, mib / 2, mib); // simple replies: zeros for the hole
+      RawClient.Simple r = simple.simpleReply();
+      assertThat(r.error()).isZero();
+      assertThat(r.cookie()).isEqualTo(6);
+      byte[] expected = new byte[mib];
+      System.arraycopy(data, mib / 2, expected, 0, mib / 2);
+      assertThat(simple.bytes(mib)).isEqualTo(expected);
+      assertThat(observer.byRequestThread().poll()).as("simple reply, cached").isFalse();
+
+      release.countDown();
+      assertThat(c.chunk().cookie()).as("the held read, answered last").isEqualTo(2);
+      assertThat(simple.simpleReply().cookie()).isEqualTo(2);
+      assertThat(simple.bytes(held)).isEqualTo(java.util.Arrays.copyOf(data, held));
+    } finally {
+      release.countDown();
     }
   }
 
