@@ -15,16 +15,16 @@ import org.thinpool.pool.PoolStateException;
  * validates requests and WRITE payloads; each request then runs on its own virtual thread, so
  * requests in flight are served concurrently and answered in any order; replies go out whole
  * through {@link Wire}. A READ of up to 1 MiB whose data is in the page cache is the exception (but
- * for one large READ at a time, {@link #LARGE_READS_ASIDE}): it is answered by the reader itself,
- * which cannot block on it, so a cached read costs no thread; so is a WRITE of up to 1 MiB over
- * blocks already mapped to the device alone, when no other request holds them (a buffered write of
- * whole pages, which waits only where the host throttles every writer). Back-pressure: at most
- * {@link #MAX_IN_FLIGHT} requests per connection and the server's shared byte budget for READ/WRITE
- * buffers; when either is spent the reader stops reading the socket. DISC or EOF: requests in
- * flight finish (their replies are sent while the socket lasts), then the connection closes. While
- * the server shuts down, requests still arriving are answered ESHUTDOWN (a WRITE's payload read and
- * dropped), so that the client sends DISC. Any failure ends this connection only, and is kept for
- * the metrics ({@link #error}).
+ * for one large READ at a time on few connections, {@link #LARGE_READS_ASIDE}): it is answered by
+ * the reader itself, which cannot block on it, so a cached read costs no thread; so is a WRITE of
+ * up to 1 MiB over blocks already mapped to the device alone, when no other request holds them (a
+ * buffered write of whole pages, which waits only where the host throttles every writer).
+ * Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and the server's shared
+ * byte budget for READ/WRITE buffers; when either is spent the reader stops reading the socket.
+ * DISC or EOF: requests in flight finish (their replies are sent while the socket lasts), then the
+ * connection closes. While the server shuts down, requests still arriving are answered ESHUTDOWN (a
+ * WRITE's payload read and dropped), so that the client sends DISC. Any failure ends this
+ * connection only, and is kept for the metrics ({@link #error}).
  */
 final class Connection implements Runnable {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -38,6 +38,7 @@ final class Connection implements Runnable {
   private final Semaphore byteBudget;
   private final BooleanSupplier shuttingDown;
   private final Runnable handshakeDone;
+  private final BooleanSupplier spareCores;
   private final NbdObserver observer;
   private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
 
@@ -48,11 +49,14 @@ final class Connection implements Runnable {
   static final int LARGE_READ_BYTES = 64 << 10;
 
   /**
-   * Large READs served on request threads at once, the others on the reader when cached: so a
-   * connection's large reads use two cores, each request's read of the data and its send on one
-   * thread, the bytes still in that core's cache when they are sent. Serving each one on the reader
-   * holds them to one core; handing each one off makes their copies cost more (1 MiB sequential
-   * reads, one connection: 4-16 % more throughput than on the reader alone).
+   * Large READs served on request threads at once, the others on the reader when cached, while the
+   * server has fewer connections than the host has cores: so a connection's large reads use two
+   * cores, each request's read of the data and its send on one thread, the bytes still in that
+   * core's cache when they are sent. Serving each one on the reader holds them to one core; handing
+   * each one off makes their copies cost more (1 MiB sequential reads, one connection: 4-16 % more
+   * throughput than on the reader alone). With as many connections as cores, their readers fill the
+   * cores already and a request thread more only adds hand-offs (four connections on two cores:
+   * 15-28 % less).
    */
   static final int LARGE_READS_ASIDE = 1;
 
@@ -66,7 +70,9 @@ final class Connection implements Runnable {
       Semaphore byteBudget,
       BooleanSupplier shuttingDown,
       Runnable handshakeDone,
+      BooleanSupplier spareCores,
       NbdObserver observer) {
+    this.spareCores = spareCores;
     this.observer = observer;
     this.wire = wire;
     this.socket = socket;
@@ -131,7 +137,9 @@ final class Connection implements Runnable {
           }
         } else if (r instanceof Request.Read rd) {
           budget = acquireBudget(rd.lengthBytes());
-          if (rd.lengthBytes() > LARGE_READ_BYTES && largeReadsAside.get() < LARGE_READS_ASIDE) {
+          if (rd.lengthBytes() > LARGE_READ_BYTES
+              && largeReadsAside.get() < LARGE_READS_ASIDE
+              && spareCores.getAsBoolean()) {
             largeReadsAside.incrementAndGet(); // only this thread adds: no race past the limit
             dispatch(t, r, null, budget, largeReadsAside);
             continue;
