@@ -12,6 +12,9 @@
 #     do nothing, so what remains is loop attach, mount, writes, unmount, detach), with overlayfs
 #     in the same run, twice.
 # Usage: bench/snapshotter.sh [all|suite|run|load|floor]   (default all)
+# THINPOOL=DIR/bin/thinpool runs every `serve` through that launcher (the release as users run it:
+# its bundled runtime, lib/serve.args and its AOT cache); unset, serve runs from target/classes
+# with plain java. The first line of the output says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "snapshotter.sh: needs root" >&2; exit 2; }
@@ -21,7 +24,14 @@ mvn -q -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=
   -Dmdep.includeScope=test >&2
 cp="$PWD/target/test-classes:$PWD/target/classes:$(cat target/cp.txt)"
 java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp")
-serve=("${java[@]}" org.thinpool.cli.Main)
+if [ -n "${THINPOOL:-}" ]; then
+  [ -x "$THINPOOL" ] || { echo "snapshotter.sh: THINPOOL=$THINPOOL is not executable" >&2; exit 2; }
+  serve=("$(cd "$(dirname "$THINPOOL")" && pwd -P)/$(basename "$THINPOOL")")
+  served_by="release launcher $serve"
+else
+  serve=("${java[@]}" org.thinpool.cli.Main)
+  served_by="target/classes (plain java, no AOT cache)"
+fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/thinpool-snapbench.XXXXXX")"
 pids=()
 cleanup() {
@@ -33,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)," \
-  "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); serve: $served_by"
 
 await_socket() {
   for _ in $(seq 900); do [ -S "$1" ] && return 0; sleep 0.1; done
