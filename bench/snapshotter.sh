@@ -10,8 +10,14 @@
 #  4. the kernel's floor for any loop-mounted snapshotter: the same benchmark on one plain sparse
 #     host file holding thinpool's ext4 (bench/snapshotter-floor_test.go.in: Prepare and Commit
 #     do nothing, so what remains is loop attach, mount, writes, unmount, detach), with overlayfs
-#     in the same run, twice.
-# Usage: bench/snapshotter.sh [all|suite|run|load|floor]   (default all)
+#     in the same run, twice;
+#  5. Prepare and Commit per call (the goal is a median; containerd's benchmark prints sums): the
+#     same benchmark built with a timestamp around each call, medians of the 16, thinpool and
+#     overlayfs.
+# Usage: bench/snapshotter.sh [all|suite|run|load|floor|calls]   (default all)
+# THINPOOL=DIR/bin/thinpool runs every `serve` through that launcher (the release as users run it:
+# its bundled runtime, lib/serve.args and its AOT cache); unset, serve runs from target/classes
+# with plain java. The first line of the output says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "snapshotter.sh: needs root" >&2; exit 2; }
@@ -21,7 +27,14 @@ mvn -q -o -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=
   -Dmdep.includeScope=test >&2
 cp="$PWD/target/test-classes:$PWD/target/classes:$(cat target/cp.txt)"
 java=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$cp")
-serve=("${java[@]}" org.thinpool.cli.Main)
+if [ -n "${THINPOOL:-}" ]; then
+  [ -x "$THINPOOL" ] || { echo "snapshotter.sh: THINPOOL=$THINPOOL is not executable" >&2; exit 2; }
+  serve=("$(cd "$(dirname "$THINPOOL")" && pwd -P)/$(basename "$THINPOOL")")
+  served_by="release launcher $serve"
+else
+  serve=("${java[@]}" org.thinpool.cli.Main)
+  served_by="target/classes (plain java, no AOT cache)"
+fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/thinpool-snapbench.XXXXXX")"
 pids=()
 cleanup() {
@@ -33,7 +46,7 @@ cleanup() {
 }
 trap cleanup EXIT
 echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD)$(git diff --quiet || echo +dirty)," \
-  "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); serve: $served_by"
 
 await_socket() {
   for _ in $(seq 900); do [ -S "$1" ] && return 0; sleep 0.1; done
@@ -129,5 +142,36 @@ if [ "$what" = all ] || [ "$what" = floor ]; then
     (cd "$work" && FLOOR_IMAGE="$work/floor.img" "$work/floor.test" -test.run '^$' \
       -test.bench 'Floor|Overlay' -test.benchtime 1x -overlay.rootPath "$work/overlay$rep" |
       grep -E '^Benchmark')
+  done
+fi
+
+if [ "$what" = all ] || [ "$what" = calls ]; then
+  echo "## 5. Prepare / Commit per call in containerd's benchmark: median (min-max) of the 16, ms"
+  gocode=/usr/share/gocode
+  suite=$gocode/src/github.com/containerd/containerd/snapshots/benchsuite
+  tools=/work/shared/tools/snapshotter-suite
+  [ -d "$suite" ] && command -v go >/dev/null ||
+    { echo "calls: run the suite section first (it installs Go and containerd's source)" >&2; exit 1; }
+  src="$work/go/src/callbench"
+  mkdir -p "$src"
+  cp "$suite"/*.go "$src/"
+  sed -i 's#"gotest.tools/v3/#"gotest.tools/#' "$src/"*.go
+  # one line on stderr per call, right where the benchmark adds the call to its sum
+  sed -i -E 's/^([[:space:]]*)(prepare|commit)Duration \+= time.Since\(timer\)$/&\n\1fmt.Fprintf(os.Stderr, "CALL \2 %d\\n", time.Since(timer).Microseconds())/' \
+    "$src/benchmark_test.go"
+  sed 's/^package PACKAGE/package benchsuite/' "$tools/start.go.in" >"$src/start.go"
+  cp "$tools/bench_test.go.in" "$src/proxy_bench_test.go"
+  (cd "$src" && GOPATH="$work/go:$gocode" GO111MODULE=off GOFLAGS= \
+    GOCACHE="${XDG_CACHE_HOME:-$HOME/.cache}/snapshotter-suite/gocache" go test -c -o "$work/calls.test" .)
+  for bench in Proxy Overlay; do
+    (cd "$work" && SNAPSHOTTER_CMD="${serve[*]} --pool {root}/pool serve --listen none --containerd {socket}" \
+      "$work/calls.test" -test.run '^$' -test.bench "$bench" -test.benchtime 1x \
+      -overlay.rootPath "$work/overlay-calls" 2>"$work/calls-$bench.err" >/dev/null)
+    for call in prepare commit; do
+      grep "^CALL $call " "$work/calls-$bench.err" | awk '{print $3 / 1000}' | sort -n |
+        awk -v b="$bench" -v c="$call" '{v[NR] = $1}
+          END {printf "%-8s %-8s median %.2f (%.2f-%.2f) ms, %d calls\n", b, c,
+            (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR], NR}'
+    done
   done
 fi

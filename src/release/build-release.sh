@@ -6,6 +6,7 @@
 #  3. the AOT cache is trained with THAT runtime's java and the release's own jar, because an
 #     AOT cache is only valid for the exact JVM build, flags and class path it was made with;
 #     a second, smaller one for the short commands scripts call in loops (see bin/thinpool);
+#     a third for `serve`, trained with the daemon's own flags on a served workload;
 #  4. launcher, install script, completion and man pages are copied in and the tree is tarred.
 set -euo pipefail
 jdk="$1"; target="$2"; version="$3"
@@ -67,6 +68,51 @@ if ! "$out/runtime/bin/java" "@$out/lib/jvm.args" -XX:AOTCacheOutput="$out/lib/s
 fi
 stop_server
 [ -s "$out/lib/short.aot" ] || { cat "$log" >&2; echo "no short AOT cache written" >&2; exit 1; }
+# The daemon's own cache (lib/serve.aot): `serve` runs with lib/serve.args' flags (G1, every JIT
+# tier: a cache is only valid for the flags it was made with) and -XX:AOTMode=record while
+# cli.ServeTraining, in a JVM of its own, drives it as production does: control socket, NBD and,
+# with --containerd, every Snapshots call with the layers mounted through the FUSE device files.
+# SIGTERM stops it (the recording is written at exit); AOTMode=create makes the cache. The
+# snapshotter part needs root, /dev/fuse, loop mounts and mkfs.ext4: without them, or if it fails,
+# the server is trained on the control socket and NBD only, with a line in this log saying so.
+train_serve() { # with_snapshotter(0|1) dir
+  local st="$2" ok=1 extra=() client_extra=()
+  mkdir -p "$st/mnt"
+  if [ "$1" = 1 ]; then
+    extra=(--containerd "$st/snap.sock"); client_extra=("$st/snap.sock" "$st/mnt")
+  fi
+  "$out/runtime/bin/java" "@$out/lib/serve.args" -XX:AOTMode=record \
+    -XX:AOTConfiguration="$st/serve.aotconf" -cp "$out/lib/thinpool.jar" org.thinpool.cli.Main \
+    --pool "$st/pool" serve --listen none --socket "$st/nbd.sock" "${extra[@]}" >> "$log" 2>&1 &
+  server=$!
+  for _ in $(seq 600); do
+    [ -S "$st/pool/control.sock" ] && { [ "$1" = 0 ] || [ -S "$st/snap.sock" ]; } && break
+    kill -0 "$server" 2>/dev/null || break
+    sleep 0.2
+  done
+  "$out/runtime/bin/java" "@$out/lib/jvm.args" -cp "$out/lib/thinpool.jar" \
+    org.thinpool.cli.ServeTraining "$st/pool" "$st/nbd.sock" "${client_extra[@]}" >> "$log" 2>&1 \
+    || ok=0
+  stop_server
+  if mountpoint -q "$st/mnt"; then umount -l "$st/mnt" || true; fi
+  [ "$ok" = 1 ] && [ -s "$st/serve.aotconf" ]
+}
+serve_training="$(mktemp -d)"
+trap 'stop_server; rm -rf "$short" "$serve_training"' EXIT
+if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ] && [ -w /dev/fuse ] && command -v mkfs.ext4 >/dev/null \
+    && train_serve 1 "$serve_training/snapshotter"; then
+  echo "serve.aot: trained with the snapshotter (gRPC, FUSE, loop mounts), NBD and control" >> "$log"
+  serve_conf="$serve_training/snapshotter/serve.aotconf"
+else
+  echo "serve.aot: trained WITHOUT the snapshotter (it needs root, /dev/fuse, loop mounts and" \
+    "mkfs.ext4, or its training failed above): NBD and the control socket only" >> "$log"
+  train_serve 0 "$serve_training/plain" \
+    || { cat "$log" >&2; echo "build-release: the serve training failed" >&2; exit 1; }
+  serve_conf="$serve_training/plain/serve.aotconf"
+fi
+"$out/runtime/bin/java" "@$out/lib/serve.args" -XX:AOTMode=create -XX:AOTConfiguration="$serve_conf" \
+  -XX:AOTCache="$out/lib/serve.aot" -cp "$out/lib/thinpool.jar" >> "$log" 2>&1 \
+  || { cat "$log" >&2; echo "build-release: no serve AOT cache written" >&2; exit 1; }
 install -m 755 "$src/thinpool-install" "$out/bin/thinpool-install"
 cp -r "$target/generated-docs/man" "$out/share/man"
 mkdir -p "$out/share/bash-completion/completions"

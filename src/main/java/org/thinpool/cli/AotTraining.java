@@ -132,7 +132,7 @@ public final class AotTraining {
     }
   }
 
-  private static void ok(String... args) {
+  static void ok(String... args) {
     CommandLine cl = Main.commandLine(args);
     StringWriter sink = new StringWriter();
     cl.setOut(new PrintWriter(sink));

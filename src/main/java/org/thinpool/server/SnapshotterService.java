@@ -15,9 +15,11 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -62,6 +64,9 @@ public final class SnapshotterService implements Service {
   private Snapshotter snapshotter;
   private ExecutorService executor;
   private EventLoopGroup loops;
+
+  /** Released by {@link #stop}: a start-up still waiting for the JIT ({@link JitSettle}) ends. */
+  private final CountDownLatch stopping = new CountDownLatch(1);
 
   /** With device files from the in-process FUSE file system ({@link FuseDeviceFiles}). */
   public SnapshotterService(Path socket, Snapshotter.Options options) {
@@ -117,12 +122,18 @@ public final class SnapshotterService implements Service {
 
   /**
    * The gRPC server listening at {@code path}, the private name it has until it is moved into
-   * place, after its warm-up ({@link SnapshotterWarmUp}): clients find it warm.
+   * place, after its warm-up ({@link SnapshotterWarmUp}) and the compiles it queued ({@link
+   * JitSettle}): clients find it warm.
    */
   private Server startWarmServer(Path path) throws IOException {
     Server s = startServer(path);
     try {
       SnapshotterWarmUp.run(path, loops);
+      var _ = JitSettle.await(stopping);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      s.shutdownNow();
+      throw new InterruptedIOException("interrupted during the snapshotter's warm-up");
     } catch (IOException | RuntimeException e) {
       s.shutdownNow();
       throw e;
@@ -157,6 +168,7 @@ public final class SnapshotterService implements Service {
 
   @Override
   public void stop() throws IOException {
+    stopping.countDown();
     try {
       if (server != null) {
         server.shutdown();

@@ -15,7 +15,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.thinpool.testing.ExternalTool;
+import org.thinpool.testing.FuseHost;
 import org.thinpool.testing.JsonReader;
+import org.thinpool.testing.SnapshotsClient;
 
 /**
  * The release tarball ({@code mvn package}) on its own: unpacked into a temporary directory and run
@@ -139,11 +142,15 @@ class ReleaseSmokeIT {
       }
       String cmdline =
           Files.readString(Path.of("/proc/" + serve.pid() + "/cmdline"), StandardCharsets.UTF_8);
-      // the launcher execs the JVM: the process is java with the daemon's option file
-      assertThat(cmdline).contains("lib/serve.args").doesNotContain("lib/jvm.args");
+      // the launcher execs the JVM: the process is java with the daemon's option file and cache
+      assertThat(cmdline)
+          .contains("lib/serve.args")
+          .doesNotContain("lib/jvm.args")
+          .contains("-XX:AOTCache=" + home.resolve("lib/serve.aot"));
       assertThat(Files.readString(home.resolve("lib/serve.args"), StandardCharsets.UTF_8))
           .doesNotContain("TieredStopAtLevel")
-          .doesNotContain("UseSerialGC");
+          .doesNotContain("UseSerialGC")
+          .contains("-XX:+AOTCompileEagerly");
       // a short command beside it still starts with the start-up flags (and goes to the server)
       assertThat(thinpool(tp, "--pool", pool.toString(), "status")).isNotEmpty();
     } finally {
@@ -151,6 +158,56 @@ class ReleaseSmokeIT {
       assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
     }
     assertThat(serve.exitValue()).as(Files.readString(tmp.resolve("serve.err"))).isZero();
+  }
+
+  /**
+   * The release serves containerd's Snapshots API: a Prepare and a Remove through the socket of a
+   * serve started by the launcher (its warm-up calls run first: a jar that lost gRPC's service
+   * files, as the shaded jar once did, fails them and never opens the socket). The serve cache was
+   * trained on the snapshotter's calls when the build host could mount (root and /dev/fuse).
+   */
+  @Test
+  void serveAnswersContainerdsSnapshotsApi() throws Exception {
+    FuseHost.require();
+    var _ = ExternalTool.require("mkfs.ext4");
+    Path pool = tmp.resolve("snapshots");
+    Path socket = tmp.resolve("snapshotter.sock");
+    List<String> cmd =
+        List.of(
+            home.resolve("bin/thinpool").toString(),
+            "--pool",
+            pool.toString(),
+            "serve",
+            "--listen",
+            "none",
+            "--containerd",
+            socket.toString());
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd)
+            .redirectOutput(tmp.resolve("snap.out").toFile())
+            .redirectError(tmp.resolve("snap.err").toFile());
+    // mkfs.ext4 of the base device is the one tool it runs: the host's PATH, not the bare one
+    Process serve = pb.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.exists(socket)) {
+        assertThat(serve.isAlive())
+            .as("serve running: " + Files.readString(tmp.resolve("snap.err")))
+            .isTrue();
+        assertThat(System.nanoTime()).as("snapshotter socket within 60 s").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      try (SnapshotsClient client = new SnapshotsClient(socket)) {
+        assertThat(client.prepare("release/active", "", Map.of()))
+            .singleElement()
+            .satisfies(m -> assertThat(m.getOptionsList()).contains("loop"));
+        client.remove("release/active");
+      }
+    } finally {
+      serve.destroy();
+      assertThat(serve.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+    assertThat(serve.exitValue()).as(Files.readString(tmp.resolve("snap.err"))).isZero();
   }
 
   @Test
@@ -173,13 +230,15 @@ class ReleaseSmokeIT {
             "jdk.jfr",
             "jdk.unsupported");
     // AOTMode=on: fail instead of running without the cache if it does not match this JVM,
-    // these flags or this (moved) class path.
-    for (String cache : List.of("lib/thinpool.aot", "lib/short.aot")) {
+    // these flags or this (moved) class path. serve.aot goes with serve.args, the others with
+    // jvm.args.
+    for (String cache : List.of("lib/thinpool.aot", "lib/short.aot", "lib/serve.aot")) {
+      String args = cache.equals("lib/serve.aot") ? "lib/serve.args" : "lib/jvm.args";
       Result r =
           exec(
               List.of(
                   java.toString(),
-                  "@" + home.resolve("lib/jvm.args"),
+                  "@" + home.resolve(args),
                   "-XX:AOTMode=on",
                   "-XX:AOTCache=" + home.resolve(cache),
                   "-cp",
