@@ -150,7 +150,10 @@ class ReleaseSmokeIT {
       assertThat(Files.readString(home.resolve("lib/serve.args"), StandardCharsets.UTF_8))
           .doesNotContain("TieredStopAtLevel")
           .doesNotContain("UseSerialGC")
-          .contains("-XX:+AOTCompileEagerly");
+          .contains("-XX:+AOTCompileEagerly")
+          // a small initial heap: G1's default (1/64 of the host's memory) is what the
+          // snapshotter's RSS row measured, not the server's needs
+          .containsPattern("(?m)^-Xms[0-9]+m$");
       // a short command beside it still starts with the start-up flags (and goes to the server)
       assertThat(thinpool(tp, "--pool", pool.toString(), "status")).isNotEmpty();
     } finally {
