@@ -5,17 +5,15 @@ import containerd.services.snapshots.v1.SnapshotsOuterClass.CommitSnapshotReques
 import containerd.services.snapshots.v1.SnapshotsOuterClass.PrepareSnapshotRequest;
 import containerd.services.snapshots.v1.SnapshotsOuterClass.RemoveSnapshotRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
+import org.thinpool.server.SnapshotsChannels;
 
 /**
  * Issue 10 item 10: Prepare and Commit latency of a served snapshotter with 1 and with N existing
@@ -42,12 +40,7 @@ public final class SnapshotterLoad {
     long pid = Long.parseLong(args[1]);
     int n = Integer.parseInt(args[2]);
     EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-            .eventLoopGroup(loop)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
+    ManagedChannel ch = SnapshotsChannels.open(socket, loop);
     try {
       SnapshotterLoad load = new SnapshotterLoad(SnapshotsGrpc.newBlockingStub(ch));
       load.layer();

@@ -16,12 +16,9 @@ import containerd.services.snapshots.v1.SnapshotsOuterClass.UsageRequest;
 import containerd.services.snapshots.v1.SnapshotsOuterClass.ViewSnapshotRequest;
 import containerd.types.MountOuterClass.Mount;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -33,6 +30,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.thinpool.server.SnapshotsChannels;
 
 /**
  * The client of the training run for the release's {@code serve} cache ({@code lib/serve.aot}, JEP
@@ -88,12 +86,7 @@ public final class ServeTraining {
   /** Every call of the Snapshots API, the layers mounted and written through the kernel. */
   private static void snapshotter(Path socket, Path mountDir) throws Exception {
     EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-            .eventLoopGroup(loop)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
+    ManagedChannel ch = SnapshotsChannels.open(socket, loop);
     try {
       SnapshotsBlockingStub s =
           SnapshotsGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.MINUTES);

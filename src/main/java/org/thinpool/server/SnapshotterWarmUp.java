@@ -9,10 +9,7 @@ import containerd.services.snapshots.v1.SnapshotsOuterClass.RemoveSnapshotReques
 import containerd.services.snapshots.v1.SnapshotsOuterClass.StatSnapshotRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -51,12 +48,7 @@ final class SnapshotterWarmUp {
 
   /** Runs the calls against the server listening on {@code socket}, on {@code loops}. */
   static void run(Path socket, EventLoopGroup loops) throws IOException {
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-            .channelType(EpollDomainSocketChannel.class)
-            .eventLoopGroup(loops)
-            .usePlaintext()
-            .build();
+    ManagedChannel ch = SnapshotsChannels.open(socket, loops);
     try {
       var stub = SnapshotsGrpc.newBlockingStub(ch).withDeadlineAfter(DEADLINE_SECONDS, SECONDS);
       String sn = "thinpool";

@@ -175,16 +175,8 @@ class ReleaseSmokeIT {
     var _ = ExternalTool.require("mkfs.ext4");
     Path pool = tmp.resolve("snapshots");
     Path socket = tmp.resolve("snapshotter.sock");
-    List<String> cmd =
-        List.of(
-            home.resolve("bin/thinpool").toString(),
-            "--pool",
-            pool.toString(),
-            "serve",
-            "--listen",
-            "none",
-            "--containerd",
-            socket.toString());
+    List<String> cmd = ServedContainerd.serveArgs(pool, socket, "1G");
+    cmd.addFirst(home.resolve("bin/thinpool").toString());
     ProcessBuilder pb =
         new ProcessBuilder(cmd)
             .redirectOutput(tmp.resolve("snap.out").toFile())

@@ -2,12 +2,9 @@ package org.thinpool.server;
 
 import containerd.services.snapshots.v1.SnapshotsGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -18,12 +15,7 @@ final class SnapshotterClient implements AutoCloseable {
   private final ManagedChannel channel;
 
   SnapshotterClient(Path socket) {
-    channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-            .channelType(EpollDomainSocketChannel.class)
-            .eventLoopGroup(loops)
-            .usePlaintext()
-            .build();
+    channel = SnapshotsChannels.open(socket, loops);
   }
 
   SnapshotsGrpc.SnapshotsBlockingStub stub() {

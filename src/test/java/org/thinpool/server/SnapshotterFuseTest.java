@@ -8,12 +8,9 @@ import containerd.services.snapshots.v1.SnapshotsOuterClass.PrepareSnapshotReque
 import containerd.services.snapshots.v1.SnapshotsOuterClass.RemoveSnapshotRequest;
 import containerd.types.MountOuterClass.Mount;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -49,12 +46,7 @@ class SnapshotterFuseTest {
     EventLoopGroup loop = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     try (ThinpoolServer server = ThinpoolServer.start(pool, List.of(svc));
         LoopDevices loops = new LoopDevices()) {
-      ManagedChannel ch =
-          NettyChannelBuilder.forAddress(new DomainSocketAddress(sock.toString()))
-              .channelType(EpollDomainSocketChannel.class)
-              .eventLoopGroup(loop)
-              .usePlaintext()
-              .build();
+      ManagedChannel ch = SnapshotsChannels.open(sock, loop);
       try {
         var stub = SnapshotsGrpc.newBlockingStub(ch).withDeadlineAfter(60, TimeUnit.SECONDS);
         List<Mount> mounts =

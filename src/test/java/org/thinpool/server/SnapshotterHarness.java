@@ -4,12 +4,9 @@ import containerd.services.snapshots.v1.SnapshotsGrpc;
 import containerd.services.snapshots.v1.SnapshotsOuterClass.ListSnapshotsRequest;
 import containerd.services.snapshots.v1.SnapshotsOuterClass.ListSnapshotsResponse;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
@@ -72,12 +69,7 @@ final class SnapshotterHarness implements AutoCloseable {
 
   /** A new client connection. */
   SnapshotsGrpc.SnapshotsBlockingStub client() {
-    ManagedChannel ch =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-            .channelType(EpollDomainSocketChannel.class)
-            .eventLoopGroup(clientLoops)
-            .usePlaintext()
-            .build();
+    ManagedChannel ch = SnapshotsChannels.open(socket, clientLoops);
     synchronized (channels) {
       channels.add(ch);
     }

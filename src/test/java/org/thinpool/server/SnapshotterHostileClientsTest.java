@@ -7,11 +7,8 @@ import containerd.services.snapshots.v1.SnapshotsGrpc.SnapshotsBlockingStub;
 import containerd.services.snapshots.v1.SnapshotsOuterClass.PrepareSnapshotResponse;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.stub.StreamObserver;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -94,12 +91,7 @@ class SnapshotterHostileClientsTest {
       var loops = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
       try {
         for (int i = 0; i < 5; i++) {
-          var ch =
-              NettyChannelBuilder.forAddress(new DomainSocketAddress(h.socket.toString()))
-                  .channelType(EpollDomainSocketChannel.class)
-                  .eventLoopGroup(loops)
-                  .usePlaintext()
-                  .build();
+          var ch = SnapshotsChannels.open(h.socket, loops);
           SnapshotsGrpc.newStub(ch)
               .prepare(
                   SnapshotterServiceTest.prepare("dropped-" + i, ""),

@@ -7,16 +7,14 @@ import containerd.services.snapshots.v1.SnapshotsOuterClass.RemoveSnapshotReques
 import containerd.services.snapshots.v1.SnapshotsOuterClass.UsageRequest;
 import containerd.types.MountOuterClass.Mount;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollIoHandler;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.thinpool.server.SnapshotsChannels;
 
 /** A gRPC client of a served snapshotter's socket, as containerd's proxy plugin talks to it. */
 public final class SnapshotsClient implements AutoCloseable {
@@ -26,12 +24,7 @@ public final class SnapshotsClient implements AutoCloseable {
   private final SnapshotsGrpc.SnapshotsBlockingStub stub;
 
   public SnapshotsClient(Path socket) {
-    channel =
-        NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-            .eventLoopGroup(loop)
-            .channelType(EpollDomainSocketChannel.class)
-            .usePlaintext()
-            .build();
+    channel = SnapshotsChannels.open(socket, loop);
     stub = SnapshotsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
   }
 
