@@ -10,8 +10,11 @@
 #  4. the kernel's floor for any loop-mounted snapshotter: the same benchmark on one plain sparse
 #     host file holding thinpool's ext4 (bench/snapshotter-floor_test.go.in: Prepare and Commit
 #     do nothing, so what remains is loop attach, mount, writes, unmount, detach), with overlayfs
-#     in the same run, twice.
-# Usage: bench/snapshotter.sh [all|suite|run|load|floor]   (default all)
+#     in the same run, twice;
+#  5. the loop attach each "loop" mount costs (bench/snapshotter-loop_test.go.in): containerd's own
+#     mount.AttachLoopDevice (LOOP_SET_FD + LOOP_SET_STATUS64) against one LOOP_CONFIGURE ioctl,
+#     on a plain sparse host file (ctr run pays containerd's twice per container).
+# Usage: bench/snapshotter.sh [all|suite|run|load|floor|loop]   (default all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" = 0 ] || { echo "snapshotter.sh: needs root" >&2; exit 2; }
@@ -129,5 +132,22 @@ if [ "$what" = all ] || [ "$what" = floor ]; then
     (cd "$work" && FLOOR_IMAGE="$work/floor.img" "$work/floor.test" -test.run '^$' \
       -test.bench 'Floor|Overlay' -test.benchtime 1x -overlay.rootPath "$work/overlay$rep" |
       grep -E '^Benchmark')
+  done
+fi
+
+if [ "$what" = all ] || [ "$what" = loop ]; then
+  echo "## 5. loop attach: containerd's (LOOP_SET_FD + LOOP_SET_STATUS64) vs LOOP_CONFIGURE"
+  gocode=/usr/share/gocode
+  [ -d "$gocode/src/github.com/containerd/containerd/mount" ] && command -v go >/dev/null ||
+    { echo "loop: run the suite section first (it installs Go and containerd's source)" >&2; exit 1; }
+  mkdir -p "$work/go/src/loopbench"
+  cp bench/snapshotter-loop_test.go.in "$work/go/src/loopbench/loop_bench_test.go"
+  (cd "$work/go/src/loopbench" && GOPATH="$work/go:$gocode" GO111MODULE=off GOFLAGS= \
+    GOCACHE="${XDG_CACHE_HOME:-$HOME/.cache}/snapshotter-suite/gocache" \
+    go test -c -o "$work/loop.test" .)
+  truncate -s 10G "$work/loop.img"
+  for rep in 1 2; do
+    LOOP_IMAGE="$work/loop.img" "$work/loop.test" -test.run '^$' -test.bench . \
+      -test.benchtime "${LOOP_ATTACHES:-50}x" | grep -E '^Benchmark'
   done
 fi
