@@ -14,7 +14,10 @@
 #  5. Prepare and Commit per call (the goal is a median; containerd's benchmark prints sums): the
 #     same benchmark built with a timestamp around each call, medians of the 16, thinpool and
 #     overlayfs.
-# Usage: bench/snapshotter.sh [all|suite|run|load|floor|calls]   (default all)
+#  6. the loop attach each "loop" mount costs (bench/snapshotter-loop_test.go.in): containerd's own
+#     mount.AttachLoopDevice (LOOP_SET_FD + LOOP_SET_STATUS64) against one LOOP_CONFIGURE ioctl,
+#     on a plain sparse host file (ctr run pays containerd's twice per container).
+# Usage: bench/snapshotter.sh [all|suite|run|load|floor|calls|loop]   (default all)
 # THINPOOL=DIR/bin/thinpool runs every `serve` through that launcher (the release as users run it:
 # its bundled runtime, lib/serve.args and its AOT cache); unset, serve runs from target/classes
 # with plain java. The first line of the output says which.
@@ -173,5 +176,22 @@ if [ "$what" = all ] || [ "$what" = calls ]; then
           END {printf "%-8s %-8s median %.2f (%.2f-%.2f) ms, %d calls\n", b, c,
             (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[1], v[NR], NR}'
     done
+  done
+fi
+
+if [ "$what" = all ] || [ "$what" = loop ]; then
+  echo "## 6. loop attach: containerd's (LOOP_SET_FD + LOOP_SET_STATUS64) vs LOOP_CONFIGURE"
+  gocode=/usr/share/gocode
+  [ -d "$gocode/src/github.com/containerd/containerd/mount" ] && command -v go >/dev/null ||
+    { echo "loop: run the suite section first (it installs Go and containerd's source)" >&2; exit 1; }
+  mkdir -p "$work/go/src/loopbench"
+  cp bench/snapshotter-loop_test.go.in "$work/go/src/loopbench/loop_bench_test.go"
+  (cd "$work/go/src/loopbench" && GOPATH="$work/go:$gocode" GO111MODULE=off GOFLAGS= \
+    GOCACHE="${XDG_CACHE_HOME:-$HOME/.cache}/snapshotter-suite/gocache" \
+    go test -c -o "$work/loop.test" .)
+  truncate -s 10G "$work/loop.img"
+  for rep in 1 2; do
+    LOOP_IMAGE="$work/loop.img" "$work/loop.test" -test.run '^$' -test.bench . \
+      -test.benchtime "${LOOP_ATTACHES:-50}x" | grep -E '^Benchmark'
   done
 fi
