@@ -17,14 +17,15 @@ import org.thinpool.pool.PoolStateException;
  * through {@link Wire}. A READ of up to 1 MiB whose data is in the page cache is the exception (but
  * for one large READ at a time on few connections, {@link #LARGE_READS_ASIDE}): it is answered by
  * the reader itself, which cannot block on it, so a cached read costs no thread; so is a WRITE of
- * up to 1 MiB over blocks already mapped to the device alone, when no other request holds them (a
- * buffered write of whole pages, which waits only where the host throttles every writer).
- * Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection and the server's shared
- * byte budget for READ/WRITE buffers; when either is spent the reader stops reading the socket.
- * DISC or EOF: requests in flight finish (their replies are sent while the socket lasts), then the
- * connection closes. While the server shuts down, requests still arriving are answered ESHUTDOWN (a
- * WRITE's payload read and dropped), so that the client sends DISC. Any failure ends this
- * connection only, and is kept for the metrics ({@link #error}).
+ * up to 1 MiB over blocks already mapped to the device alone, or a first write inside one unmapped
+ * block while a data block is free, when no other request holds them (a buffered write of whole
+ * pages, which waits only where the host throttles every writer). Back-pressure: at most {@link
+ * #MAX_IN_FLIGHT} requests per connection and the server's shared byte budget for READ/WRITE
+ * buffers; when either is spent the reader stops reading the socket. DISC or EOF: requests in
+ * flight finish (their replies are sent while the socket lasts), then the connection closes. While
+ * the server shuts down, requests still arriving are answered ESHUTDOWN (a WRITE's payload read and
+ * dropped), so that the client sends DISC. Any failure ends this connection only, and is kept for
+ * the metrics ({@link #error}).
  */
 final class Connection implements Runnable {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -196,12 +197,12 @@ final class Connection implements Runnable {
     }
   }
 
-  /** An overwrite in place answered on this thread ({@link Transmission#serveIfInPlace}). */
+  /** A WRITE that needs no wait answered on this thread ({@link Transmission#serveIfNoWait}). */
   private boolean servedHere(Transmission t, Request.Write w, ByteBuffer payload, int budget)
       throws IOException {
     boolean dispatch = false;
     try {
-      dispatch = !t.serveIfInPlace(w, payload);
+      dispatch = !t.serveIfNoWait(w, payload);
       return !dispatch;
     } finally {
       if (!dispatch) { // answered, or the reply failed and the connection ends

@@ -28,7 +28,7 @@ final class Transmission {
 
   /**
    * READs and WRITEs up to this size may be served on the reader ({@link #serveIfCached}, {@link
-   * #serveIfInPlace}): 1 MiB, the benchmark's sequential requests (nbdcopy's 256 KiB fit too). A
+   * #serveIfNoWait}): 1 MiB, the benchmark's sequential requests (nbdcopy's 256 KiB fit too). A
    * larger one would hold up the connection's other requests for longer than the hand-off to a
    * request thread saves. Up to it, serving it here saves more than the wake-up: the bytes the
    * kernel just copied in are still in the CPU's cache when it copies them out (perf, 1 MiB reads:
@@ -107,15 +107,16 @@ final class Transmission {
   }
 
   /**
-   * Serves a WRITE on the calling thread, the connection's reader, if it overwrites blocks in place
-   * ({@link ThinDevice#writeIfInPlace}): not FUA, at most {@value #INLINE_BYTES} bytes, in whole
-   * pages (a partial page whose old contents are not cached would be read from the disk first).
-   * True if answered; false, having written and sent nothing ({@code payload} unchanged), if it
-   * must be served like any request (it needs a new block or a lock another request holds, or it
-   * fails: the error reply comes from there). As for cached reads, the saved wake-up of another
-   * thread is a large part of a 4 KiB write's cost.
+   * Serves a WRITE on the calling thread, the connection's reader, if it needs no wait ({@link
+   * ThinDevice#writeIfNoWait}: an overwrite in place, or a first write inside one unmapped block):
+   * not FUA, at most {@value #INLINE_BYTES} bytes, in whole pages (a partial page whose old
+   * contents are not cached would be read from the disk first). True if answered; false, having
+   * written and sent nothing ({@code payload} unchanged), if it must be served like any request (it
+   * copies a shared block, spans new blocks, needs a lock another request holds, finds no free
+   * block, or fails: the error reply comes from there). As for cached reads, the saved wake-up of
+   * another thread is a large part of a 4 KiB write's cost.
    */
-  boolean serveIfInPlace(Request.Write w, ByteBuffer payload) throws IOException {
+  boolean serveIfNoWait(Request.Write w, ByteBuffer payload) throws IOException {
     if (w.fua()
         || w.lengthBytes() == 0
         || w.lengthBytes() > INLINE_BYTES
@@ -125,7 +126,7 @@ final class Transmission {
     long start = System.nanoTime();
     int position = payload.position();
     try {
-      if (!device.writeIfInPlace(w.offsetBytes(), payload)) {
+      if (!device.writeIfNoWait(w.offsetBytes(), payload)) {
         return false;
       }
     } catch (IOException | IllegalArgumentException e) {

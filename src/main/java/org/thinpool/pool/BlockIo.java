@@ -191,7 +191,10 @@ final class BlockIo {
    * metadata lock only for the lookups. Returns 0, having written nothing, if the first block is
    * not mapped in place (it needs a new data block, or its mapping is off the data device), or,
    * with {@code now}, if any of those locks is taken (tried, never waited for) or the run does not
-   * cover all of {@code src} (all or nothing).
+   * cover all of {@code src} (all or nothing). With {@code now}, a write inside one unmapped block
+   * (a first write) is provisioned, filled and mapped here, found by the same lookup, unless no
+   * data block is free (then 0); with the commit gate held no commit holds the metadata lock, so
+   * its mapping waits at most for another request's lookup or insert.
    */
   private int writeInPlace(
       long id, long vblock, int inBlock, int window, ByteBuffer src, boolean now)
@@ -209,24 +212,37 @@ final class BlockIo {
       firstStripe.unlockWrite(stamp);
       return 0;
     }
+    Provision fresh = null;
     try {
       long first;
+      long bs = core.blockSizeBytes();
       try (LockedMetadata m = now ? core.tryLockMetadata() : core.lockMetadata()) {
         if (m == null) {
           return 0; // a commit (its fsync) or a device change holds it: may take long
         }
         core.checkWritable();
         ThinMetadata md = m.metadata();
-        first = inPlaceBlock(md, id, vblock);
+        BlockLookup state = md.find(id, vblock);
+        first = inPlaceBlock(state);
         if (first < 0) {
-          return 0;
-        }
-        blocks = 1;
-        while (blocks < window && extendsRun(md, id, vblock, first, blocks, true)) {
-          blocks++;
+          if (now && state instanceof BlockLookup.Unmapped u && src.remaining() <= bs - inBlock) {
+            fresh = allocateLocked(md, id, vblock, u);
+          }
+          if (fresh == null) {
+            return 0;
+          }
+        } else {
+          blocks = 1;
+          while (blocks < window && extendsRun(md, id, vblock, first, blocks, true)) {
+            blocks++;
+          }
         }
       }
-      long bs = core.blockSizeBytes();
+      if (fresh != null) {
+        int n = src.remaining();
+        fillAndMap(fresh, inBlock, src);
+        return n;
+      }
       if (now && blocks * bs - inBlock < src.remaining()) {
         return 0;
       }
@@ -244,19 +260,23 @@ final class BlockIo {
       gate.unlock();
       unlockRun(id, vblock, blocks, true);
       firstStripe.unlockWrite(stamp);
+      if (fresh != null) {
+        core.space().deliverLowWater();
+      }
     }
   }
 
   /**
-   * Writes all of {@code src} at byte {@code pos} of the device if that needs no wait for a lock
-   * and no new data block: every block of the range is mapped, not shared, on the data device, the
-   * blocks map to consecutive data blocks (one write), and their stripes, the commit gate and the
-   * metadata lock are free now. False, having written nothing ({@code src} unchanged), otherwise;
-   * the caller then writes as usual. The data write itself is a plain positional write (ext4
-   * refuses RWF_NOWAIT for buffered writes): it waits as long as the host makes any writer wait
-   * (its dirty-page throttling).
+   * Writes all of {@code src} at byte {@code pos} of the device if that needs no wait for a lock:
+   * every block of the range is mapped, not shared, on the data device, and the blocks map to
+   * consecutive data blocks (one write), or the range lies inside one unmapped block and a data
+   * block is free (a first write: provisioned, filled, mapped); and the stripes, the commit gate
+   * and the metadata lock are free now. False, having written nothing ({@code src} unchanged),
+   * otherwise; the caller then writes as usual. The data write itself is a plain positional write
+   * (ext4 refuses RWF_NOWAIT for buffered writes): it waits as long as the host makes any writer
+   * wait (its dirty-page throttling).
    */
-  boolean writeInPlaceNow(long id, long pos, ByteBuffer src) throws IOException {
+  boolean writeNow(long id, long pos, ByteBuffer src) throws IOException {
     long bs = core.blockSizeBytes();
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
@@ -266,7 +286,11 @@ final class BlockIo {
 
   /** The data block a write goes to in place (mapped, not shared, on the data device), or -1. */
   private long inPlaceBlock(ThinMetadata md, long id, long vblock) throws IOException {
-    return md.find(id, vblock) instanceof BlockLookup.Mapped b
+    return inPlaceBlock(md.find(id, vblock));
+  }
+
+  private long inPlaceBlock(BlockLookup state) {
+    return state instanceof BlockLookup.Mapped b
             && !b.shared()
             && core.data().isInside(b.dataBlock())
         ? b.dataBlock()
@@ -354,6 +378,12 @@ final class BlockIo {
     if (p == null) {
       return false;
     }
+    fillAndMap(p, inBlock, src);
+    return true;
+  }
+
+  /** Fills a provisioned block and maps it; a block that is not mapped in the end is given back. */
+  private void fillAndMap(Provision p, int inBlock, ByteBuffer src) throws IOException {
     try {
       core.dataWritten();
       core.data().fill(p.dataBlock(), p.sourceBlock(), core.settings().zeroing(), inBlock, src);
@@ -368,7 +398,6 @@ final class BlockIo {
         release(p);
       }
     }
-    return true;
   }
 
   /**
@@ -389,20 +418,25 @@ final class BlockIo {
   private Provision allocate(long id, long vblock, BlockLookup state) throws IOException {
     try (LockedMetadata m = core.lockMetadata()) {
       core.checkWritable();
-      ThinMetadata md = m.metadata();
-      Provision p;
-      try {
-        p =
-            state instanceof BlockLookup.Mapped shared
-                ? md.breakSharing(id, vblock, shared)
-                : md.provision(id, vblock);
-      } catch (OutOfSpaceException e) {
-        return null;
-      }
-      core.allocated(p.dataBlock());
-      core.space().allocated(md.dataSpaceMap().nrFree());
-      return p;
+      return allocateLocked(m.metadata(), id, vblock, state);
     }
+  }
+
+  /** {@link #allocate} with the metadata lock held. */
+  private Provision allocateLocked(ThinMetadata md, long id, long vblock, BlockLookup state)
+      throws IOException {
+    Provision p;
+    try {
+      p =
+          state instanceof BlockLookup.Mapped shared
+              ? md.breakSharing(id, vblock, shared)
+              : md.provision(id, vblock);
+    } catch (OutOfSpaceException e) {
+      return null;
+    }
+    core.allocated(p.dataBlock());
+    core.space().allocated(md.dataSpaceMap().nrFree());
+    return p;
   }
 
   private void map(Provision p) throws IOException {

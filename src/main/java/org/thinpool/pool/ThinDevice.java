@@ -97,18 +97,19 @@ public final class ThinDevice {
   }
 
   /**
-   * Writes as {@link #write(long, ByteBuffer)} if that needs no wait for another request and no new
-   * data block: every block of the range is mapped to this device alone, to consecutive data blocks
-   * (one write of the data device), and no other write, discard, commit or device change holds them
-   * or the metadata now. Returns false otherwise, having written nothing ({@code src} unchanged);
-   * the caller then writes where waiting is fine. The data write itself is an ordinary buffered
-   * write (the host's dirty-page throttling applies). For the thread that reads a connection's
-   * requests: an overwrite served there costs no hand-off to another thread. Durable after a flush,
-   * as any write.
+   * Writes as {@link #write(long, ByteBuffer)} if that needs no wait for another request: either
+   * every block of the range is mapped to this device alone, to consecutive data blocks (one write
+   * of the data device), or the range lies in one unmapped block and a data block is free (a first
+   * write: provisioned, filled, mapped); and no other write, discard, commit or device change holds
+   * those blocks or the metadata now. Returns false otherwise, having written nothing ({@code src}
+   * unchanged); the caller then writes where waiting is fine. The data write itself is an ordinary
+   * buffered write (the host's dirty-page throttling applies). For the thread that reads a
+   * connection's requests: a write served there costs no hand-off to another thread. Durable after
+   * a flush, as any write.
    */
-  public boolean writeIfInPlace(long offsetBytes, ByteBuffer src) throws IOException {
+  public boolean writeIfNoWait(long offsetBytes, ByteBuffer src) throws IOException {
     checkRange(offsetBytes, src.remaining());
-    return src.hasRemaining() && core.io().writeInPlaceNow(id, offsetBytes, src);
+    return src.hasRemaining() && core.io().writeNow(id, offsetBytes, src);
   }
 
   public void write(long offsetBytes, byte[] src) throws IOException {

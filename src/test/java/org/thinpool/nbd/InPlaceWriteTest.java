@@ -16,10 +16,11 @@ import org.thinpool.pool.ThinPool;
 
 /**
  * A WRITE of whole pages, up to 1 MiB, over blocks already mapped to the device alone (to
- * consecutive data blocks) is answered by the connection's reader, a platform thread, with no
- * hand-off to a request thread; a larger one, a first write (provisioning), a write into a block
- * shared with a snapshot (copy-on-write), a FUA write and a write of part of a page still run on
- * request threads. Whichever thread serves it, the data is the same: many writes in flight at once,
+ * consecutive data blocks), or a first write inside one unmapped block, is answered by the
+ * connection's reader, a platform thread, with no hand-off to a request thread; a larger one, a
+ * first write spanning new blocks, a write into a block shared with a snapshot (copy-on-write), a
+ * write that finds the pool full, a FUA write and a write of part of a page still run on request
+ * threads. Whichever thread serves it, the data is the same: many writes in flight at once,
  * overwrites, first writes and copies mixed, read back as written while the snapshot keeps its old
  * contents.
  */
@@ -35,13 +36,13 @@ class InPlaceWriteTest {
   private final ServingThreads observer = new ServingThreads("write");
 
   @Test
-  void overwritesInPlaceAreAnsweredByTheReaderAndEveryOtherWriteByRequestThreads()
+  void overwritesAndFirstWritesOfOneBlockAreAnsweredByTheReaderAndOtherWritesByRequestThreads()
       throws Exception {
     byte[] page = new byte[PAGE];
     new Random(3).nextBytes(page);
     try (ServedPool s = new ServedPool(observer, tmp.resolve("p"), 64 << 20, false, DEVICE_BYTES);
         RawClient c = s.client().greet().go("1", false)) {
-      assertThat(served(c, 0, 0, page)).as("first write: provisions").isTrue();
+      assertThat(served(c, 0, 0, page)).as("first write inside one block: provisions").isFalse();
       assertThat(served(c, 0, 0, page)).as("overwrite in place").isFalse();
       assertThat(served(c, 0, 3 * PAGE, page)).as("another page of the same block").isFalse();
       assertThat(served(c, 0, 512, page)).as("part of two pages").isTrue();
@@ -52,6 +53,12 @@ class InPlaceWriteTest {
       assertThat(served(c, 0, 0, mib)).as("1 MiB over 16 blocks in place").isFalse();
       assertThat(served(c, 0, 4 * PAGE, mib)).as("1 MiB reaching unmapped block 16").isTrue();
       assertThat(served(c, 0, BLOCK, mib)).as("1 MiB, all mapped now").isFalse();
+      long fresh = 40L * BLOCK;
+      assertThat(served(c, 0, fresh + 2 * PAGE, page)).as("first write inside block 40").isFalse();
+      byte[] two = new byte[2 * PAGE];
+      assertThat(served(c, 0, fresh + 2 * BLOCK - PAGE, two))
+          .as("first write, blocks 41-42")
+          .isTrue();
       byte[] over = new byte[(1 << 20) + PAGE];
       assertThat(served(c, 0, 0, over)).as("over 1 MiB").isTrue();
       s.pool.createSnapshot(2, 1);

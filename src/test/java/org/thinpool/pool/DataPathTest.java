@@ -318,20 +318,20 @@ class DataPathTest {
       ByteBuffer four = ByteBuffer.allocateDirect((int) (4 * BLOCK));
       byte[] over = bytes(2, (int) (4 * BLOCK));
       int writes = probe.writes.get();
-      assertThat(dev.writeIfInPlace(0, four.put(over).flip())).as("four blocks in place").isTrue();
+      assertThat(dev.writeIfNoWait(0, four.put(over).flip())).as("four blocks in place").isTrue();
       assertThat(probe.writes.get() - writes).as("in one data call").isEqualTo(1);
       assertThat(four.hasRemaining()).isFalse();
       assertThat(read(dev, 0, (int) (4 * BLOCK))).isEqualTo(over);
       ByteBuffer partly =
           ByteBuffer.allocateDirect((int) (3 * BLOCK)).put(bytes(3, (int) (3 * BLOCK)));
-      assertThat(dev.writeIfInPlace(2 * BLOCK, partly.flip()))
+      assertThat(dev.writeIfNoWait(2 * BLOCK, partly.flip()))
           .as("blocks 2-3 in place, block 4 unmapped")
           .isFalse();
       assertThat(partly.position()).isZero();
       assertThat(read(dev, 0, (int) (4 * BLOCK))).as("nothing written").isEqualTo(over);
-      assertThat(dev.writeIfInPlace(0, four.flip())).isTrue();
+      assertThat(dev.writeIfNoWait(0, four.flip())).isTrue();
       pool.createSnapshot(2, 1);
-      assertThat(dev.writeIfInPlace(0, four.flip())).as("shared with a snapshot").isFalse();
+      assertThat(dev.writeIfNoWait(0, four.flip())).as("shared with a snapshot").isFalse();
 
       ByteBuffer got = ByteBuffer.allocateDirect((int) (4 * BLOCK));
       assertThat(dev.readIfCached(0, got, false)).as("every block mapped").isTrue();
@@ -340,6 +340,37 @@ class DataPathTest {
       assertThat(got.position()).isZero();
       assertThat(dev.readIfCached(BLOCK, got.clear(), true)).as("holes allowed").isTrue();
     }
+  }
+
+  @Test
+  void aFirstWriteThatMustNotWaitProvisionsOneBlockOrNothing() throws Exception {
+    try (ThinPool pool = create(4 * BLOCK)) {
+      ThinDevice dev = pool.createThin(1, 16 * BLOCK);
+      byte[] page = bytes(4, 4096);
+      ByteBuffer src = ByteBuffer.allocateDirect(4096).put(page).flip();
+      assertThat(dev.writeIfNoWait(BLOCK + 8192, src)).as("inside unmapped block 1").isTrue();
+      assertThat(src.hasRemaining()).isFalse();
+      byte[] block = new byte[(int) BLOCK];
+      System.arraycopy(page, 0, block, 8192, page.length);
+      assertThat(read(dev, BLOCK, (int) BLOCK)).as("zeros around the write").isEqualTo(block);
+      assertThat(dev.provisionedBlocks()).containsExactly(1);
+
+      ByteBuffer span = ByteBuffer.allocateDirect(8192).put(bytes(5, 8192)).flip();
+      assertThat(dev.writeIfNoWait(3 * BLOCK - 4096, span)).as("over blocks 2 and 3").isFalse();
+      assertThat(span.position()).isZero();
+      assertThat(dev.provisionedBlocks()).as("nothing provisioned").containsExactly(1);
+
+      pool.createSnapshot(2, 1);
+      assertThat(dev.writeIfNoWait(BLOCK, src.rewind())).as("shared with the snapshot").isFalse();
+      assertThat(src.position()).isZero();
+      assertThat(read(dev, BLOCK, (int) BLOCK)).as("nothing written").isEqualTo(block);
+
+      dev.write(4 * BLOCK, bytes(6, (int) (3 * BLOCK))); // blocks 4-6: the pool's other three
+      assertThat(dev.writeIfNoWait(8 * BLOCK, src.rewind())).as("no free data block").isFalse();
+      assertThat(src.position()).isZero();
+      assertThat(dev.provisionedBlocks()).containsExactly(1, 4, 5, 6);
+    }
+    assertMetadataClean(dir.resolve("pool"));
   }
 
   private static byte[] bytesOf(ByteBuffer b) {
