@@ -134,6 +134,37 @@ final class BlockIo {
     }
   }
 
+  /**
+   * As {@link #extendsRun}, for a run of blocks that each need a new data block (unmapped, or
+   * shared on the data device): block {@code vblock + k}'s stripe is tried and kept, and its state
+   * recorded in {@code states[k]}, if the block needs one too.
+   */
+  private boolean extendsNewRun(ThinMetadata md, long id, long vblock, int k, BlockLookup[] states)
+      throws IOException {
+    StampedLock s = core.blockLocks().forBlock(id, vblock + k);
+    if (s.tryWriteLock() == 0) {
+      return false;
+    }
+    boolean continues = false;
+    try {
+      states[k] = md.find(id, vblock + k);
+      continues = needsNewBlock(states[k]);
+      return continues;
+    } finally {
+      if (!continues) {
+        s.tryUnlockWrite();
+      }
+    }
+  }
+
+  /** Unmapped, or shared and on the data device: a write needs a new data block for it. */
+  private boolean needsNewBlock(BlockLookup state) {
+    return switch (state) {
+      case BlockLookup.Unmapped u -> true;
+      case BlockLookup.Mapped b -> b.shared() && core.data().isInside(b.dataBlock());
+    };
+  }
+
   /** Releases the stripes {@link #extendsRun} kept: those of blocks 1 to {@code blocks - 1}. */
   private void unlockRun(long id, long vblock, int blocks, boolean write) {
     for (int i = blocks - 1; i > 0; i--) {
@@ -213,6 +244,7 @@ final class BlockIo {
       return 0;
     }
     Provision fresh = null;
+    Provision[] freshRun = null;
     try {
       long first;
       long bs = core.blockSizeBytes();
@@ -224,7 +256,21 @@ final class BlockIo {
         ThinMetadata md = m.metadata();
         BlockLookup state = md.find(id, vblock);
         first = inPlaceBlock(state);
-        if (first < 0) {
+        int whole = inBlock == 0 ? (int) Math.min(window, src.remaining() / bs) : 0;
+        if (first < 0 && whole > 1 && needsNewBlock(state)) {
+          BlockLookup[] states = new BlockLookup[whole];
+          states[0] = state;
+          blocks = 1;
+          while (blocks < whole && extendsNewRun(md, id, vblock, blocks, states)) {
+            blocks++;
+          }
+          if (blocks > 1 && (!now || blocks * bs == src.remaining())) {
+            freshRun = allocateRunLocked(md, id, vblock, states, blocks, now);
+          }
+          if (freshRun == null) {
+            return 0;
+          }
+        } else if (first < 0) {
           if (now && state instanceof BlockLookup.Unmapped u && src.remaining() <= bs - inBlock) {
             fresh = allocateLocked(md, id, vblock, u);
           }
@@ -243,6 +289,9 @@ final class BlockIo {
         fillAndMap(fresh, inBlock, src);
         return n;
       }
+      if (freshRun != null) {
+        return fillAndMapRun(freshRun, src);
+      }
       if (now && blocks * bs - inBlock < src.remaining()) {
         return 0;
       }
@@ -260,7 +309,7 @@ final class BlockIo {
       gate.unlock();
       unlockRun(id, vblock, blocks, true);
       firstStripe.unlockWrite(stamp);
-      if (fresh != null) {
+      if (fresh != null || freshRun != null) {
         core.space().deliverLowWater();
       }
     }
@@ -439,18 +488,85 @@ final class BlockIo {
     return p;
   }
 
-  private void map(Provision p) throws IOException {
+  private void map(Provision... run) throws IOException {
     try (LockedMetadata m = core.lockMetadata()) {
       core.checkWritable();
-      core.checkMetadataSpace();
-      boolean mapped;
-      try {
-        mapped = m.metadata().map(p);
-      } catch (IOException e) {
-        throw core.failMetadata(e);
+      for (Provision p : run) {
+        core.checkMetadataSpace();
+        boolean mapped;
+        try {
+          mapped = m.metadata().map(p);
+        } catch (IOException e) {
+          throw core.failMetadata(e);
+        }
+        if (!mapped) {
+          throw new PoolStateException("no thin device " + p.thinId() + " to map " + p);
+        }
       }
-      if (!mapped) {
-        throw new PoolStateException("no thin device " + p.thinId() + " to map " + p);
+    }
+  }
+
+  /**
+   * Consecutive new data blocks for the whole blocks {@code vblock} .. {@code vblock + count - 1}
+   * (their {@code states}), as many as are free in a row, with the metadata lock held; null if no
+   * data block is free, or with {@code now} if fewer than {@code count} are (then none is kept).
+   */
+  private Provision[] allocateRunLocked(
+      ThinMetadata md, long id, long vblock, BlockLookup[] states, int count, boolean now)
+      throws IOException {
+    Provision[] run;
+    try {
+      run = md.provisionRun(id, vblock, states, count);
+    } catch (OutOfSpaceException e) {
+      return null;
+    }
+    if (now && run.length < count) {
+      for (Provision p : run) {
+        md.release(p);
+      }
+      return null;
+    }
+    for (Provision p : run) {
+      core.allocated(p.dataBlock());
+    }
+    core.space().allocated(md.dataSpaceMap().nrFree());
+    return run;
+  }
+
+  /**
+   * Writes whole new blocks, consecutive on the data device, with one write of {@code src} and maps
+   * them; a block not mapped in the end is punched and given back. Returns the bytes written.
+   */
+  private int fillAndMapRun(Provision[] run, ByteBuffer src) throws IOException {
+    int n = Math.toIntExact(run.length * core.blockSizeBytes());
+    int limit = src.limit();
+    src.limit(src.position() + n);
+    try {
+      core.dataWritten();
+      core.data().fillWhole(run[0].dataBlock(), run.length, src);
+      map(run);
+      return n;
+    } catch (IOException | RuntimeException | Error e) {
+      LongList open = new LongList();
+      for (Provision p : run) {
+        if (p.isOpen()) {
+          open.add(p.dataBlock());
+        }
+      }
+      if (open.size() > 0) {
+        try {
+          core.data().punch(open.drain());
+        } catch (IOException punchFailed) {
+          e.addSuppressed(punchFailed);
+        }
+      }
+      throw e;
+    } finally {
+      src.limit(limit);
+      for (Provision p : run) {
+        if (p.isOpen()) {
+          release(p);
+        }
       }
     }
   }

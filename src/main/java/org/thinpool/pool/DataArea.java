@@ -174,6 +174,23 @@ final class DataArea implements AutoCloseable {
   }
 
   /**
+   * Writes {@code src}, exactly {@code count} whole blocks, over the new blocks {@code first} ..
+   * {@code first + count - 1} with one write: nothing of them is kept, so nothing is zeroed or
+   * copied.
+   */
+  void fillWhole(long first, int count, ByteBuffer src) throws IOException {
+    checkInside(first);
+    checkInside(first + count - 1);
+    if (src.remaining() != count * blockSizeBytes) {
+      throw new AssertionError(src.remaining() + " bytes over " + count + " whole blocks");
+    }
+    for (int i = 0; i < count; i++) {
+      preallocateChunkOf(first + i);
+    }
+    write(first, 0, src);
+  }
+
+  /**
    * Writes {@code src} at {@code inBlock} of the new block {@code newBlock}; the rest of the block
    * comes from {@code oldBlock} when it is not negative (breaking sharing), else is zeroed when
    * {@code zeroing} (unless the block is a hole of the data file, which reads as zeros), else is

@@ -11,6 +11,7 @@ import org.thinpool.meta.block.MetadataBlock;
 import org.thinpool.meta.btree.BTree;
 import org.thinpool.meta.btree.EntryVisitor;
 import org.thinpool.meta.space.DataSpaceMap;
+import org.thinpool.meta.space.Extent;
 import org.thinpool.meta.space.MetadataSpaceMap;
 import org.thinpool.meta.tx.SpaceMap;
 import org.thinpool.meta.tx.TransactionManager;
@@ -330,6 +331,36 @@ public final class ThinMetadata implements AutoCloseable {
   private Provision allocate(long id, long vblock, long source) throws IOException {
     requireDevice(id);
     return provisions.open(id, vblock, dataSm.newBlock(), source);
+  }
+
+  /**
+   * Allocates consecutive data blocks for virtual blocks {@code vblock}, {@code vblock + 1}, ...,
+   * one for each of the first {@code count} entries of {@code states} (each {@link
+   * BlockLookup#UNMAPPED} or a shared mapping, as {@link #find} gave them): as many as the data
+   * space map has in a row where it finds room, at least one. For writes that cover the blocks
+   * whole, so nothing is copied and the blocks stay one run of the data device (one write now, one
+   * read later). Throws {@link org.thinpool.io.OutOfSpaceException} with nothing changed if no
+   * block is free.
+   */
+  public Provision[] provisionRun(long id, long vblock, BlockLookup[] states, int count)
+      throws IOException {
+    requireDevice(id);
+    long[] sources = new long[count];
+    for (int i = 0; i < count; i++) {
+      sources[i] =
+          switch (states[i]) {
+            case BlockLookup.Mapped m when m.shared() -> m.dataBlock();
+            case BlockLookup.Mapped m ->
+                throw new AssertionError("provisioning exclusive data block " + m.dataBlock());
+            case BlockLookup.Unmapped u -> Provision.NO_SOURCE;
+          };
+    }
+    Extent run = dataSm.newBlocks(count);
+    Provision[] opened = new Provision[run.length()];
+    for (int i = 0; i < opened.length; i++) {
+      opened[i] = provisions.open(id, vblock + i, run.first() + i, sources[i]);
+    }
+    return opened;
   }
 
   /**

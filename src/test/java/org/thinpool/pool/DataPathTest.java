@@ -331,11 +331,22 @@ class DataPathTest {
       assertThat(read(dev, 0, (int) (4 * BLOCK))).as("nothing written").isEqualTo(over);
       assertThat(dev.writeIfNoWait(0, four.flip())).isTrue();
       pool.createSnapshot(2, 1);
-      assertThat(dev.writeIfNoWait(0, four.flip())).as("shared with a snapshot").isFalse();
+      ByteBuffer page = ByteBuffer.allocateDirect(4096).put(bytes(4, 4096)).flip();
+      assertThat(dev.writeIfNoWait(BLOCK, page)).as("part of a shared block: a copy").isFalse();
+      assertThat(page.position()).isZero();
+      byte[] newer = bytes(5, (int) (4 * BLOCK));
+      writes = probe.writes.get();
+      assertThat(dev.writeIfNoWait(0, four.clear().put(newer).flip()))
+          .as("whole shared blocks: new blocks, nothing copied")
+          .isTrue();
+      assertThat(probe.writes.get() - writes).as("in one data call").isEqualTo(1);
+      assertThat(read(pool.device(2), 0, (int) (4 * BLOCK)))
+          .as("the snapshot keeps the old data")
+          .isEqualTo(over);
 
       ByteBuffer got = ByteBuffer.allocateDirect((int) (4 * BLOCK));
       assertThat(dev.readIfCached(0, got, false)).as("every block mapped").isTrue();
-      assertThat(bytesOf(got.flip())).isEqualTo(over);
+      assertThat(bytesOf(got.flip())).isEqualTo(newer);
       assertThat(dev.readIfCached(BLOCK, got.clear(), false)).as("block 4 unmapped").isFalse();
       assertThat(got.position()).isZero();
       assertThat(dev.readIfCached(BLOCK, got.clear(), true)).as("holes allowed").isTrue();
@@ -369,6 +380,93 @@ class DataPathTest {
       assertThat(dev.writeIfNoWait(8 * BLOCK, src.rewind())).as("no free data block").isFalse();
       assertThat(src.position()).isZero();
       assertThat(dev.provisionedBlocks()).containsExactly(1, 4, 5, 6);
+    }
+    assertMetadataClean(dir.resolve("pool"));
+  }
+
+  @Test
+  void aFirstWriteOfWholeBlocksThatMustNotWaitProvisionsItsRunOrNothing() throws Exception {
+    try (ThinPool pool = create(8 * BLOCK)) {
+      ThinDevice dev = pool.createThin(1, 16 * BLOCK);
+      byte[] four = bytes(1, (int) (4 * BLOCK));
+      ByteBuffer src = ByteBuffer.allocateDirect(four.length).put(four).flip();
+      int writes = probe.writes.get();
+      assertThat(dev.writeIfNoWait(0, src)).as("blocks 0-3, unmapped").isTrue();
+      assertThat(probe.writes.get() - writes).as("consecutive new blocks, one data call").isOne();
+      assertThat(src.hasRemaining()).isFalse();
+      assertThat(dev.provisionedBlocks()).containsExactly(0, 1, 2, 3);
+      int reads = probe.reads.get();
+      assertThat(read(dev, 0, four.length)).isEqualTo(four);
+      assertThat(probe.reads.get() - reads).as("and one read").isOne();
+
+      dev.write(8 * BLOCK, bytes(2, (int) BLOCK)); // data block 4: three left, 5-7
+      ByteBuffer more = ByteBuffer.allocateDirect(four.length).put(bytes(3, four.length)).flip();
+      assertThat(dev.writeIfNoWait(10 * BLOCK, more)).as("four blocks, three free").isFalse();
+      assertThat(more.position()).isZero();
+      assertThat(dev.provisionedBlocks()).as("nothing kept").containsExactly(0, 1, 2, 3, 8);
+      assertThat(dev.writeIfNoWait(10 * BLOCK, more.limit((int) (3 * BLOCK)))).isTrue();
+      assertThat(dev.provisionedBlocks()).containsExactly(0, 1, 2, 3, 8, 10, 11, 12);
+      assertThat(read(dev, 10 * BLOCK, (int) (3 * BLOCK)))
+          .isEqualTo(java.util.Arrays.copyOf(bytes(3, four.length), (int) (3 * BLOCK)));
+    }
+    assertMetadataClean(dir.resolve("pool"));
+  }
+
+  @Test
+  void concurrentSequentialFirstWritesEachGetConsecutiveDataBlocks() throws Exception {
+    try (ThinPool pool = create(64 * MIB)) {
+      ThinDevice dev = pool.createThin(1, 32 * MIB);
+      byte[] image = bytes(9, (int) (32 * MIB));
+      ExecutorService writers = Executors.newFixedThreadPool(8);
+      try {
+        java.util.List<Future<?>> done = new java.util.ArrayList<>();
+        for (int t = 0; t < 8; t++) {
+          int first = t;
+          done.add(
+              writers.submit(
+                  () -> {
+                    for (int m = first; m < 32; m += 8) { // interleaved 1 MiB requests
+                      dev.write(m * MIB, ByteBuffer.wrap(image, (int) (m * MIB), (int) MIB));
+                    }
+                    return null;
+                  }));
+        }
+        for (Future<?> f : done) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+      } finally {
+        writers.shutdownNow();
+      }
+      for (long off = 0; off < 32 * MIB; off += MIB) {
+        int reads = probe.reads.get();
+        assertThat(read(dev, off, (int) MIB))
+            .isEqualTo(java.util.Arrays.copyOfRange(image, (int) off, (int) (off + MIB)));
+        assertThat(probe.reads.get() - reads)
+            .as("data reads for 1 MiB at %d", off)
+            .isEqualTo(callsFor(1, off / BLOCK, 16));
+      }
+    }
+    assertMetadataClean(dir.resolve("pool"));
+  }
+
+  @Test
+  void aFirstWriteOverFragmentedFreeSpaceTakesTheLongestRunAndThenTheRest() throws Exception {
+    try (ThinPool pool = create(8 * BLOCK)) {
+      ThinDevice dev = pool.createThin(1, 16 * BLOCK);
+      ThinDevice other = pool.createThin(2, 16 * BLOCK);
+      for (int b = 0; b < 3; b++) {
+        dev.write(b * BLOCK, bytes(b, (int) BLOCK)); // data blocks 0, 2, 4
+        other.write(b * BLOCK, bytes(10 + b, (int) BLOCK)); // 1, 3, 5
+      }
+      pool.delete(2);
+      pool.commit(); // free: 1, 3, 5, 6, 7
+      byte[] four = bytes(20, (int) (4 * BLOCK));
+      int writes = probe.writes.get();
+      dev.write(8 * BLOCK, ByteBuffer.wrap(four));
+      assertThat(probe.writes.get() - writes).as("5-7 in one call, then 1").isEqualTo(2);
+      assertThat(read(dev, 8 * BLOCK, four.length)).isEqualTo(four);
+      assertThat(read(dev, 0, (int) BLOCK)).isEqualTo(bytes(0, (int) BLOCK));
+      assertThat(pool.status().dataBlocksUsed()).as("3 + the 4 written").isEqualTo(7);
     }
     assertMetadataClean(dir.resolve("pool"));
   }

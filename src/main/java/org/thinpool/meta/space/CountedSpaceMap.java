@@ -60,6 +60,14 @@ abstract sealed class CountedSpaceMap implements SpaceMap permits MetadataSpaceM
     return counts.allocate();
   }
 
+  /**
+   * Up to {@code max} consecutive new blocks, each counted to 1, at least one (see {@link
+   * Counts#allocateRun}): a sequential write's blocks stay consecutive on the data device.
+   */
+  public final Extent newBlocks(int max) throws IOException {
+    return counts.allocateRun(max);
+  }
+
   @Override
   public void committed() {
     counts.committed();

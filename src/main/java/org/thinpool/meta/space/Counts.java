@@ -161,17 +161,70 @@ final class Counts {
       found = search(0, Math.min(cursor, nrBlocks));
     }
     if (found < 0) {
-      throw new OutOfSpaceException(
-          "no free "
-              + name
-              + " blocks ("
-              + nrBlocks
-              + " blocks, all in use or freed since the"
-              + " last commit)");
+      throw outOfSpace();
     }
     set(found, 1);
     cursor = found + 1;
     return found;
+  }
+
+  /**
+   * Finds up to {@code max} consecutive allocatable blocks, counts each to 1 and returns them: the
+   * first run of {@code max} among the first {@value #RUN_CANDIDATES} free stretches from the
+   * cursor on (wrapping once), else the longest of them, at least one block.
+   */
+  Extent allocateRun(int max) throws OutOfSpaceException {
+    if (max < 1) {
+      throw new AssertionError("a run of " + max + " blocks");
+    }
+    long best = -1;
+    int bestLength = 0;
+    long from = cursor;
+    long to = nrBlocks;
+    boolean wrapped = false;
+    for (int tried = 0; tried < RUN_CANDIDATES && bestLength < max; ) {
+      long found = search(from, to);
+      if (found < 0) {
+        if (wrapped) {
+          break;
+        }
+        wrapped = true;
+        from = 0;
+        to = Math.min(cursor, nrBlocks);
+        continue;
+      }
+      tried++;
+      int length = 1;
+      while (length < max && found + length < to && allocatable(found + length)) {
+        length++;
+      }
+      if (length > bestLength) {
+        best = found;
+        bestLength = length;
+      }
+      from = found + length + 1; // found + length is taken (or the end)
+    }
+    if (best < 0) {
+      throw outOfSpace();
+    }
+    for (int i = 0; i < bestLength; i++) {
+      set(best + i, 1);
+    }
+    cursor = best + bestLength;
+    return new Extent(best, bestLength);
+  }
+
+  /** Free stretches {@link #allocateRun} looks at before it settles for a shorter run. */
+  static final int RUN_CANDIDATES = 64;
+
+  private OutOfSpaceException outOfSpace() {
+    return new OutOfSpaceException(
+        "no free "
+            + name
+            + " blocks ("
+            + nrBlocks
+            + " blocks, all in use or freed since the"
+            + " last commit)");
   }
 
   private long search(long from, long to) {
