@@ -59,7 +59,7 @@ final class BlockIo {
     long bs = core.blockSizeBytes();
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
-    int window = runWindow(id, vblock, inBlock, dst.remaining());
+    int window = runWindow(inBlock, dst.remaining());
     StampedLock firstStripe = core.blockLocks().forBlock(id, vblock);
     long stamp = cachedOnly ? firstStripe.tryReadLock() : firstStripe.readLock();
     if (stamp == 0) {
@@ -181,13 +181,14 @@ final class BlockIo {
   }
 
   /**
-   * The blocks a run starting at {@code vblock} may cover: those the request spans, at most up to
-   * the wrap of the stripe index (so the run's stripes stay ascending).
+   * The blocks a run starting at {@code vblock} may cover: those the request spans, at most one per
+   * stripe (past the last stripe the run goes on at the first: its stripes after the first are only
+   * ever tried, see {@link BlockLocks}).
    */
-  private int runWindow(long id, long vblock, int inBlock, int lengthBytes) {
+  private int runWindow(int inBlock, int lengthBytes) {
     long bs = core.blockSizeBytes();
     long spanned = (inBlock + (long) lengthBytes + bs - 1) / bs;
-    return (int) Math.max(1, Math.min(spanned, BlockLocks.blocksBeforeWrap(id, vblock)));
+    return (int) Math.max(1, Math.min(spanned, BlockLocks.STRIPES));
   }
 
   /**
@@ -200,7 +201,7 @@ final class BlockIo {
     long bs = core.blockSizeBytes();
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
-    int window = runWindow(id, vblock, inBlock, src.remaining());
+    int window = runWindow(inBlock, src.remaining());
     int done = window > 1 ? writeInPlace(id, vblock, inBlock, window, src, false) : 0;
     if (done > 0) {
       return done;
@@ -329,7 +330,7 @@ final class BlockIo {
     long bs = core.blockSizeBytes();
     long vblock = pos / bs;
     int inBlock = (int) (pos % bs);
-    int window = runWindow(id, vblock, inBlock, src.remaining());
+    int window = runWindow(inBlock, src.remaining());
     return writeInPlace(id, vblock, inBlock, window, src, true) > 0;
   }
 

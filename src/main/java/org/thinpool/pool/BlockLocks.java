@@ -9,10 +9,13 @@ import java.util.concurrent.locks.StampedLock;
  * resize) quiesce all I/O by taking every stripe.
  *
  * <p>Lock order, everywhere: stripes in ascending index, then the commit gate, then the metadata
- * lock. A thread holds at most one stripe unless it holds a contiguous ascending set. A run of
- * blocks read or written in one data call ({@link BlockIo#readRun}) takes its first stripe waiting,
- * and the next ones with {@code tryReadLock}/{@code tryWriteLock} under the metadata lock: never
- * waiting for a stripe while holding a later lock, so the order holds.
+ * lock. A thread waits for a stripe only while it holds no stripe or only lower ones (a range or
+ * all of them, taken in ascending index), and no thread waits for a stripe while it holds the gate
+ * or the metadata lock. A run of blocks read or written in one data call ({@link BlockIo#readRun})
+ * takes its first stripe waiting, and the next ones with {@code tryReadLock}/{@code tryWriteLock}
+ * under the metadata lock: tried, never waited for, and after them the run waits for no stripe, so
+ * those may wrap past the last stripe to the first (a 1 MiB request of a run of 16 blocks is one
+ * data call wherever it starts) and no cycle of waits can form.
  *
  * <p>Stripes are {@link StampedLock}s: not reentrant (no path takes a stripe it holds), and a read
  * lock is one compare-and-set each way, where a reentrant lock also keeps per-thread hold counts;
@@ -40,14 +43,6 @@ final class BlockLocks {
 
   StampedLock forBlock(long thinId, long vblock) {
     return stripes[stripe(thinId, vblock)];
-  }
-
-  /**
-   * How many blocks from {@code vblock} on fall in ascending stripes before the index wraps to 0: a
-   * run of blocks locked one after another stays within these, so it keeps the ascending order.
-   */
-  static int blocksBeforeWrap(long thinId, long vblock) {
-    return STRIPES - stripe(thinId, vblock);
   }
 
   /** Write-locks the stripes of [begin, end) of one device, in ascending index. */
