@@ -16,13 +16,14 @@ import org.thinpool.pool.ThinPool;
 
 /**
  * A WRITE of whole pages, up to 1 MiB, over blocks already mapped to the device alone (to
- * consecutive data blocks), or a first write inside one unmapped block, is answered by the
- * connection's reader, a platform thread, with no hand-off to a request thread; a larger one, a
- * first write spanning new blocks, a write into a block shared with a snapshot (copy-on-write), a
- * write that finds the pool full, a FUA write and a write of part of a page still run on request
- * threads. Whichever thread serves it, the data is the same: many writes in flight at once,
- * overwrites, first writes and copies mixed, read back as written while the snapshot keeps its old
- * contents.
+ * consecutive data blocks), a first write inside one unmapped block, or a write of whole blocks
+ * that all need new ones (unmapped or shared: one run of new data blocks, nothing copied) is
+ * answered by the connection's reader, a platform thread, with no hand-off to a request thread; a
+ * larger one, a write over mapped and new blocks together, a first write of parts of blocks
+ * spanning two, a write into part of a block shared with a snapshot (copy-on-write), a write that
+ * finds the pool full, a FUA write and a write of part of a page still run on request threads.
+ * Whichever thread serves it, the data is the same: many writes in flight at once, overwrites,
+ * first writes and copies mixed, read back as written while the snapshot keeps its old contents.
  */
 class InPlaceWriteTest {
   private static final int BLOCK = 64 << 10;
@@ -53,6 +54,9 @@ class InPlaceWriteTest {
       assertThat(served(c, 0, 0, mib)).as("1 MiB over 16 blocks in place").isFalse();
       assertThat(served(c, 0, 4 * PAGE, mib)).as("1 MiB reaching unmapped block 16").isTrue();
       assertThat(served(c, 0, BLOCK, mib)).as("1 MiB, all mapped now").isFalse();
+      assertThat(served(c, 0, 24L * BLOCK, mib))
+          .as("1 MiB, blocks 24-39 unmapped: a run")
+          .isFalse();
       long fresh = 40L * BLOCK;
       assertThat(served(c, 0, fresh + 2 * PAGE, page)).as("first write inside block 40").isFalse();
       byte[] two = new byte[2 * PAGE];
@@ -66,6 +70,9 @@ class InPlaceWriteTest {
       assertThat(served(c, 0, PAGE, page)).as("the copy, overwritten in place").isFalse();
       assertThat(served(c, 0, 0, mib)).as("1 MiB, blocks 1-15 shared").isTrue();
       assertThat(served(c, 0, 0, mib)).as("1 MiB over the copies").isFalse();
+      assertThat(served(c, 0, 24L * BLOCK, mib))
+          .as("1 MiB over 16 whole shared blocks: new ones, nothing copied")
+          .isFalse();
     }
   }
 
