@@ -117,6 +117,7 @@ final class Connection implements Runnable {
   private void transmit(Handshake.Negotiated n) throws IOException {
     Transmission t = new Transmission(wire, n.export(), n.structuredReplies(), observer);
     ByteBuffer header = ByteBuffer.allocate(Nbd.REQUEST_HEADER_BYTES); // decoded before reuse
+    wire.bufferFrom(Buffers.SHARED);
     try {
       while (true) {
         Request r = RequestCodec.decode(wire.readFully(header.clear()), shape(n));
@@ -153,6 +154,7 @@ final class Connection implements Runnable {
       }
     } finally {
       slots.acquireUninterruptibly(MAX_IN_FLIGHT); // every request in flight has finished
+      wire.release();
     }
   }
 
