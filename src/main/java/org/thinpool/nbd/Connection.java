@@ -14,18 +14,19 @@ import org.thinpool.pool.PoolStateException;
  * One client connection: the handshake, then transmission. One reader (this thread) reads and
  * validates requests and WRITE payloads; each request then runs on its own virtual thread, so
  * requests in flight are served concurrently and answered in any order; replies go out whole
- * through {@link Wire}. A READ of up to 1 MiB whose data is in the page cache is the exception (but
- * for one large READ at a time on few connections, {@link #LARGE_READS_ASIDE}): it is answered by
- * the reader itself, which cannot block on it, so a cached read costs no thread; so is a WRITE of
- * up to 1 MiB over blocks already mapped to the device alone, or a first write inside one unmapped
- * block while a data block is free, when no other request holds them (a buffered write of whole
- * pages, which waits only where the host throttles every writer). Back-pressure: at most {@link
- * #MAX_IN_FLIGHT} requests per connection and the server's shared byte budget for READ/WRITE
- * buffers; when either is spent the reader stops reading the socket. DISC or EOF: requests in
- * flight finish (their replies are sent while the socket lasts), then the connection closes. While
- * the server shuts down, requests still arriving are answered ESHUTDOWN (a WRITE's payload read and
- * dropped), so that the client sends DISC. Any failure ends this connection only, and is kept for
- * the metrics ({@link #error}).
+ * through {@link Wire} (the reader's own ones held back while more requests are already received,
+ * to go out together, and sent before the reader waits for anything). A READ of up to 1 MiB whose
+ * data is in the page cache is the exception (but for one large READ at a time on few connections,
+ * {@link #LARGE_READS_ASIDE}): it is answered by the reader itself, which cannot block on it, so a
+ * cached read costs no thread; so is a WRITE of up to 1 MiB over blocks already mapped to the
+ * device alone, or a first write inside one unmapped block while a data block is free, when no
+ * other request holds them (a buffered write of whole pages, which waits only where the host
+ * throttles every writer). Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection
+ * and the server's shared byte budget for READ/WRITE buffers; when either is spent the reader stops
+ * reading the socket. DISC or EOF: requests in flight finish (their replies are sent while the
+ * socket lasts), then the connection closes. While the server shuts down, requests still arriving
+ * are answered ESHUTDOWN (a WRITE's payload read and dropped), so that the client sends DISC. Any
+ * failure ends this connection only, and is kept for the metrics ({@link #error}).
  */
 final class Connection implements Runnable {
   private static final System.Logger LOG = System.getLogger(Connection.class.getName());
@@ -153,6 +154,11 @@ final class Connection implements Runnable {
         dispatch(t, r, payload, budget, null);
       }
     } finally {
+      try {
+        wire.flushHeld(); // DISC or an error: what the reader answered still goes out
+      } catch (IOException e) {
+        LOG.log(Level.DEBUG, "replies not sent: {0}", e.toString());
+      }
       slots.acquireUninterruptibly(MAX_IN_FLIGHT); // every request in flight has finished
       wire.release();
     }
@@ -219,8 +225,20 @@ final class Connection implements Runnable {
    * ends.
    */
   private void dispatch(
-      Transmission t, Request r, ByteBuffer payload, int budget, AtomicInteger aside) {
-    slots.acquireUninterruptibly();
+      Transmission t, Request r, ByteBuffer payload, int budget, AtomicInteger aside)
+      throws IOException {
+    if (!slots.tryAcquire()) {
+      try {
+        wire.flushHeld(); // never hold replies while waiting
+      } catch (IOException e) {
+        if (payload != null) {
+          Buffers.SHARED.give(payload);
+        }
+        byteBudget.release(budget);
+        throw e;
+      }
+      slots.acquireUninterruptibly();
+    }
     Thread.ofVirtual()
         .name("nbd-request")
         .start(
@@ -242,9 +260,12 @@ final class Connection implements Runnable {
             });
   }
 
-  private int acquireBudget(int bytes) {
+  private int acquireBudget(int bytes) throws IOException {
     int n = Math.max(bytes, 1);
-    byteBudget.acquireUninterruptibly(n);
+    if (!byteBudget.tryAcquire(n)) {
+      wire.flushHeld(); // never hold replies while waiting
+      byteBudget.acquireUninterruptibly(n);
+    }
     return n;
   }
 

@@ -99,7 +99,7 @@ final class Transmission {
         return false;
       }
       observer.request(r.commandName(), r.affectedBytes(), System.nanoTime() - start, 0);
-      wire.write(whole(r, data));
+      wire.replyFromReader(whole(r, data));
       return true;
     } finally {
       Buffers.SHARED.give(data);
@@ -134,7 +134,7 @@ final class Transmission {
       return false;
     }
     observer.request(w.commandName(), w.affectedBytes(), System.nanoTime() - start, 0);
-    wire.write(ok(w.cookie()));
+    wire.replyFromReader(ok(w.cookie()));
     return true;
   }
 

@@ -28,6 +28,9 @@ final class Wire {
    */
   static final int RECEIVE_BUFFER_BYTES = 128 << 10;
 
+  /** Replies of the reader held back to go out together: up to fifteen 4 KiB reads. */
+  static final int HELD_BYTES = 64 << 10;
+
   /** The receive buffer during the handshake: its options are short. */
   static final int HANDSHAKE_BUFFER_BYTES = 1024;
 
@@ -40,6 +43,9 @@ final class Wire {
 
   /** Where {@link #received} came from, while it is a transmission buffer. */
   private Buffers pool;
+
+  /** The reader's replies not sent yet, from position 0 to position (write mode); or null. */
+  private ByteBuffer held;
 
   <C extends ByteChannel & GatheringByteChannel> Wire(C channel) {
     this.in = channel;
@@ -87,16 +93,62 @@ final class Wire {
   void bufferFrom(Buffers pool) {
     ByteBuffer b = pool.take(RECEIVE_BUFFER_BYTES);
     received = b.put(received).flip();
+    held = pool.take(HELD_BYTES);
     this.pool = pool;
   }
 
-  /** Gives the transmission buffer back, once nothing reads any more. */
+  /**
+   * Gives the transmission buffers back, once nothing reads or replies from the reader any more.
+   */
   void release() {
     if (pool != null) {
       pool.give(received);
+      pool.give(held);
       received = ByteBuffer.allocate(0);
+      held = null;
       pool = null;
     }
+  }
+
+  /**
+   * The reader's reply to a request it served itself (reader thread only): held back, copied, to go
+   * out with the next ones while the next request is already received, else written now (with any
+   * held before it). The buffers may be reused once this returns.
+   */
+  void replyFromReader(ByteBuffer... reply) throws IOException {
+    long bytes = 0;
+    for (ByteBuffer b : reply) {
+      bytes += b.remaining();
+    }
+    boolean more = received.remaining() >= Nbd.REQUEST_HEADER_BYTES;
+    if (held == null || bytes > held.remaining() || (!more && held.position() == 0)) {
+      flushHeld();
+      write(reply);
+      return;
+    }
+    for (ByteBuffer b : reply) {
+      held.put(b.duplicate());
+    }
+    if (!more || !held.hasRemaining()) {
+      flushHeld();
+    }
+  }
+
+  /** Sends the reader's held replies, if any (before the reader waits for anything). */
+  void flushHeld() throws IOException {
+    if (held != null && held.position() > 0) {
+      held.flip();
+      try {
+        write(held);
+      } finally {
+        held.clear();
+      }
+    }
+  }
+
+  /** Bytes of the reader's replies held back (tests). */
+  int heldBytes() {
+    return held == null ? 0 : held.position();
   }
 
   /** Bytes received and not yet read (tests). */
@@ -119,6 +171,7 @@ final class Wire {
     if (received.capacity() == 0) {
       throw new IllegalStateException("read after release");
     }
+    flushHeld(); // the client may be waiting for them before it sends more
     received.clear();
     int n;
     try {

@@ -31,6 +31,9 @@ class WireTest {
     private final ByteBuffer data;
     private final int chunk;
     int reads;
+    int writes;
+    final java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
+    final java.util.List<String> calls = new java.util.ArrayList<>();
 
     Stream(byte[] data, int chunk) {
       this.data = ByteBuffer.wrap(data);
@@ -40,6 +43,7 @@ class WireTest {
     @Override
     public int read(ByteBuffer dst) {
       reads++;
+      calls.add("read");
       if (!data.hasRemaining()) {
         return -1;
       }
@@ -51,16 +55,24 @@ class WireTest {
 
     @Override
     public int write(ByteBuffer src) {
+      writes++;
+      calls.add("write");
+      return take(src);
+    }
+
+    private int take(ByteBuffer src) {
       int n = src.remaining();
-      src.position(src.limit());
+      written.write(bytes(src), 0, n);
       return n;
     }
 
     @Override
     public long write(ByteBuffer[] srcs, int offset, int length) {
+      writes++;
+      calls.add("write");
       long n = 0;
       for (int i = offset; i < offset + length; i++) {
-        n += write(srcs[i]);
+        n += take(srcs[i]);
       }
       return n;
     }
@@ -99,7 +111,64 @@ class WireTest {
     assertThat(s.reads).isEqualTo(2);
     w.release();
     assertThat(pool.take(Wire.RECEIVE_BUFFER_BYTES).isDirect()).isTrue();
-    assertThat(pool.directBytes()).as("the buffer given back was reused").isEqualTo(128 << 10);
+    assertThat(pool.directBytes())
+        .as("the buffers given back were reused")
+        .isEqualTo(Wire.RECEIVE_BUFFER_BYTES + Wire.HELD_BYTES);
+  }
+
+  @Test
+  void theReadersRepliesWaitWhileTheNextRequestIsHereThenGoOutInOneWrite() throws IOException {
+    Stream s = new Stream(random(3 * HEADER, 9), Integer.MAX_VALUE);
+    Wire w = transmitting(s);
+    byte[][] replies = {random(16, 10), random(16 + 4096, 11), random(16, 12)};
+    for (int i = 0; i < 3; i++) {
+      w.readFully(ByteBuffer.allocate(HEADER));
+      ByteBuffer data = ByteBuffer.allocateDirect(replies[i].length - 16);
+      data.put(replies[i], 16, data.capacity()).flip();
+      w.replyFromReader(ByteBuffer.wrap(replies[i], 0, 16), data);
+      data.clear().put(new byte[data.capacity()]); // reused at once: what was held is a copy
+      assertThat(s.writes).as("after reply %d", i).isEqualTo(i < 2 ? 0 : 1);
+    }
+    assertThat(w.heldBytes()).isZero();
+    assertThat(s.written.toByteArray())
+        .isEqualTo(
+            java.nio.ByteBuffer.allocate(16 + 16 + 4096 + 16)
+                .put(replies[0])
+                .put(replies[1])
+                .put(replies[2])
+                .array());
+  }
+
+  @Test
+  void heldRepliesGoOutBeforeTheReaderWaitsForTheClient() throws IOException {
+    byte[] stream = random(2 * HEADER + 4096, 13);
+    Stream s = new Stream(stream, 2 * HEADER + 100); // the write's payload comes in two reads
+    Wire w = transmitting(s);
+    w.readFully(ByteBuffer.allocate(HEADER));
+    w.replyFromReader(ByteBuffer.wrap(random(16, 14)));
+    assertThat(w.heldBytes()).isEqualTo(16);
+    w.readFully(ByteBuffer.allocate(HEADER));
+    w.readFully(ByteBuffer.allocateDirect(4096)); // needs a read: the held reply goes first
+    assertThat(s.calls).startsWith("read", "write", "read");
+    assertThat(s.writes).isEqualTo(1);
+    assertThat(w.heldBytes()).isZero();
+  }
+
+  @Test
+  void aReplyLargerThanTheRoomLeftGoesOutAfterTheHeldOnes() throws IOException {
+    Stream s = new Stream(random(3 * HEADER, 15), Integer.MAX_VALUE);
+    Wire w = transmitting(s);
+    w.readFully(ByteBuffer.allocate(HEADER));
+    byte[] small = random(16, 16);
+    w.replyFromReader(ByteBuffer.wrap(small));
+    w.readFully(ByteBuffer.allocate(HEADER));
+    byte[] big = random(Wire.HELD_BYTES, 17);
+    w.replyFromReader(ByteBuffer.wrap(big, 0, 16), ByteBuffer.wrap(big, 16, big.length - 16));
+    assertThat(s.writes).isEqualTo(2); // the held one, then the large one as it is
+    assertThat(s.written.toByteArray())
+        .isEqualTo(ByteBuffer.allocate(16 + big.length).put(small).put(big).array());
+    w.flushHeld();
+    assertThat(s.writes).isEqualTo(2);
   }
 
   private static byte[] random(int bytes, long seed) {
