@@ -6,7 +6,6 @@ import java.lang.System.Logger.Level;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import org.thinpool.pool.PoolStateException;
 
@@ -16,9 +15,9 @@ import org.thinpool.pool.PoolStateException;
  * requests in flight are served concurrently and answered in any order; replies go out whole
  * through {@link Wire} (the reader's own ones held back while more requests are already received,
  * to go out together, and sent before the reader waits for anything). A READ of up to 1 MiB whose
- * data is in the page cache is the exception (but for one large READ at a time on few connections,
- * {@link #LARGE_READS_ASIDE}): it is answered by the reader itself, which cannot block on it, so a
- * cached read costs no thread; so is a WRITE of up to 1 MiB over blocks already mapped to the
+ * data is in the page cache is the exception: it is answered by the reader itself, which cannot
+ * block on it, so a cached read costs no thread (and a 1 MiB one is read and sent by one core, its
+ * bytes still in that core's cache); so is a WRITE of up to 1 MiB over blocks already mapped to the
  * device alone, or a first write inside one unmapped block while a data block is free, when no
  * other request holds them (a buffered write of whole pages, which waits only where the host
  * throttles every writer). Back-pressure: at most {@link #MAX_IN_FLIGHT} requests per connection
@@ -40,29 +39,9 @@ final class Connection implements Runnable {
   private final Semaphore byteBudget;
   private final BooleanSupplier shuttingDown;
   private final Runnable handshakeDone;
-  private final BooleanSupplier spareCores;
   private final NbdObserver observer;
   private final Semaphore slots = new Semaphore(MAX_IN_FLIGHT);
 
-  /**
-   * READs over this many bytes are large: one at a time runs on a request thread beside the reader
-   * ({@link #LARGE_READS_ASIDE}).
-   */
-  static final int LARGE_READ_BYTES = 64 << 10;
-
-  /**
-   * Large READs served on request threads at once, the others on the reader when cached, while the
-   * server has fewer connections than the host has cores: so a connection's large reads use two
-   * cores, each request's read of the data and its send on one thread, the bytes still in that
-   * core's cache when they are sent. Serving each one on the reader holds them to one core; handing
-   * each one off makes their copies cost more (1 MiB sequential reads, one connection: 4-16 % more
-   * throughput than on the reader alone). With as many connections as cores, their readers fill the
-   * cores already and a request thread more only adds hand-offs (four connections on two cores:
-   * 15-28 % less).
-   */
-  static final int LARGE_READS_ASIDE = 1;
-
-  private final AtomicInteger largeReadsAside = new AtomicInteger();
   private volatile NbdObserver.ConnectionError error;
 
   Connection(
@@ -72,9 +51,7 @@ final class Connection implements Runnable {
       Semaphore byteBudget,
       BooleanSupplier shuttingDown,
       Runnable handshakeDone,
-      BooleanSupplier spareCores,
       NbdObserver observer) {
-    this.spareCores = spareCores;
     this.observer = observer;
     this.wire = wire;
     this.socket = socket;
@@ -140,18 +117,11 @@ final class Connection implements Runnable {
           }
         } else if (r instanceof Request.Read rd) {
           budget = acquireBudget(rd.lengthBytes());
-          if (rd.lengthBytes() > LARGE_READ_BYTES
-              && largeReadsAside.get() < LARGE_READS_ASIDE
-              && spareCores.getAsBoolean()) {
-            largeReadsAside.incrementAndGet(); // only this thread adds: no race past the limit
-            dispatch(t, r, null, budget, largeReadsAside);
-            continue;
-          }
           if (servedHere(t, rd, budget)) {
             continue;
           }
         }
-        dispatch(t, r, payload, budget, null);
+        dispatch(t, r, payload, budget);
       }
     } finally {
       try {
@@ -220,12 +190,8 @@ final class Connection implements Runnable {
     }
   }
 
-  /**
-   * Runs the request on a request thread of its own; {@code aside}, if given, counts it until it
-   * ends.
-   */
-  private void dispatch(
-      Transmission t, Request r, ByteBuffer payload, int budget, AtomicInteger aside)
+  /** Runs the request on a request thread of its own. */
+  private void dispatch(Transmission t, Request r, ByteBuffer payload, int budget)
       throws IOException {
     if (!slots.tryAcquire()) {
       try {
@@ -250,9 +216,6 @@ final class Connection implements Runnable {
               } finally {
                 if (payload != null) {
                   Buffers.SHARED.give(payload);
-                }
-                if (aside != null) {
-                  aside.decrementAndGet();
                 }
                 byteBudget.release(budget);
                 slots.release();

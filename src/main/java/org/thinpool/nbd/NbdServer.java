@@ -81,9 +81,6 @@ public final class NbdServer implements AutoCloseable {
 
   private final NbdObserver observer;
 
-  /** The host's cores: with as many connections open, their readers can keep all of them busy. */
-  private static final int CORES = Runtime.getRuntime().availableProcessors();
-
   public NbdServer(Exports exports) {
     this(exports, NbdObserver.NONE);
   }
@@ -184,7 +181,6 @@ public final class NbdServer implements AutoCloseable {
             byteBudget,
             closing::get,
             () -> deadline.cancel(false),
-            () -> open.size() < CORES,
             observer);
     boolean platform = platformReaders.tryAcquire();
     Thread.Builder builder = platform ? Thread.ofPlatform().daemon() : Thread.ofVirtual();
