@@ -50,12 +50,12 @@ reprow() {
   add "$what" "$(median $xs)" "$unit" "$pname" "$(median $ys)" "$goal" "$ours-rep*/$job" \
     "$peer-rep*/$job" "$a" "$b" "$(median $rs)" "${rs# }"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
 # median N...: the middle value (the mean of the two middle ones for an even count); n/a if any is.
 median() {
   printf '%s\n' "$@" | sort -g | awk '/n\/a/ { na = 1 } { v[NR] = $1 }
     END { if (na || NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]
-          else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+          else printf "%.3f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 # add WHAT A UNIT PEER_NAME B GOAL SRC_A SRC_B [A_CELL B_CELL [RATIO REP_RATIOS]]: one table row
 # and one JSON entry; RATIO (a median of REP_RATIOS) replaces A / B when given.

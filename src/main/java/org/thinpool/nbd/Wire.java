@@ -15,12 +15,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * often several requests with their payloads (fio at queue depth 8 sends eight 4 KiB writes back to
  * back), and the reader takes headers and payloads from it without a system call each. A read at
  * least as large as the buffer takes what the buffer holds and reads the rest straight into its
- * target. The buffer is filled only when the reader needs bytes it does not hold, so a reader that
- * stops reading (back-pressure) stops the socket too, with at most one buffer read ahead. During
- * the handshake the buffer is a small heap one ({@value #HANDSHAKE_BUFFER_BYTES} bytes), so a
- * thousand clients that connect and never finish cost little; transmission swaps in a direct one of
- * {@value #RECEIVE_BUFFER_BYTES} bytes from the payload buffers ({@link #bufferFrom}), given back
- * at the end ({@link #release}). Only the connection's one reader thread reads.
+ * target; the read after it then takes one request header only, so that a stream of large writes (1
+ * MiB each) is not copied through the buffer at all. The buffer is filled only when the reader
+ * needs bytes it does not hold, so a reader that stops reading (back-pressure) stops the socket
+ * too, with at most one buffer read ahead. During the handshake the buffer is a small heap one
+ * ({@value #HANDSHAKE_BUFFER_BYTES} bytes), so a thousand clients that connect and never finish
+ * cost little; transmission swaps in a direct one of {@value #RECEIVE_BUFFER_BYTES} bytes from the
+ * payload buffers ({@link #bufferFrom}), given back at the end ({@link #release}). Only the
+ * connection's one reader thread reads.
  */
 final class Wire {
   /**
@@ -44,6 +46,12 @@ final class Wire {
   /** Where {@link #received} came from, while it is a transmission buffer. */
   private Buffers pool;
 
+  /**
+   * The next fill reads one request header only: after a large payload the next one is likely large
+   * too, and its bytes are better read straight into its own buffer than copied through this one.
+   */
+  private boolean headerNext;
+
   /** The reader's replies not sent yet, from position 0 to position (write mode); or null. */
   private ByteBuffer held;
 
@@ -60,6 +68,7 @@ final class Wire {
         if (in.read(b) < 0) { // the rest of a large payload: no copy through the buffer
           throw closed();
         }
+        headerNext = true;
       } else {
         fill();
         take(b);
@@ -173,6 +182,10 @@ final class Wire {
     }
     flushHeld(); // the client may be waiting for them before it sends more
     received.clear();
+    if (headerNext) {
+      received.limit(Math.min(Nbd.REQUEST_HEADER_BYTES, received.capacity()));
+      headerNext = false;
+    }
     int n;
     try {
       n = in.read(received);

@@ -207,7 +207,7 @@ class WireTest {
   @Test
   void aLargePayloadIsTheStreamsBytesAndItsTailIsReadStraightIntoTheTarget() throws IOException {
     int big = 1 << 20;
-    byte[] stream = random(HEADER + big + HEADER, 2);
+    byte[] stream = random(2 * (HEADER + big), 2);
     Stream s = new Stream(stream, Integer.MAX_VALUE);
     Wire w = transmitting(s);
     w.readFully(ByteBuffer.allocate(HEADER));
@@ -217,6 +217,11 @@ class WireTest {
     assertThat(s.reads).as("one fill, then the rest in one read into the payload").isEqualTo(2);
     assertThat(bytes(w.readFully(ByteBuffer.allocate(HEADER))))
         .isEqualTo(slice(stream, HEADER + big, HEADER));
+    assertThat(w.buffered()).as("after a large payload, a header only").isZero();
+    assertThat(bytes(w.readFully(payload.clear())))
+        .as("so the next large payload is read into its own buffer whole")
+        .isEqualTo(slice(stream, HEADER + big + HEADER, big));
+    assertThat(s.reads).isEqualTo(4);
   }
 
   @Test
