@@ -193,17 +193,14 @@ final class Connection implements Runnable {
   /** Runs the request on a request thread of its own. */
   private void dispatch(Transmission t, Request r, ByteBuffer payload, int budget)
       throws IOException {
-    if (!slots.tryAcquire()) {
-      try {
-        wire.flushHeld(); // never hold replies while waiting
-      } catch (IOException e) {
-        if (payload != null) {
-          Buffers.SHARED.give(payload);
-        }
-        byteBudget.release(budget);
-        throw e;
+    try {
+      acquire(slots, 1);
+    } catch (IOException e) {
+      if (payload != null) {
+        Buffers.SHARED.give(payload);
       }
-      slots.acquireUninterruptibly();
+      byteBudget.release(budget);
+      throw e;
     }
     Thread.ofVirtual()
         .name("nbd-request")
@@ -225,11 +222,19 @@ final class Connection implements Runnable {
 
   private int acquireBudget(int bytes) throws IOException {
     int n = Math.max(bytes, 1);
-    if (!byteBudget.tryAcquire(n)) {
-      wire.flushHeld(); // never hold replies while waiting
-      byteBudget.acquireUninterruptibly(n);
-    }
+    acquire(byteBudget, n);
     return n;
+  }
+
+  /**
+   * Takes {@code n} permits; if that means waiting, the reader's held replies go out first (the
+   * client may be waiting for them), so an IOException means nothing was taken.
+   */
+  private void acquire(Semaphore s, int n) throws IOException {
+    if (!s.tryAcquire(n)) {
+      wire.flushHeld();
+      s.acquireUninterruptibly(n);
+    }
   }
 
   private RequestCodec.ExportShape shape(Handshake.Negotiated n) {

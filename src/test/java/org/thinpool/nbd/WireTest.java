@@ -3,6 +3,7 @@ package org.thinpool.nbd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -12,6 +13,9 @@ import java.nio.channels.ByteChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +36,8 @@ class WireTest {
     private final int chunk;
     int reads;
     int writes;
-    final java.io.ByteArrayOutputStream written = new java.io.ByteArrayOutputStream();
-    final java.util.List<String> calls = new java.util.ArrayList<>();
+    final ByteArrayOutputStream written = new ByteArrayOutputStream();
+    final List<String> calls = new ArrayList<>();
 
     Stream(byte[] data, int chunk) {
       this.data = ByteBuffer.wrap(data);
@@ -132,7 +136,7 @@ class WireTest {
     assertThat(w.heldBytes()).isZero();
     assertThat(s.written.toByteArray())
         .isEqualTo(
-            java.nio.ByteBuffer.allocate(16 + 16 + 4096 + 16)
+            ByteBuffer.allocate(16 + 16 + 4096 + 16)
                 .put(replies[0])
                 .put(replies[1])
                 .put(replies[2])
@@ -184,7 +188,7 @@ class WireTest {
   }
 
   private static byte[] slice(byte[] a, int from, int length) {
-    return java.util.Arrays.copyOfRange(a, from, from + length);
+    return Arrays.copyOfRange(a, from, from + length);
   }
 
   @Test
@@ -227,7 +231,7 @@ class WireTest {
   @Test
   void anyReadBoundariesGiveTheSameBytes() throws IOException {
     int[] sizes = {HEADER, 4096, HEADER, 200_000, HEADER, 1, HEADER, 131_072, HEADER, 70_000};
-    int total = java.util.Arrays.stream(sizes).sum();
+    int total = Arrays.stream(sizes).sum();
     byte[] stream = random(total, 3);
     for (int chunk : new int[] {1, 7, 4096, 65_537, Wire.RECEIVE_BUFFER_BYTES + 5}) {
       Wire w = transmitting(new Stream(stream, chunk));
