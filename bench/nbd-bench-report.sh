@@ -7,10 +7,12 @@ set -euo pipefail
 OUT=$1 T=$2 REPS=$3 DEPTH=$4 CHAIN=$5 JVM=$6 WREPS=${7:-1}
 J="$OUT/json"
 
-# get LABEL JOB FIELD: one number of one job (fio-nbd.sh writes one job per line); 0 if missing.
+# get LABEL JOB FIELD: one number of one job (fio-nbd.sh writes one job per line), from
+# LABEL-JOB.json (one job per run) or else LABEL.json (several); 0 if missing.
 get() {
-  local v
-  v=$(sed -n "s/.*\"name\":\"$2\"[^}]*\"$3\":\([0-9.]*\).*/\1/p" "$J/$1.json" 2>/dev/null)
+  local v f="$J/$1-$2.json"
+  [ -f "$f" ] || f="$J/$1.json"
+  v=$(sed -n "s/.*\"name\":\"$2\"[^}]*\"$3\":\([0-9.]*\).*/\1/p" "$f" 2>/dev/null)
   echo "${v:-0}"
 }
 

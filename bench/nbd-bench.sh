@@ -8,8 +8,9 @@
 #   -t            seconds per fio job (default 10)
 #   -o            results directory (default /tmp/nbd-bench; emptied first)
 #   --reps        repetitions of the io, snap and fresh rows, ours and the peers interleaved
-#                 (ours, peers, ours, peers, ...); every rep is reported, the median of the
-#                 per-rep ratios is the figure (default 3)
+#                 (io rows: each job on both sides back to back; snap, fresh: ours, peers,
+#                 ours, peers, ...); every rep is reported, the median of the per-rep ratios
+#                 is the figure (default 3)
 #   --chain-reps  fio runs of each chain read on one server; the last (warm) one is the figure
 #                 (default 2)
 #   --chain-size  virtual size of the chains (default 512G; smaller for a quick try)
@@ -30,6 +31,13 @@
 # stays up, idle, while the peers run, so each thinpool row and its peers run minutes apart at
 # most. Peers start and stop through peer-nbd.sh, which only ever signals its own pids; ours is
 # stopped by its pid (SIGTERM: drain, commit, exit 0, checked).
+#
+# I/O rows on written blocks (io): each job (4 KiB random reads and writes, 1 MiB sequential
+# reads and writes; 1, then 4 connections) runs on ours and on raw nbdkit back to back, seconds
+# apart, the side that goes first alternating from rep to rep, each after `settle` (below); a raw
+# peer is started and prefilled for each rep and kept up through it; before rep 1 our server runs
+# each job for 2 s, untimed (its JIT warm, as a long-running server's is). A pair measured
+# minutes apart compared two states of this host more than two servers.
 #
 # Write rows (snap, fresh): every fio job of ours and of each peer starts from the same host
 # state. The 2-vCPU host accumulates dirty pages (pool build, prefill, each row's writes, a peer's
@@ -155,7 +163,7 @@ else
     > "$OUT/serve.log" 2>&1 &
 fi
 spid=$!
-trap 'kill -TERM $spid 2>/dev/null || true' EXIT
+trap 'kill -TERM $spid 2>/dev/null || true; "$B/peer-nbd.sh" stop "$P1" >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 300); do grep -q ready "$OUT/serve.log" && break; sleep 0.2; done
 grep -q ready "$OUT/serve.log" || { cat "$OUT/serve.log"; exit 1; }
 U="nbd://127.0.0.1:$P0"
@@ -163,17 +171,40 @@ log "thinpool serving on $U, pid $spid, $JVM JVM"
 heap_sample() { jcmd "$spid" GC.heap_info >> "$OUT/heap-info.txt" 2>&1 || true; }
 
 if want io; then
-# As the write rows: WREPS reps, ours and raw interleaved, each fio run from a settled host and
-# after the same prefill (1 GiB of 1 MiB writes) on both sides; the ratio is the median.
+# Every job of these rows ours and raw back to back, seconds apart: this 2-vCPU host's speed moves
+# by more than the goals' margins from one minute to the next (a rep's ratio spread 0.58-1.44 when
+# each side ran its eight jobs in one block, minutes apart), so a pair measured minutes apart
+# compares two host states rather than two servers. Per rep: a fresh raw peer (nbdkit) kept up
+# for the rep, both exports prefilled (1 GiB of 1 MiB writes), then for 1 and 4 connections each
+# job on both sides, each run from a settled host, the side that goes first alternating from rep
+# to rep. Labels SIDE-written[-4conn]-repN-JOB (one JSON per job); the ratio is the median of the
+# per-rep ratios.
+io_jobs=(randread-4k seqread-1m randwrite-4k seqwrite-1m)
 for r in $(seq "$WREPS"); do
-  log "rows: 4 KiB random / 1 MiB sequential I/O on written blocks, 1 and 4 connections, rep $r/$WREPS"
-  settle
-  run_fio "tp-written-rep$r" "$U/$WRITTEN" --prefill
-  settle
-  run_fio "tp-written-4conn-rep$r" "$U/$WRITTEN" -j 4
-  [ "$r" = 1 ] && heap_sample
-  peer raw 1G "$P1" -- "settle && run_fio raw-written-rep$r \"\$NBD_URI\" --prefill && \
-    settle && run_fio raw-written-4conn-rep$r \"\$NBD_URI\" -j 4"
+  sides=(tp raw); [ $((r % 2)) = 0 ] && sides=(raw tp)
+  log "rows: 4 KiB random / 1 MiB sequential I/O on written blocks, 1 and 4 connections, rep $r/$WREPS (${sides[0]} first)"
+  eval "$("$B/peer-nbd.sh" start raw 1G "$P1")"
+  raw_uri=$NBD_URI
+  "$B/fio-nbd.sh" -d 8 -t 1 --prefill --only seqwrite-1m -o "$OUT/json/prefill-tp-rep$r.json" \
+    "$U/$WRITTEN" > /dev/null
+  "$B/fio-nbd.sh" -d 8 -t 1 --prefill --only seqwrite-1m -o "$OUT/json/prefill-raw-rep$r.json" \
+    "$raw_uri" > /dev/null
+  if [ "$r" = 1 ]; then # the server's JIT warmed up on these paths, as a long-running one is
+    "$B/fio-nbd.sh" -d 8 -t 2 --only "$(IFS=,; echo "${io_jobs[*]}")" \
+      -o "$OUT/json/warmup-tp.json" "$U/$WRITTEN" > /dev/null
+  fi
+  for c in "" -4conn; do
+    nj=1; [ -n "$c" ] && nj=4
+    for job in "${io_jobs[@]}"; do
+      for side in "${sides[@]}"; do
+        uri=$raw_uri; [ "$side" = tp ] && uri=$U/$WRITTEN
+        settle
+        run_fio "$side-written$c-rep$r-$job" "$uri" -j "$nj" --only "$job"
+      done
+    done
+    [ "$r" = 1 ] && heap_sample
+  done
+  "$B/peer-nbd.sh" stop "$P1"
 done
 fi
 # thin ARGS...: a pool command through the running server's control socket.

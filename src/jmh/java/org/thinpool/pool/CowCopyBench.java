@@ -51,8 +51,8 @@ import org.thinpool.io.FileBlockDevice;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3)
-@Measurement(iterations = 6)
+@Warmup(iterations = 10)
+@Measurement(iterations = 20)
 @Fork(
     value = 1,
     jvmArgsAppend = {"-Xmx1g", "--enable-native-access=ALL-UNNAMED"})
