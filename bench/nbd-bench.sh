@@ -171,14 +171,8 @@ log "thinpool serving on $U, pid $spid, $JVM JVM"
 heap_sample() { jcmd "$spid" GC.heap_info >> "$OUT/heap-info.txt" 2>&1 || true; }
 
 if want io; then
-# Every job of these rows ours and raw back to back, seconds apart: this 2-vCPU host's speed moves
-# by more than the goals' margins from one minute to the next (a rep's ratio spread 0.58-1.44 when
-# each side ran its eight jobs in one block, minutes apart), so a pair measured minutes apart
-# compares two host states rather than two servers. Per rep: a fresh raw peer (nbdkit) kept up
-# for the rep, both exports prefilled (1 GiB of 1 MiB writes), then for 1 and 4 connections each
-# job on both sides, each run from a settled host, the side that goes first alternating from rep
-# to rep. Labels SIDE-written[-4conn]-repN-JOB (one JSON per job); the ratio is the median of the
-# per-rep ratios.
+# Paired per job (see the header): a rep's raw peer is kept up through it; labels
+# SIDE-written[-4conn]-repN-JOB, one JSON per job; the ratio is the median of the per-rep ratios.
 io_jobs=(randread-4k seqread-1m randwrite-4k seqwrite-1m)
 for r in $(seq "$WREPS"); do
   sides=(tp raw); [ $((r % 2)) = 0 ] && sides=(raw tp)
