@@ -178,22 +178,21 @@ for r in $(seq "$WREPS"); do
   sides=(tp raw); [ $((r % 2)) = 0 ] && sides=(raw tp)
   log "rows: 4 KiB random / 1 MiB sequential I/O on written blocks, 1 and 4 connections, rep $r/$WREPS (${sides[0]} first)"
   eval "$("$B/peer-nbd.sh" start raw 1G "$P1")"
-  raw_uri=$NBD_URI
-  "$B/fio-nbd.sh" -d 8 -t 1 --prefill --only seqwrite-1m -o "$OUT/json/prefill-tp-rep$r.json" \
-    "$U/$WRITTEN" > /dev/null
-  "$B/fio-nbd.sh" -d 8 -t 1 --prefill --only seqwrite-1m -o "$OUT/json/prefill-raw-rep$r.json" \
-    "$raw_uri" > /dev/null
+  declare -A io_uri=([tp]="$U/$WRITTEN" [raw]="$NBD_URI")
+  for side in tp raw; do
+    "$B/fio-nbd.sh" -d 8 -t 1 --prefill --only seqwrite-1m \
+      -o "$OUT/json/prefill-$side-rep$r.json" "${io_uri[$side]}" > /dev/null
+  done
   if [ "$r" = 1 ]; then # the server's JIT warmed up on these paths, as a long-running one is
     "$B/fio-nbd.sh" -d 8 -t 2 --only "$(IFS=,; echo "${io_jobs[*]}")" \
-      -o "$OUT/json/warmup-tp.json" "$U/$WRITTEN" > /dev/null
+      -o "$OUT/json/warmup-tp.json" "${io_uri[tp]}" > /dev/null
   fi
   for c in "" -4conn; do
     nj=1; [ -n "$c" ] && nj=4
     for job in "${io_jobs[@]}"; do
       for side in "${sides[@]}"; do
-        uri=$raw_uri; [ "$side" = tp ] && uri=$U/$WRITTEN
         settle
-        run_fio "$side-written$c-rep$r-$job" "$uri" -j "$nj" --only "$job"
+        run_fio "$side-written$c-rep$r-$job" "${io_uri[$side]}" -j "$nj" --only "$job"
       done
     done
     [ "$r" = 1 ] && heap_sample
