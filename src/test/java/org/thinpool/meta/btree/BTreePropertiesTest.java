@@ -16,7 +16,7 @@ import net.jqwik.api.Tuple;
  * Generated operation sequences (with shrinking) on small-capacity trees: 24-byte values give
  * 126-entry leaves, so a few thousand keys make several levels and frequent merges.
  */
-class BTreeProperties {
+class BTreePropertiesTest {
   sealed interface Op permits Insert, Remove, RemoveRange, Commit, Snapshot {}
 
   record Insert(long key) implements Op {}
