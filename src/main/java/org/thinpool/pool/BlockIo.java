@@ -384,52 +384,49 @@ final class BlockIo {
     }
   }
 
-  /** False when no data block can be allocated now. */
+  /**
+   * False when no data block can be allocated now. A write that needs a new block (provision or
+   * copy) allocates it in the same metadata-lock section as the lookup, as {@link #writeInPlace}
+   * does for a first write: one lock sequence fewer per copy-on-write, and the space map is asked
+   * while the lookup's nodes are still in the CPU's cache.
+   */
   private boolean tryWriteBlock(long id, long vblock, int inBlock, ByteBuffer src)
       throws IOException {
     Lock gate = core.commitGateShared();
-    long outside;
+    long outside = -1;
     gate.lock();
     try {
-      BlockLookup state;
+      long inPlace = -1;
+      Provision fresh = null;
       try (LockedMetadata m = core.lockMetadata()) {
         core.checkWritable();
-        state = m.metadata().find(id, vblock);
-      }
-      outside =
-          state instanceof BlockLookup.Mapped b && !core.data().isInside(b.dataBlock())
-              ? b.dataBlock()
-              : -1;
-      if (outside < 0) {
-        return switch (state) {
-          case BlockLookup.Mapped b when !b.shared() -> {
-            core.dataWritten();
-            core.data().write(b.dataBlock(), inBlock, src);
-            yield true;
+        ThinMetadata md = m.metadata();
+        BlockLookup state = md.find(id, vblock);
+        if (state instanceof BlockLookup.Mapped b && !core.data().isInside(b.dataBlock())) {
+          outside = b.dataBlock();
+        } else if (state instanceof BlockLookup.Mapped b && !b.shared()) {
+          inPlace = b.dataBlock();
+        } else {
+          fresh = allocateLocked(md, id, vblock, state); // provision, or break sharing
+          if (fresh == null) {
+            return false;
           }
-          case BlockLookup.Mapped b -> writeNewBlock(id, vblock, b, inBlock, src);
-          case BlockLookup.Unmapped u -> writeNewBlock(id, vblock, u, inBlock, src);
-        };
+        }
+      }
+      if (inPlace >= 0) {
+        core.dataWritten();
+        core.data().write(inPlace, inBlock, src);
+        return true;
+      }
+      if (fresh != null) {
+        fillAndMap(fresh, inBlock, src);
+        return true;
       }
     } finally {
       gate.unlock();
     }
     core.checkMapped(outside); // off the data device: flags needs_check (takes the gate)
     throw new AssertionError("data block " + outside + " is both outside and inside");
-  }
-
-  /**
-   * Provisions (unmapped) or breaks sharing (shared): allocates, fills outside the metadata lock,
-   * maps; a block that is not mapped in the end is given back. False if no data block is free.
-   */
-  private boolean writeNewBlock(
-      long id, long vblock, BlockLookup state, int inBlock, ByteBuffer src) throws IOException {
-    Provision p = allocate(id, vblock, state);
-    if (p == null) {
-      return false;
-    }
-    fillAndMap(p, inBlock, src);
-    return true;
   }
 
   /** Fills a provisioned block and maps it; a block that is not mapped in the end is given back. */
@@ -464,15 +461,10 @@ final class BlockIo {
     }
   }
 
-  /** A provision for the block, or null if no data block is free now. */
-  private Provision allocate(long id, long vblock, BlockLookup state) throws IOException {
-    try (LockedMetadata m = core.lockMetadata()) {
-      core.checkWritable();
-      return allocateLocked(m.metadata(), id, vblock, state);
-    }
-  }
-
-  /** {@link #allocate} with the metadata lock held. */
+  /**
+   * A provision for the block in {@code state} (a new block, or the copy of a shared one), or null
+   * if no data block is free now; the metadata lock is held.
+   */
   private Provision allocateLocked(ThinMetadata md, long id, long vblock, BlockLookup state)
       throws IOException {
     Provision p;

@@ -115,10 +115,39 @@ public final class BTreeNode {
     return b.u64(valueOffset(b, index));
   }
 
-  /** The largest index whose key is {@code <= key}, or -1 if every key is larger. */
+  /**
+   * The largest index whose key is {@code <= key}, or -1 if every key is larger.
+   *
+   * <p>Two rounds of interpolation before the binary search: a mapping tree's keys are virtual
+   * block numbers, mostly consecutive within a node, so the first guess is usually the entry. Each
+   * probe of a binary search over a 4 KiB node is a cache line of its own, and on the I/O path the
+   * data copies between two lookups have evicted the node: the guess saves five or six memory reads
+   * per node on every mapped read and write.
+   */
   public static int lowerBound(ReadBlock b, long key) {
-    int lo = -1;
-    int hi = nrEntries(b);
+    int n = nrEntries(b);
+    if (n == 0 || Long.compareUnsigned(key(b, 0), key) > 0) {
+      return -1;
+    }
+    int lo = 0;
+    int hi = n - 1;
+    if (Long.compareUnsigned(key(b, hi), key) <= 0) {
+      return hi;
+    }
+    // from here on key(lo) <= key < key(hi)
+    for (int round = 0; round < 2 && hi - lo > 1; round++) {
+      long from = key(b, lo);
+      long span = key(b, hi) - from; // unsigned, > key - from
+      if (span <= 0 || span > Integer.MAX_VALUE) {
+        break; // too wide to interpolate in a long (or wrapped): binary search
+      }
+      int guess = lo + Math.max(1, (int) ((key - from) * (hi - lo) / span));
+      if (Long.compareUnsigned(key(b, guess), key) <= 0) {
+        lo = guess;
+      } else {
+        hi = guess;
+      }
+    }
     while (hi - lo > 1) {
       int mid = (lo + hi) >>> 1;
       if (Long.compareUnsigned(key(b, mid), key) <= 0) {
