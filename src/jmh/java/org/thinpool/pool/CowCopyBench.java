@@ -47,11 +47,15 @@ import org.thinpool.io.FileBlockDevice;
  * copy goes through a JVM buffer (read the old block, write the merged block); {@code kernel}:
  * copy_file_range around the written 4 KiB; {@code kernel+chunks}: that, and the pool preallocates
  * 16 MiB chunks ahead of the allocator itself (timed: its fallocate calls are in the writes).
+ *
+ * <p>30 warm-up iterations: the pool's metadata steps (lookup, allocation, mapping) took 4-5 us a
+ * write until C2 settled them at 1.5-2 us, at the 16th-17th iteration of 2,048 writes (timers
+ * around the steps, session 11); measuring before that measured the compiler.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 10)
+@Warmup(iterations = 30)
 @Measurement(iterations = 20)
 @Fork(
     value = 1,
