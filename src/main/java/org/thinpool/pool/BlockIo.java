@@ -402,15 +402,14 @@ final class BlockIo {
         core.checkWritable();
         ThinMetadata md = m.metadata();
         BlockLookup state = md.find(id, vblock);
-        if (state instanceof BlockLookup.Mapped b && !core.data().isInside(b.dataBlock())) {
-          outside = b.dataBlock();
-        } else if (state instanceof BlockLookup.Mapped b && !b.shared()) {
-          inPlace = b.dataBlock();
-        } else {
+        inPlace = inPlaceBlock(state);
+        if (inPlace < 0 && needsNewBlock(state)) {
           fresh = allocateLocked(md, id, vblock, state); // provision, or break sharing
           if (fresh == null) {
             return false;
           }
+        } else if (inPlace < 0 && state instanceof BlockLookup.Mapped b) {
+          outside = b.dataBlock(); // neither in place nor to copy: off the data device
         }
       }
       if (inPlace >= 0) {
