@@ -480,21 +480,32 @@ final class BlockIo {
     return p;
   }
 
-  private void map(Provision... run) throws IOException {
+  private void map(Provision p) throws IOException {
+    try (LockedMetadata m = core.lockMetadata()) {
+      core.checkWritable();
+      mapLocked(m.metadata(), p);
+    }
+  }
+
+  private void map(Provision[] run) throws IOException {
     try (LockedMetadata m = core.lockMetadata()) {
       core.checkWritable();
       for (Provision p : run) {
-        core.checkMetadataSpace();
-        boolean mapped;
-        try {
-          mapped = m.metadata().map(p);
-        } catch (IOException e) {
-          throw core.failMetadata(e);
-        }
-        if (!mapped) {
-          throw new PoolStateException("no thin device " + p.thinId() + " to map " + p);
-        }
+        mapLocked(m.metadata(), p);
       }
+    }
+  }
+
+  private void mapLocked(ThinMetadata md, Provision p) throws IOException {
+    core.checkMetadataSpace();
+    boolean mapped;
+    try {
+      mapped = md.map(p);
+    } catch (IOException e) {
+      throw core.failMetadata(e);
+    }
+    if (!mapped) {
+      throw new PoolStateException("no thin device " + p.thinId() + " to map " + p);
     }
   }
 

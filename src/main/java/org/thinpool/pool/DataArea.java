@@ -3,7 +3,7 @@ package org.thinpool.pool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.thinpool.io.BlockDevice;
 import org.thinpool.io.DeviceIoException;
 import org.thinpool.io.OutOfSpaceException;
@@ -70,9 +70,11 @@ final class DataArea implements AutoCloseable {
   /**
    * Direct buffers of {@link #fillChunkBytes}, reused: a copy-on-write moves a whole block, and a
    * fresh heap buffer per copy costs the JVM's zeroing of it plus a copy through a temporary direct
-   * buffer on every read and write.
+   * buffer on every read and write. Slots rather than a queue: taking one and giving it back
+   * allocate nothing (a queue allocates a node per offer, on every copy-on-write).
    */
-  private final ConcurrentLinkedDeque<ByteBuffer> fillBuffers = new ConcurrentLinkedDeque<>();
+  private final AtomicReferenceArray<ByteBuffer> fillBuffers =
+      new AtomicReferenceArray<>(POOLED_FILL_BUFFERS);
 
   private final Tuning tuning;
 
@@ -304,10 +306,7 @@ final class DataArea implements AutoCloseable {
       throws IOException {
     int n = src.remaining();
     int chunk = fillChunkBytes;
-    ByteBuffer buf = fillBuffers.pollFirst();
-    if (buf == null) {
-      buf = ByteBuffer.allocateDirect(chunk);
-    }
+    ByteBuffer buf = takeFillBuffer();
     try {
       for (long c = 0; c < blockSizeBytes; c += chunk) {
         int from = (int) (Math.max(c, inBlock) - c);
@@ -332,11 +331,31 @@ final class DataArea implements AutoCloseable {
         device.write(offsetOf(newBlock, c), buf);
       }
     } finally {
-      if (fillBuffers.size() < POOLED_FILL_BUFFERS) {
-        fillBuffers.offerFirst(buf);
-      }
+      giveBack(buf);
     }
     src.position(src.limit());
+  }
+
+  /** A pooled fill buffer, or a new one if all are in use. */
+  private ByteBuffer takeFillBuffer() {
+    for (int i = 0; i < POOLED_FILL_BUFFERS; i++) {
+      if (fillBuffers.get(i) != null) {
+        ByteBuffer b = fillBuffers.getAndSet(i, null);
+        if (b != null) {
+          return b;
+        }
+      }
+    }
+    return ByteBuffer.allocateDirect(fillChunkBytes);
+  }
+
+  /** Returns a fill buffer to a free slot; dropped if every slot holds one. */
+  private void giveBack(ByteBuffer buf) {
+    for (int i = 0; i < POOLED_FILL_BUFFERS; i++) {
+      if (fillBuffers.get(i) == null && fillBuffers.compareAndSet(i, null, buf)) {
+        return;
+      }
+    }
   }
 
   /** Fills the rest of {@code dst} with zeros. */

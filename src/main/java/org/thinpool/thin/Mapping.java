@@ -26,6 +26,11 @@ public record Mapping(long dataBlock, long time) {
     return blockTime >>> TIME_BITS;
   }
 
+  /** The time of a packed block_time, without making a Mapping. */
+  public static long timeOf(long blockTime) {
+    return blockTime & MAX_TIME;
+  }
+
   public long pack() {
     return (dataBlock << TIME_BITS) | time;
   }

@@ -106,8 +106,24 @@ final class MappingTree {
     return deviceTree.lookupU64(rootOf(id), vblock, ABSENT);
   }
 
-  /** Maps a virtual block; returns true if it was unmapped before. */
+  /**
+   * Maps a virtual block; returns true if it was unmapped before. When the device's root was
+   * already shadowed in this transaction and nothing else references it, the top-level path to it
+   * is shadowed too (it was, when the root was) and already points at it: the insert changes the
+   * device tree in place and keeps its root block (a full root splits beneath itself), so the
+   * top-level tree is left alone, as the kernel's shadowing of an already shadowed path changes
+   * nothing there either.
+   */
   boolean insert(long id, long vblock, long blockTime) throws IOException {
+    long deviceRoot = rootOf(id);
+    if (tm.isShadowed(deviceRoot) && tm.refCount(deviceRoot) == 1) {
+      var r = deviceTree.insert(deviceRoot, vblock, blockTime);
+      if (r.root() != deviceRoot) {
+        throw new AssertionError(
+            "device " + id + ": the insert moved root " + deviceRoot + " to " + r.root());
+      }
+      return r.added();
+    }
     boolean[] added = new boolean[1];
     updateDeviceTree(
         id,

@@ -1,6 +1,7 @@
 package org.thinpool.thin;
 
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -44,6 +45,22 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** Details changed in this transaction, written to the details tree at commit. */
   private final Map<Long, DeviceDetails> dirtyDetails = new TreeMap<>();
+
+  /**
+   * Details as the details tree holds them (read from it, or flushed to it), by device id: a write
+   * asks for its device's details several times (sharing, allocation, mapping), and a tree lookup
+   * walks nodes and decodes a new record each time. Emptied whenever the roots are reloaded.
+   */
+  private final Map<Long, DeviceDetails> cleanDetails = new HashMap<>();
+
+  /**
+   * The device {@link #details} answered last ({@code -1}: none) and its details: one write asks
+   * for them four times (sharing, allocation, mapping twice). Kept equal to the maps: {@link
+   * #putDetails} refreshes it, a delete or a reload drops it.
+   */
+  private long memoId = -1;
+
+  private DeviceDetails memo;
 
   private final OpenProvisions provisions = new OpenProvisions();
 
@@ -130,6 +147,8 @@ public final class ThinMetadata implements AutoCloseable {
     flags = sb.flags();
     metadataSnap = sb.metadataSnap();
     dirtyDetails.clear();
+    cleanDetails.clear();
+    memoId = -1;
   }
 
   // ---- transactions ----
@@ -240,8 +259,31 @@ public final class ThinMetadata implements AutoCloseable {
 
   /** The device's details, or null if there is no such device. */
   public DeviceDetails details(long id) throws IOException {
+    if (id == memoId) {
+      return memo;
+    }
     DeviceDetails d = dirtyDetails.get(id);
-    return d != null ? d : detailsTree.lookup(detailsRoot, id);
+    if (d == null) {
+      d = cleanDetails.get(id);
+    }
+    if (d == null) {
+      d = detailsTree.lookup(detailsRoot, id);
+      if (d != null) {
+        cleanDetails.put(id, d);
+      }
+    }
+    if (d != null) {
+      memoId = id;
+      memo = d;
+    }
+    return d;
+  }
+
+  /** Changes a device's details in this transaction (written to the details tree at commit). */
+  private void putDetails(long id, DeviceDetails d) {
+    dirtyDetails.put(id, d);
+    memoId = id;
+    memo = d;
   }
 
   /** Every device id, ascending. */
@@ -252,7 +294,7 @@ public final class ThinMetadata implements AutoCloseable {
   public void createThin(long id) throws IOException {
     checkNewId(id);
     mappings.createDevice(id);
-    dirtyDetails.put(id, new DeviceDetails(0, transactionId, time, time));
+    putDetails(id, new DeviceDetails(0, transactionId, time, time));
   }
 
   /** An O(1) snapshot: the new device shares the origin's whole mapping tree. */
@@ -265,8 +307,8 @@ public final class ThinMetadata implements AutoCloseable {
     // The origin keeps its root (now shared; its next write shadows it).
     mappings.snapshot(id, originId);
     time++;
-    dirtyDetails.put(originId, origin.withSnapshottedTime(time));
-    dirtyDetails.put(id, new DeviceDetails(origin.mappedBlocks(), transactionId, time, time));
+    putDetails(originId, origin.withSnapshottedTime(time));
+    putDetails(id, new DeviceDetails(origin.mappedBlocks(), transactionId, time, time));
   }
 
   /** Deletes a device; data blocks no other device references are freed. */
@@ -274,6 +316,10 @@ public final class ThinMetadata implements AutoCloseable {
     requireDevice(id);
     mappings.delete(id);
     dirtyDetails.remove(id);
+    cleanDetails.remove(id);
+    if (memoId == id) {
+      memoId = -1;
+    }
     var r = detailsTree.remove(detailsRoot, id);
     detailsRoot = r.root();
   }
@@ -304,8 +350,8 @@ public final class ThinMetadata implements AutoCloseable {
     if (v == MappingTree.ABSENT) {
       return BlockLookup.UNMAPPED;
     }
-    Mapping m = Mapping.unpack(v);
-    return new BlockLookup.Mapped(m.dataBlock(), requireDevice(id).snapshottedTime() > m.time());
+    return new BlockLookup.Mapped(
+        Mapping.dataBlockOf(v), requireDevice(id).snapshottedTime() > Mapping.timeOf(v));
   }
 
   // ---- provisioning (Provision says the protocol) ----
@@ -398,6 +444,32 @@ public final class ThinMetadata implements AutoCloseable {
     return mappings.nodesShadowed();
   }
 
+  /**
+   * Checks the details held in memory against the details tree (tests; an AssertionError if stale):
+   * every clean entry as the tree holds it, and the memo as the maps answer.
+   */
+  void checkDetailsCache() throws IOException {
+    for (Map.Entry<Long, DeviceDetails> e : cleanDetails.entrySet()) {
+      if (dirtyDetails.containsKey(e.getKey())) {
+        continue; // changed since: the dirty entry answers
+      }
+      DeviceDetails inTree = detailsTree.lookup(detailsRoot, e.getKey());
+      if (!e.getValue().equals(inTree)) {
+        throw new AssertionError(
+            "device " + e.getKey() + ": cached " + e.getValue() + ", tree " + inTree);
+      }
+    }
+    if (memoId >= 0) {
+      DeviceDetails d = dirtyDetails.get(memoId);
+      if (d == null) {
+        d = detailsTree.lookup(detailsRoot, memoId);
+      }
+      if (!memo.equals(d)) {
+        throw new AssertionError("device " + memoId + ": memo " + memo + ", maps " + d);
+      }
+    }
+  }
+
   /** Checks the device-root cache against the top-level tree (tests). */
   void checkDeviceRoots() throws IOException {
     mappings.checkDeviceRoots();
@@ -420,7 +492,7 @@ public final class ThinMetadata implements AutoCloseable {
     }
     boolean added = mappings.insert(id, vblock, new Mapping(dataBlock, time).pack());
     if (added) {
-      dirtyDetails.put(id, d.withMappedBlocks(d.mappedBlocks() + 1));
+      putDetails(id, d.withMappedBlocks(d.mappedBlocks() + 1));
     }
     return added;
   }
@@ -438,7 +510,7 @@ public final class ThinMetadata implements AutoCloseable {
     DeviceDetails d = requireDevice(id);
     long removed = mappings.removeRange(id, begin, end);
     if (removed > 0) {
-      dirtyDetails.put(id, d.withMappedBlocks(d.mappedBlocks() - removed));
+      putDetails(id, d.withMappedBlocks(d.mappedBlocks() - removed));
     }
     return removed;
   }
@@ -495,7 +567,7 @@ public final class ThinMetadata implements AutoCloseable {
 
   void restoreDevice(long id, long deviceRoot, DeviceDetails d) throws IOException {
     mappings.attach(id, deviceRoot);
-    dirtyDetails.put(id, d);
+    putDetails(id, d);
   }
 
   // ---- resize ----
@@ -589,6 +661,7 @@ public final class ThinMetadata implements AutoCloseable {
     for (Map.Entry<Long, DeviceDetails> e : dirtyDetails.entrySet()) {
       detailsRoot = detailsTree.insert(detailsRoot, e.getKey(), e.getValue()).root();
     }
+    cleanDetails.putAll(dirtyDetails);
     dirtyDetails.clear();
   }
 

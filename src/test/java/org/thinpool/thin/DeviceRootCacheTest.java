@@ -21,10 +21,10 @@ import org.thinpool.thin.MetadataPrograms.Op;
 import org.thinpool.thin.MetadataPrograms.Shape;
 
 /**
- * The cache of device roots (in {@link MappingTree}) never goes stale: random create / snapshot /
- * delete / map / unmap / commit / abort / reopen sequences, with every device's lookups compared to
- * a model after every step (so the cache is warm before each change) and the cache compared entry
- * by entry to the top-level tree.
+ * The caches of device roots (in {@link MappingTree}) and device details (in {@link ThinMetadata})
+ * never go stale: random create / snapshot / delete / map / unmap / commit / abort / reopen
+ * sequences, with every device's lookups and mapped count compared to a model after every step (so
+ * the caches are warm before each change) and the caches compared entry by entry to their trees.
  */
 class DeviceRootCacheTest {
   /** Every kind of step, reopens and aborts included, so the cache meets every change. */
@@ -69,8 +69,10 @@ class DeviceRootCacheTest {
       for (Op op : program) {
         run.apply(op);
         run.metadata().checkDeviceRoots();
+        run.metadata().checkDetailsCache();
         verify(run.metadata(), run.model(), op.firstBlock());
         run.metadata().checkDeviceRoots();
+        run.metadata().checkDetailsCache();
       }
     } finally {
       Files.deleteIfExists(meta);
@@ -82,6 +84,10 @@ class DeviceRootCacheTest {
   private static void verify(ThinMetadata md, Map<Long, TreeMap<Long, Long>> model, long probe)
       throws IOException {
     assertThat(md.deviceIds()).containsExactlyElementsOf(model.keySet());
+    long highest = model.keySet().stream().mapToLong(Long::longValue).max().orElse(0);
+    for (long id = 0; id <= highest + 8; id++) {
+      assertThat(md.exists(id)).as("device %d exists", id).isEqualTo(model.containsKey(id));
+    }
     for (Map.Entry<Long, TreeMap<Long, Long>> e : model.entrySet()) {
       long id = e.getKey();
       for (Map.Entry<Long, Long> m : e.getValue().entrySet()) {
@@ -102,6 +108,7 @@ class DeviceRootCacheTest {
             return true;
           });
       assertThat(walked).isEqualTo(e.getValue());
+      assertThat(md.details(id).mappedBlocks()).isEqualTo(e.getValue().size());
     }
   }
 

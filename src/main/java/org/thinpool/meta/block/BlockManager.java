@@ -91,8 +91,10 @@ public final class BlockManager implements AutoCloseable {
     checkWritable();
     MetadataBlock b = lookup(blockNr, type);
     b.pin();
-    b.markDirty();
-    dirty.put(blockNr, b);
+    if (!b.dirty()) { // a cached dirty block is in the dirty map already
+      b.markDirty();
+      dirty.put(blockNr, b);
+    }
     return b;
   }
 

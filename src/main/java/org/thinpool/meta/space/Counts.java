@@ -20,13 +20,15 @@ final class Counts {
   private final String name;
   private final List<byte[]> bitmaps = new ArrayList<>();
   private final List<byte[]> committed = new ArrayList<>();
-  private final List<Integer> nrFree = new ArrayList<>();
   private final LongLongHashMap overflow = new LongLongHashMap();
   private final LongHashSet dirtyOverflow = new LongHashSet();
   private boolean[] dirtyBitmaps = new boolean[0];
 
   /** Per bitmap: no free entry lies below this index (a lower bound, like none_free_before). */
   private int[] freeHint = new int[0];
+
+  /** Per bitmap: its free entries (a primitive array: the allocator updates it on every block). */
+  private int[] nrFree = new int[0];
 
   private long nrBlocks;
   private long nrAllocated;
@@ -61,10 +63,16 @@ final class Counts {
         nrAllocated++;
       }
     }
-    nrFree.add(free);
     nrBlocks += blocksCovered;
-    dirtyBitmaps = Arrays.copyOf(dirtyBitmaps, bitmaps.size());
-    freeHint = Arrays.copyOf(freeHint, bitmaps.size());
+    grownTo(bitmaps.size());
+    nrFree[bitmaps.size() - 1] = free;
+  }
+
+  /** The per-bitmap arrays sized for {@code bitmapCount} bitmaps. */
+  private void grownTo(int bitmapCount) {
+    dirtyBitmaps = Arrays.copyOf(dirtyBitmaps, bitmapCount);
+    freeHint = Arrays.copyOf(freeHint, bitmapCount);
+    nrFree = Arrays.copyOf(nrFree, bitmapCount);
   }
 
   /** Records a count >= 3 read from the overflow tree. */
@@ -80,15 +88,13 @@ final class Counts {
       if (k == bitmaps.size()) {
         bitmaps.add(new byte[MetadataBlock.SIZE_BYTES]);
         committed.add(null);
-        nrFree.add(0);
-        dirtyBitmaps = Arrays.copyOf(dirtyBitmaps, bitmaps.size());
-        freeHint = Arrays.copyOf(freeHint, bitmaps.size());
+        grownTo(bitmaps.size());
       }
       long bitmapEnd = (long) (k + 1) * Bitmaps.ENTRIES_PER_BITMAP;
       long add = Math.min(target, bitmapEnd) - nrBlocks;
       int coveredBefore = (int) (nrBlocks - (long) k * Bitmaps.ENTRIES_PER_BITMAP);
       freeHint[k] = Math.min(freeHint[k], coveredBefore);
-      nrFree.set(k, nrFree.get(k) + (int) add);
+      nrFree[k] += (int) add;
       dirtyBitmaps[k] = true;
       nrBlocks += add;
     }
@@ -126,10 +132,10 @@ final class Counts {
     dirtyBitmaps[k] = true;
     if (old == 0 && count > 0) {
       nrAllocated++;
-      nrFree.set(k, nrFree.get(k) - 1);
+      nrFree[k]--;
     } else if (old != 0 && count == 0) {
       nrAllocated--;
-      nrFree.set(k, nrFree.get(k) + 1);
+      nrFree[k]++;
       freeHint[k] = Math.min(freeHint[k], e);
     }
     if (count >= 3) {
@@ -233,7 +239,7 @@ final class Counts {
       int k = (int) (b / Bitmaps.ENTRIES_PER_BITMAP);
       long base = (long) k * Bitmaps.ENTRIES_PER_BITMAP;
       int limit = (int) Math.min(Bitmaps.ENTRIES_PER_BITMAP, to - base);
-      if (nrFree.get(k) > 0) {
+      if (nrFree[k] > 0) {
         int e = (int) (b - base);
         if (e <= freeHint[k]) {
           e = freeHint[k];
@@ -259,7 +265,7 @@ final class Counts {
   }
 
   int nrFreeIn(int k) {
-    return nrFree.get(k);
+    return nrFree[k];
   }
 
   /** First free entry of bitmap k (for the none_free_before hint), or its entry count. */
