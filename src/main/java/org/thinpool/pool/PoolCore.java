@@ -28,12 +28,15 @@ import org.thinpool.thin.ThinMetadata;
  *       I/O. Holding it is a value: the metadata is reachable only through the {@link
  *       LockedMetadata} that {@link #lockMetadata} returns.
  *   <li>The <b>commit gate</b>: a write holds it shared from allocating a data block until the
- *       mapping is inserted (or the block released); a commit holds it exclusively. So no commit
- *       ever records an allocated block without its mapping, and the data device is synced before
- *       every commit, so no committed mapping names a block whose data is not durable.
+ *       block is filled and mapped (or released); a commit holds it exclusively. So no commit ever
+ *       records an allocated block without its mapping, nor a mapping whose block is still being
+ *       filled, and the data device is synced before every commit, so no committed mapping names a
+ *       block whose data is not durable.
  *   <li>A <b>block stripe</b> makes a write of one (thin id, virtual block) atomic with respect to
- *       other writes, reads and discards of it: a shared block is copied once. A run of blocks read
- *       or written in one data call holds the stripes of all its blocks ({@link BlockIo#readRun}).
+ *       other writes, reads and discards of it: a shared block is copied once, and a block mapped
+ *       before its fill (a single-block write maps it in the lookup's lock section) is seen by no
+ *       one until it is filled. A run of blocks read or written in one data call holds the stripes
+ *       of all its blocks ({@link BlockIo#readRun}).
  * </ul>
  *
  * <p>Read-only states: <b>failed</b> (a metadata update failed half-way and was aborted, or

@@ -11,6 +11,11 @@ package org.thinpool.thin;
  *
  * <p>Made by {@link ThinMetadata#provision} (the block was unmapped) and {@link
  * ThinMetadata#breakSharing} (the block was shared; {@link #sourceBlock} is the data to copy).
+ *
+ * <p>A provision may also be mapped before it is filled ({@link ThinMetadata#mapUnfilled}, for a
+ * caller that keeps every reader of the virtual block out until the data is in): it stays open, and
+ * ends with {@link ThinMetadata#filled} or, if the data could not be written, with {@link
+ * ThinMetadata#unmapUnfilled}, which puts back the mapping it {@linkplain #replaced replaced}.
  */
 public final class Provision {
   /** {@link #sourceBlock} of a provision of an unmapped block. */
@@ -25,6 +30,14 @@ public final class Provision {
   private final long abortCount;
 
   private boolean ended;
+
+  /** The block_time the early mapping replaced ({@link #NOT_REPLACED}: none, or not mapped yet). */
+  private long replaced = NOT_REPLACED;
+
+  private boolean mappedUnfilled;
+
+  /** {@link #replaced} when the virtual block was unmapped, or the provision is not mapped. */
+  static final long NOT_REPLACED = -1;
 
   Provision(long thinId, long virtualBlock, long dataBlock, long sourceBlock, long abortCount) {
     this.thinId = thinId;
@@ -59,6 +72,20 @@ public final class Provision {
 
   long abortCount() {
     return abortCount;
+  }
+
+  /** True once mapped by {@link ThinMetadata#mapUnfilled}. */
+  public boolean isMappedUnfilled() {
+    return mappedUnfilled;
+  }
+
+  long replaced() {
+    return replaced;
+  }
+
+  void mappedUnfilled(long replacedBlockTime) {
+    mappedUnfilled = true;
+    replaced = replacedBlockTime;
   }
 
   /** Ends the provision; a second end is a programmer error. */

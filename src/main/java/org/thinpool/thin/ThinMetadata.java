@@ -417,6 +417,9 @@ public final class ThinMetadata implements AutoCloseable {
    * be aborted, as after any failed b-tree update.
    */
   public boolean map(Provision p) throws IOException {
+    if (p.isMappedUnfilled()) {
+      throw new AssertionError(p + " is mapped already");
+    }
     if (!exists(p.thinId())) {
       release(p);
       return false;
@@ -429,11 +432,68 @@ public final class ThinMetadata implements AutoCloseable {
   }
 
   /**
+   * Maps the provision's block before its data is written, and returns true; the provision stays
+   * open. For a caller that keeps every reader and writer of the virtual block out until the data
+   * is in (the pool's block locks), and every commit (the pool's commit gate; {@link #commit}
+   * refuses while the provision is open anyway), and then ends it with {@link #filled}, or with
+   * {@link #unmapUnfilled} if the data could not be written. Mapping in the same metadata section
+   * as the lookup and the allocation walks the tree path while it is in the CPU's caches; after a
+   * block copy it is not. Returns false with nothing changed (the block released) if the device is
+   * gone. An {@link IOException} is the tree update's own, as for {@link #map}.
+   */
+  public boolean mapUnfilled(Provision p) throws IOException {
+    if (!exists(p.thinId())) {
+      release(p);
+      return false;
+    }
+    if (p.isMappedUnfilled()) {
+      throw new AssertionError(p + " mapped twice");
+    }
+    long replaced = mappings.lookup(p.thinId(), p.virtualBlock());
+    p.mappedUnfilled(replaced == MappingTree.ABSENT ? Provision.NOT_REPLACED : replaced);
+    insertMapping(p.thinId(), p.virtualBlock(), p.dataBlock());
+    return true;
+  }
+
+  /** Ends a provision mapped by {@link #mapUnfilled} whose data is in: it stays mapped. */
+  public void filled(Provision p) {
+    checkMappedUnfilled(p);
+    provisions.close(p); // voided by an abort: the mapping went with the transaction
+  }
+
+  /**
+   * Ends a provision mapped by {@link #mapUnfilled} whose data could not be written: the virtual
+   * block maps what it mapped before (the replaced block regains this device's reference) or
+   * nothing, and the provision's block is free again. After an abort there is nothing to undo.
+   */
+  public void unmapUnfilled(Provision p) throws IOException {
+    checkMappedUnfilled(p);
+    if (!provisions.close(p)) {
+      return;
+    }
+    if (p.replaced() == Provision.NOT_REPLACED) {
+      removeMapping(p.thinId(), p.virtualBlock()); // drops the block's only reference
+    } else {
+      dataSm.inc(Mapping.dataBlockOf(p.replaced()));
+      mappings.insert(p.thinId(), p.virtualBlock(), p.replaced()); // drops the block's reference
+    }
+  }
+
+  private static void checkMappedUnfilled(Provision p) {
+    if (!p.isMappedUnfilled()) {
+      throw new AssertionError(p + " was not mapped before its fill");
+    }
+  }
+
+  /**
    * Gives the provision's block back (the data could not be written, or the pool refused the
    * change); the space map is as before the provision. After an abort there is nothing to give
    * back.
    */
   public void release(Provision p) throws IOException {
+    if (p.isMappedUnfilled()) {
+      throw new AssertionError(p + " is mapped: it ends with filled or unmapUnfilled");
+    }
     if (provisions.close(p)) {
       dataSm.dec(p.dataBlock());
     }

@@ -225,6 +225,45 @@ class HostFullTest {
     }
   }
 
+  /**
+   * A copy-on-write whose data write the host refuses (its new block is mapped before the fill):
+   * only that write fails, the snapshot shares the origin's block again, nothing stays allocated,
+   * and the next write copies the block as if the first had not happened.
+   */
+  @Test
+  void aRefusedCopyOnWriteLeavesTheSnapshotSharingTheOriginsBlock() throws IOException {
+    for (CrashDevice.Fault fault : List.of(CrashDevice.Fault.EIO, CrashDevice.Fault.ENOSPC)) {
+      Path dir = tmp.resolve("cow-" + fault);
+      CrashDevice.FaultPlan plan = new CrashDevice.FaultPlan(1, fault, 1);
+      PoolHooks hooks =
+          PoolHooks.NONE.withDevices(
+              PoolHooks.AS_IS, (path, dev) -> new CrashDevice(dev, path.toString(), plan, true));
+      byte[] written = filled(BLOCK, 1);
+      System.arraycopy(filled(4 * (int) KIB, 2), 0, written, 4 * (int) KIB, 4 * (int) KIB);
+      try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(4 * MIB), hooks)) {
+        ThinDevice origin = pool.createThin(1, 4 * MIB);
+        origin.write(0, filled(BLOCK, 1));
+        ThinDevice snap = pool.createSnapshot(2, 1);
+        plan.arm();
+        assertThatThrownBy(() -> snap.write(4 * KIB, filled(4 * (int) KIB, 2))) // data op 1
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining(dir.resolve(ThinPool.DATA_FILE).toString());
+        assertThat(plan.fired()).isTrue();
+        assertThat(read(snap, 0, BLOCK)).isEqualTo(filled(BLOCK, 1));
+        assertThat(pool.status().dataBlocksUsed()).isEqualTo(1);
+        assertThat(pool.status().mode()).isEqualTo(PoolMode.READ_WRITE);
+        snap.write(4 * KIB, filled(4 * (int) KIB, 2));
+        assertThat(pool.status().dataBlocksUsed()).isEqualTo(2);
+        snap.flush();
+      }
+      assertMetadataClean(dir);
+      try (ThinPool pool = ThinPool.open(dir)) {
+        assertThat(read(pool.device(1), 0, BLOCK)).isEqualTo(filled(BLOCK, 1));
+        assertThat(read(pool.device(2), 0, BLOCK)).isEqualTo(written);
+      }
+    }
+  }
+
   private static byte[] concat(byte[] a, byte[] b) {
     byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, c, a.length, b.length);

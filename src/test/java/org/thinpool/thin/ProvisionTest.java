@@ -68,6 +68,92 @@ class ProvisionTest {
   }
 
   @Test
+  void aBlockMappedBeforeItsFillStaysMappedOnceFilled() throws IOException {
+    try (ThinMetadata md = format(4 << 20, 100)) {
+      md.createThin(1);
+      md.map(md.provision(1, 0));
+      long old = md.findDataBlock(1, 0);
+      md.createSnap(2, 1);
+      Provision copy = md.breakSharing(2, 0, (BlockLookup.Mapped) md.find(2, 0));
+      assertThat(md.mapUnfilled(copy)).isTrue();
+      // Mapped at once, the provision still open: no commit until it ends.
+      assertThat(md.find(2, 0)).isEqualTo(new BlockLookup.Mapped(copy.dataBlock(), false));
+      assertThat(md.dataSpaceMap().refCount(old)).isEqualTo(1);
+      assertThat(copy.isOpen()).isTrue();
+      assertThatThrownBy(md::commit).isInstanceOf(AssertionError.class);
+      assertThatThrownBy(() -> md.release(copy)).isInstanceOf(AssertionError.class);
+      assertThatThrownBy(() -> md.map(copy)).isInstanceOf(AssertionError.class);
+      md.filled(copy);
+      assertThat(copy.isOpen()).isFalse();
+      assertThat(md.find(2, 0)).isEqualTo(new BlockLookup.Mapped(copy.dataBlock(), false));
+      md.commit();
+      assertThat(PoolCheck.run(md.blockManager().device()).problems()).isEmpty();
+    }
+  }
+
+  /**
+   * The fill of a block mapped early fails: the copy-on-write's snapshot shares the origin's block
+   * again, the first write's block is unmapped again, and both new blocks are free: the counts, the
+   * mapped totals and the checker agree with a pool where neither write happened.
+   */
+  @Test
+  void anUnfilledBlockIsUnmappedAndThePreviousMappingComesBack() throws IOException {
+    try (ThinMetadata md = format(4 << 20, 100)) {
+      md.createThin(1);
+      md.map(md.provision(1, 0));
+      long old = md.findDataBlock(1, 0);
+      md.createSnap(2, 1);
+      md.commit();
+      long free = md.dataSpaceMap().nrFree();
+      BlockLookup shared = md.find(2, 0);
+
+      Provision copy = md.breakSharing(2, 0, (BlockLookup.Mapped) shared);
+      Provision first = md.provision(2, 9);
+      assertThat(md.mapUnfilled(copy)).isTrue();
+      assertThat(md.mapUnfilled(first)).isTrue();
+      assertThat(md.requireDevice(2).mappedBlocks()).isEqualTo(2);
+      md.unmapUnfilled(copy);
+      md.unmapUnfilled(first);
+
+      assertThat(md.find(2, 0)).isEqualTo(shared);
+      assertThat(md.find(1, 0)).isEqualTo(new BlockLookup.Mapped(old, true));
+      assertThat(md.find(2, 9)).isEqualTo(BlockLookup.UNMAPPED);
+      assertThat(md.requireDevice(2).mappedBlocks()).isEqualTo(1);
+      assertThat(md.dataSpaceMap().refCount(copy.dataBlock())).isZero();
+      assertThat(md.dataSpaceMap().refCount(first.dataBlock())).isZero();
+      assertThat(md.dataSpaceMap().nrFree()).isEqualTo(free);
+      md.commit();
+      assertThat(PoolCheck.run(md.blockManager().device()).problems()).isEmpty();
+      // Deleting the snapshot leaves the origin's block to the origin alone: its count is right.
+      md.delete(2);
+      assertThat(md.dataSpaceMap().refCount(old)).isEqualTo(1);
+      md.commit();
+      assertThat(PoolCheck.run(md.blockManager().device()).problems()).isEmpty();
+    }
+  }
+
+  @Test
+  void anAbortDuringTheFillLeavesNothingToUndo() throws IOException {
+    try (ThinMetadata md = format(4 << 20, 100)) {
+      md.createThin(1);
+      md.commit();
+      long free = md.dataSpaceMap().nrFree();
+      Provision filled = md.provision(1, 1);
+      Provision unfilled = md.provision(1, 2);
+      md.mapUnfilled(filled);
+      md.mapUnfilled(unfilled);
+      md.abort();
+      md.filled(filled);
+      md.unmapUnfilled(unfilled);
+      assertThat(md.find(1, 1)).isEqualTo(BlockLookup.UNMAPPED);
+      assertThat(md.find(1, 2)).isEqualTo(BlockLookup.UNMAPPED);
+      assertThat(md.dataSpaceMap().nrFree()).isEqualTo(free);
+      md.commit();
+      assertThat(PoolCheck.run(md.blockManager().device()).problems()).isEmpty();
+    }
+  }
+
+  @Test
   void releaseGivesTheBlockBackAndChangesNothing() throws IOException {
     try (ThinMetadata md = format(4 << 20, 100)) {
       md.createThin(1);
