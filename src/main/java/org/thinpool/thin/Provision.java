@@ -21,6 +21,9 @@ public final class Provision {
   /** {@link #sourceBlock} of a provision of an unmapped block. */
   public static final long NO_SOURCE = -1;
 
+  /** {@link #replaced} when the virtual block was unmapped, or the provision is not mapped yet. */
+  static final long NOT_REPLACED = -1;
+
   private final long thinId;
   private final long virtualBlock;
   private final long dataBlock;
@@ -35,9 +38,6 @@ public final class Provision {
   private long replaced = NOT_REPLACED;
 
   private boolean mappedUnfilled;
-
-  /** {@link #replaced} when the virtual block was unmapped, or the provision is not mapped. */
-  static final long NOT_REPLACED = -1;
 
   Provision(long thinId, long virtualBlock, long dataBlock, long sourceBlock, long abortCount) {
     this.thinId = thinId;
