@@ -147,7 +147,7 @@ public class CowCopyBench {
   public void fresh(IterationParams iteration) throws IOException {
     measuring = iteration.getType() == IterationType.MEASUREMENT;
     snapshot = pool.createSnapshot(nextId++, ORIGIN);
-    offsets = distinctBlockOffsets();
+    offsets = distinctBlockOffsets(rng);
     rawTarget.truncate(0); // every block a hole again
     writeFully(rawTarget, DEVICE_BYTES - 1, ByteBuffer.allocate(1));
     if (preallocated()) {
@@ -184,10 +184,15 @@ public class CowCopyBench {
       rawTarget.close();
       pool.close();
     } finally {
-      try (Stream<Path> s = Files.walk(dir)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
+      deleteTree(dir);
+    }
+  }
+
+  /** Deletes {@code dir} and everything below it. */
+  static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
       }
     }
   }
@@ -263,7 +268,7 @@ public class CowCopyBench {
   }
 
   /** {@link #WRITES} 4 KiB-aligned offsets in distinct random blocks of the device. */
-  private long[] distinctBlockOffsets() {
+  static long[] distinctBlockOffsets(SplittableRandom rng) {
     long[] blocks = new long[(int) BLOCK_COUNT];
     for (int i = 0; i < blocks.length; i++) {
       blocks[i] = i;

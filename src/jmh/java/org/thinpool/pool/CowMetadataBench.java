@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -77,18 +75,7 @@ public class CowMetadataBench {
   @Setup(Level.Iteration)
   public void fresh() throws IOException {
     snapshot = pool.createSnapshot(nextId++, 1);
-    long[] blocks = new long[(int) (DEVICE_BYTES / BLOCK_BYTES)];
-    for (int i = 0; i < blocks.length; i++) {
-      blocks[i] = i;
-    }
-    offsets = new long[WRITES];
-    for (int i = 0; i < WRITES; i++) {
-      int j = i + rng.nextInt(blocks.length - i);
-      long t = blocks[j];
-      blocks[j] = blocks[i];
-      blocks[i] = t;
-      offsets[i] = t * BLOCK_BYTES + rng.nextInt((int) (BLOCK_BYTES / 4096)) * 4096L;
-    }
+    offsets = CowCopyBench.distinctBlockOffsets(rng);
   }
 
   @TearDown(Level.Iteration)
@@ -101,11 +88,7 @@ public class CowMetadataBench {
     try {
       pool.close();
     } finally {
-      try (Stream<Path> s = Files.walk(dir)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-          Files.delete(p);
-        }
-      }
+      CowCopyBench.deleteTree(dir);
     }
   }
 

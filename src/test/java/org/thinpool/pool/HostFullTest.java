@@ -200,9 +200,7 @@ class HostFullTest {
     for (CrashDevice.Fault fault : List.of(CrashDevice.Fault.EIO, CrashDevice.Fault.ENOSPC)) {
       Path dir = tmp.resolve("pool-" + fault);
       CrashDevice.FaultPlan plan = new CrashDevice.FaultPlan(2, fault, 1);
-      PoolHooks hooks =
-          PoolHooks.NONE.withDevices(
-              PoolHooks.AS_IS, (path, dev) -> new CrashDevice(dev, path.toString(), plan, true));
+      PoolHooks hooks = failingData(plan);
       try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(4 * MIB), hooks)) {
         ThinDevice dev = pool.createThin(1, 4 * MIB);
         plan.arm();
@@ -235,9 +233,7 @@ class HostFullTest {
     for (CrashDevice.Fault fault : List.of(CrashDevice.Fault.EIO, CrashDevice.Fault.ENOSPC)) {
       Path dir = tmp.resolve("cow-" + fault);
       CrashDevice.FaultPlan plan = new CrashDevice.FaultPlan(1, fault, 1);
-      PoolHooks hooks =
-          PoolHooks.NONE.withDevices(
-              PoolHooks.AS_IS, (path, dev) -> new CrashDevice(dev, path.toString(), plan, true));
+      PoolHooks hooks = failingData(plan);
       byte[] written = filled(BLOCK, 1);
       System.arraycopy(filled(4 * (int) KIB, 2), 0, written, 4 * (int) KIB, 4 * (int) KIB);
       try (ThinPool pool = ThinPool.create(dir, PoolOptions.ofDataSize(4 * MIB), hooks)) {
@@ -262,6 +258,12 @@ class HostFullTest {
         assertThat(read(pool.device(2), 0, BLOCK)).isEqualTo(written);
       }
     }
+  }
+
+  /** Hooks that put the data file (not the metadata) under {@code plan}. */
+  private static PoolHooks failingData(CrashDevice.FaultPlan plan) {
+    return PoolHooks.NONE.withDevices(
+        PoolHooks.AS_IS, (path, dev) -> new CrashDevice(dev, path.toString(), plan, true));
   }
 
   private static byte[] concat(byte[] a, byte[] b) {
